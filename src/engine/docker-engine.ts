@@ -1,0 +1,591 @@
+import { PassThrough, type Readable } from "node:stream";
+import Docker from "dockerode";
+import { CallCounter } from "./call-counter.js";
+import type { EngineWriter, ExecOptions, LabelSelector, LogOptions } from "./engine.js";
+import {
+  EngineApiError,
+  EngineConflictError,
+  EngineError,
+  type EngineErrorContext,
+  EngineNotFoundError,
+  EngineTimeoutError,
+  EngineUnreachableError,
+  ImagePullError,
+} from "./engine-errors.js";
+import type {
+  ContainerCreateBody,
+  ContainerDetails,
+  ContainerSummary,
+  ContainerUpdateBody,
+  EndpointConfig,
+  EngineEvent,
+  EngineVersion,
+  ExecResult,
+  ImageSummary,
+  NetworkCreateBody,
+  NetworkSummary,
+  RegistryAuth,
+  VolumeCreateBody,
+  VolumeSummary,
+} from "./engine-types.js";
+
+export interface DockerEngineOptions {
+  /** Client name; `default` for the engine at DOCKER_HOST. */
+  name?: string;
+  /** `unix:///var/run/docker.sock`, `tcp://host:2375`, `http://…`, `https://…`; default DOCKER_HOST. */
+  baseUrl?: string;
+  /** Time limit of ordinary calls (not waits, logs, pulls or exec), in ms. */
+  callTimeoutMs?: number;
+}
+
+interface DialRequest {
+  method: "GET" | "POST" | "DELETE" | "PUT" | "HEAD";
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Statuses that count as success besides 2xx (e.g. 304 for start/stop). */
+  alsoOk?: number[];
+  stream?: boolean;
+  hijack?: boolean;
+  file?: Buffer;
+  authconfig?: RegistryAuth;
+  /** Overrides the call time limit; 0 means none. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+interface ModemError extends Error {
+  statusCode?: number;
+  json?: { message?: string } | null;
+  code?: string;
+}
+
+interface Modem {
+  dial(options: Record<string, unknown>, callback: (err: ModemError | null, data: unknown) => void): void;
+  followProgress(
+    stream: Readable,
+    onFinished: (err: Error | null, output: unknown[]) => void,
+    onProgress?: (event: unknown) => void,
+  ): void;
+  demuxStream(stream: Readable, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void;
+}
+
+const SUCCESS = [200, 201, 202, 204];
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOENT",
+  "EACCES",
+  "EHOSTUNREACH",
+  "ECONNRESET",
+  "EPIPE",
+]);
+
+/** Connection settings for dockerode from a base URL; undefined means DOCKER_HOST or the default socket. */
+export function connectionOptions(baseUrl: string | undefined): Docker.DockerOptions | undefined {
+  if (baseUrl === undefined || baseUrl === "") return undefined;
+  if (baseUrl.startsWith("unix://")) return { socketPath: baseUrl.slice("unix://".length) };
+  if (baseUrl.startsWith("/")) return { socketPath: baseUrl };
+  const normalized = /^[a-z]+:\/\//.test(baseUrl) ? baseUrl : `tcp://${baseUrl}`;
+  const url = new URL(normalized);
+  const protocol = url.protocol === "https:" ? "https" : "http";
+  return { host: url.hostname, port: url.port === "" ? 2375 : Number(url.port), protocol };
+}
+
+/**
+ * berth's one door to a Docker engine: dockerode's modem for the connection, every call counted,
+ * every failure turned into a typed EngineError naming the engine, the object and the operation.
+ */
+export class DockerEngine implements EngineWriter {
+  readonly name: string;
+  readonly calls = new CallCounter();
+  private readonly docker: Docker;
+  private readonly modem: Modem;
+  private readonly callTimeoutMs: number;
+
+  constructor(options: DockerEngineOptions = {}) {
+    this.name = options.name ?? "default";
+    this.docker = new Docker(connectionOptions(options.baseUrl));
+    this.modem = this.docker.modem as unknown as Modem;
+    this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
+  }
+
+  // ---- read-only -------------------------------------------------------------------------------
+
+  async ping(): Promise<void> {
+    await this.dial({ operation: "ping", object: "engine" }, { method: "GET", path: "/_ping" });
+  }
+
+  async version(): Promise<EngineVersion> {
+    return this.dial<EngineVersion>(
+      { operation: "version", object: "engine" },
+      { method: "GET", path: "/version" },
+    );
+  }
+
+  async listContainers(labels: LabelSelector): Promise<ContainerSummary[]> {
+    return this.dial<ContainerSummary[]>(
+      { operation: "list containers", object: describeSelector(labels) },
+      { method: "GET", path: "/containers/json", query: { all: true, filters: labelFilters(labels) } },
+    );
+  }
+
+  async listVolumes(labels: LabelSelector): Promise<VolumeSummary[]> {
+    const answer = await this.dial<{ Volumes: VolumeSummary[] | null }>(
+      { operation: "list volumes", object: describeSelector(labels) },
+      { method: "GET", path: "/volumes", query: { filters: labelFilters(labels) } },
+    );
+    return answer.Volumes ?? [];
+  }
+
+  async listNetworks(labels: LabelSelector): Promise<NetworkSummary[]> {
+    return this.dial<NetworkSummary[]>(
+      { operation: "list networks", object: describeSelector(labels) },
+      { method: "GET", path: "/networks", query: { filters: labelFilters(labels) } },
+    );
+  }
+
+  async listImages(): Promise<ImageSummary[]> {
+    return this.dial<ImageSummary[]>(
+      { operation: "list images", object: "images" },
+      { method: "GET", path: "/images/json" },
+    );
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerDetails> {
+    return this.dial<ContainerDetails>(
+      { operation: "inspect container", object: `container ${idOrName}` },
+      { method: "GET", path: `/containers/${encodeURIComponent(idOrName)}/json` },
+    );
+  }
+
+  async events(options: { since: number; until: number; labels?: LabelSelector }): Promise<EngineEvent[]> {
+    const query: Record<string, string | number> = { since: options.since, until: options.until };
+    if (options.labels) query.filters = labelFilters(options.labels);
+    const stream = await this.dial<Readable>(
+      { operation: "events", object: "engine" },
+      { method: "GET", path: "/events", query, stream: true, timeoutMs: 0 },
+    );
+    const text = await readAll(stream);
+    return text
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as EngineEvent);
+  }
+
+  async containerLogs(id: string, options: LogOptions): Promise<Readable> {
+    const raw = await this.dial<Readable>(
+      { operation: "logs", object: `container ${id}` },
+      {
+        method: "GET",
+        path: `/containers/${encodeURIComponent(id)}/logs`,
+        query: {
+          stdout: true,
+          stderr: true,
+          follow: options.follow ?? false,
+          tail: options.tail === undefined ? "all" : String(options.tail),
+          timestamps: options.timestamps ?? false,
+        },
+        stream: true,
+        timeoutMs: 0,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
+    const out = new PassThrough();
+    this.modem.demuxStream(raw, out, out);
+    raw.on("end", () => out.end());
+    raw.on("error", (err) => out.destroy(err));
+    return out;
+  }
+
+  // ---- images ----------------------------------------------------------------------------------
+
+  async pullImage(
+    reference: string,
+    auth?: RegistryAuth,
+    onProgress?: (event: unknown) => void,
+  ): Promise<void> {
+    const context = { operation: "pull image", object: `image ${reference}` };
+    const { repository, tag } = splitReference(reference);
+    const stream = await this.dial<Readable>(context, {
+      method: "POST",
+      path: "/images/create",
+      query: { fromImage: repository, tag },
+      stream: true,
+      timeoutMs: 0,
+      ...(auth ? { authconfig: auth } : {}),
+    }).catch((err: unknown) => {
+      // A refused or unknown registry is answered with an HTTP error before any stream starts.
+      if (err instanceof EngineError && !(err instanceof EngineUnreachableError)) {
+        throw new ImagePullError(this.context(context), err.engineMessage, { cause: err });
+      }
+      throw err;
+    });
+    const events = await new Promise<unknown[]>((resolve, reject) => {
+      this.modem.followProgress(stream, (err, output) => (err ? reject(err) : resolve(output)), onProgress);
+    }).catch((err: unknown) => {
+      throw new ImagePullError(this.context(context), messageOf(err), { cause: err });
+    });
+    // The engine answers 200 and reports a failed pull only inside the stream.
+    const failure = events.find(
+      (e): e is { error?: string; errorDetail?: { message?: string } } =>
+        typeof e === "object" && e !== null && ("error" in e || "errorDetail" in e),
+    );
+    if (failure) {
+      throw new ImagePullError(
+        this.context(context),
+        failure.errorDetail?.message ?? failure.error ?? "pull failed",
+      );
+    }
+  }
+
+  async tagImage(source: string, repository: string, tag: string): Promise<void> {
+    await this.dial(
+      { operation: "tag image", object: `image ${source}` },
+      { method: "POST", path: `/images/${encodeURIComponent(source)}/tag`, query: { repo: repository, tag } },
+    );
+  }
+
+  async removeImage(reference: string): Promise<void> {
+    await this.dial(
+      { operation: "remove image", object: `image ${reference}` },
+      { method: "DELETE", path: `/images/${encodeURIComponent(reference)}` },
+    );
+  }
+
+  async importImage(tar: Buffer, repository: string, tag: string): Promise<void> {
+    const context = { operation: "import image", object: `image ${repository}:${tag}` };
+    const stream = await this.dial<Readable>(context, {
+      method: "POST",
+      path: "/images/create",
+      query: { fromSrc: "-", repo: repository, tag },
+      file: tar,
+      stream: true,
+    });
+    const text = await readAll(stream);
+    if (text.includes('"error"')) throw new EngineApiError(this.context(context), 500, text.trim());
+  }
+
+  // ---- containers ------------------------------------------------------------------------------
+
+  async createContainer(name: string, body: ContainerCreateBody): Promise<string> {
+    // The name goes in the query and the spec only in the body: environment values must never
+    // end up in a URL (and so in proxy or engine logs).
+    const answer = await this.dial<{ Id: string }>(
+      { operation: "create container", object: `container ${name}` },
+      { method: "POST", path: "/containers/create", query: { name }, body },
+    );
+    return answer.Id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.dial(
+      { operation: "start container", object: `container ${id}` },
+      { method: "POST", path: `/containers/${encodeURIComponent(id)}/start`, alsoOk: [304] },
+    );
+  }
+
+  async stopContainer(id: string, timeoutSeconds?: number): Promise<void> {
+    await this.dial(
+      { operation: "stop container", object: `container ${id}` },
+      {
+        method: "POST",
+        path: `/containers/${encodeURIComponent(id)}/stop`,
+        query: timeoutSeconds === undefined ? {} : { t: timeoutSeconds },
+        alsoOk: [304],
+        // The engine waits up to t seconds before it kills; leave room for that.
+        timeoutMs: this.callTimeoutMs + (timeoutSeconds ?? 10) * 1000,
+      },
+    );
+  }
+
+  async killContainer(id: string, signal?: string): Promise<void> {
+    await this.dial(
+      { operation: "kill container", object: `container ${id}` },
+      {
+        method: "POST",
+        path: `/containers/${encodeURIComponent(id)}/kill`,
+        query: signal === undefined ? {} : { signal },
+      },
+    );
+  }
+
+  async removeContainer(id: string, options: { volumes?: boolean; force?: boolean } = {}): Promise<void> {
+    await this.dial(
+      { operation: "remove container", object: `container ${id}` },
+      {
+        method: "DELETE",
+        path: `/containers/${encodeURIComponent(id)}`,
+        query: { v: options.volumes ?? false, force: options.force ?? false },
+      },
+    );
+  }
+
+  async renameContainer(id: string, newName: string): Promise<void> {
+    await this.dial(
+      { operation: "rename container", object: `container ${id}` },
+      { method: "POST", path: `/containers/${encodeURIComponent(id)}/rename`, query: { name: newName } },
+    );
+  }
+
+  async updateContainer(id: string, body: ContainerUpdateBody): Promise<void> {
+    await this.dial(
+      { operation: "update container", object: `container ${id}` },
+      { method: "POST", path: `/containers/${encodeURIComponent(id)}/update`, body },
+    );
+  }
+
+  async waitContainer(id: string, signal?: AbortSignal): Promise<number> {
+    const answer = await this.dial<{ StatusCode: number }>(
+      { operation: "wait container", object: `container ${id}` },
+      {
+        method: "POST",
+        path: `/containers/${encodeURIComponent(id)}/wait`,
+        query: { condition: "not-running" },
+        timeoutMs: 0,
+        ...(signal ? { signal } : {}),
+      },
+    );
+    return answer.StatusCode;
+  }
+
+  async exec(id: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const object = `container ${id}`;
+    const created = await this.dial<{ Id: string }>(
+      { operation: "create exec", object },
+      {
+        method: "POST",
+        path: `/containers/${encodeURIComponent(id)}/exec`,
+        body: {
+          Cmd: command,
+          AttachStdout: !options.detach,
+          AttachStderr: !options.detach,
+          ...(options.user ? { User: options.user } : {}),
+          ...(options.env ? { Env: options.env } : {}),
+          ...(options.workingDir ? { WorkingDir: options.workingDir } : {}),
+        },
+      },
+    );
+    if (options.detach) {
+      await this.dial(
+        { operation: "start exec", object },
+        { method: "POST", path: `/exec/${created.Id}/start`, body: { Detach: true, Tty: false } },
+      );
+      return { exitCode: null, output: "" };
+    }
+    const timeoutMs = options.timeoutMs ?? 0;
+    const stream = await this.dial<Readable>(
+      { operation: "start exec", object },
+      {
+        method: "POST",
+        path: `/exec/${created.Id}/start`,
+        body: { Detach: false, Tty: false },
+        stream: true,
+        hijack: true,
+        timeoutMs,
+      },
+    );
+    const output = await this.collectExecOutput(stream, timeoutMs, { operation: "exec", object });
+    const inspected = await this.dial<{ ExitCode: number | null; Running: boolean }>(
+      { operation: "inspect exec", object },
+      { method: "GET", path: `/exec/${created.Id}/json` },
+    );
+    return { exitCode: inspected.ExitCode, output };
+  }
+
+  private collectExecOutput(
+    stream: Readable,
+    timeoutMs: number,
+    context: { operation: string; object: string },
+  ): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const sink = new PassThrough();
+      const chunks: Buffer[] = [];
+      sink.on("data", (chunk: Buffer) => chunks.push(chunk));
+      this.modem.demuxStream(stream, sink, sink);
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              stream.destroy();
+              reject(
+                new EngineTimeoutError(
+                  this.context(context),
+                  `the command did not finish within ${Math.round(timeoutMs / 1000)} s`,
+                ),
+              );
+            }, timeoutMs)
+          : undefined;
+      const finish = () => {
+        if (timer) clearTimeout(timer);
+        resolve(Buffer.concat(chunks).toString("utf8"));
+      };
+      stream.on("end", finish);
+      stream.on("close", finish);
+      stream.on("error", (err) => {
+        if (timer) clearTimeout(timer);
+        reject(new EngineApiError(this.context(context), 500, messageOf(err), { cause: err }));
+      });
+    });
+  }
+
+  // ---- volumes and networks --------------------------------------------------------------------
+
+  async createVolume(body: VolumeCreateBody): Promise<void> {
+    await this.dial(
+      { operation: "create volume", object: `volume ${body.Name}` },
+      { method: "POST", path: "/volumes/create", body },
+    );
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.dial(
+      { operation: "remove volume", object: `volume ${name}` },
+      { method: "DELETE", path: `/volumes/${encodeURIComponent(name)}` },
+    );
+  }
+
+  async createNetwork(body: NetworkCreateBody): Promise<string> {
+    // Before API 1.44 the engine allows two networks with one name unless asked to check.
+    const answer = await this.dial<{ Id: string }>(
+      { operation: "create network", object: `network ${body.Name}` },
+      { method: "POST", path: "/networks/create", body: { CheckDuplicate: true, ...body } },
+    );
+    return answer.Id;
+  }
+
+  async removeNetwork(idOrName: string): Promise<void> {
+    await this.dial(
+      { operation: "remove network", object: `network ${idOrName}` },
+      { method: "DELETE", path: `/networks/${encodeURIComponent(idOrName)}` },
+    );
+  }
+
+  async connectNetwork(network: string, container: string, endpoint?: EndpointConfig): Promise<void> {
+    await this.dial(
+      { operation: "connect network", object: `network ${network} / container ${container}` },
+      {
+        method: "POST",
+        path: `/networks/${encodeURIComponent(network)}/connect`,
+        body: { Container: container, EndpointConfig: endpoint ?? {} },
+      },
+    );
+  }
+
+  async disconnectNetwork(network: string, container: string, force = false): Promise<void> {
+    await this.dial(
+      { operation: "disconnect network", object: `network ${network} / container ${container}` },
+      {
+        method: "POST",
+        path: `/networks/${encodeURIComponent(network)}/disconnect`,
+        body: { Container: container, Force: force },
+      },
+    );
+  }
+
+  // ---- plumbing --------------------------------------------------------------------------------
+
+  private context(c: { operation: string; object: string }): EngineErrorContext {
+    return { engine: this.name, object: c.object, operation: c.operation };
+  }
+
+  private dial<T = unknown>(c: { operation: string; object: string }, request: DialRequest): Promise<T> {
+    this.calls.record(c.operation);
+    const statusCodes: Record<number, boolean> = {};
+    for (const status of [...SUCCESS, ...(request.alsoOk ?? [])]) statusCodes[status] = true;
+    const hasQuery = request.query !== undefined && Object.keys(request.query).length > 0;
+    const timeoutMs = request.timeoutMs ?? this.callTimeoutMs;
+    const signals = [request.signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter(
+      (s): s is AbortSignal => s !== undefined,
+    );
+    const signal = signals.length === 0 ? undefined : AbortSignal.any(signals);
+    const options: Record<string, unknown> = {
+      path: hasQuery ? `${request.path}?` : request.path,
+      method: request.method,
+      statusCodes,
+      isStream: request.stream ?? false,
+      hijack: request.hijack ?? false,
+      options: {
+        ...(hasQuery ? { _query: stringifyQuery(request.query ?? {}) } : {}),
+        _body: request.body ?? {},
+      },
+    };
+    if (signal) options.abortSignal = signal;
+    if (request.authconfig) options.authconfig = request.authconfig;
+    if (request.file) options.file = request.file;
+    return new Promise<T>((resolve, reject) => {
+      this.modem.dial(options, (err, data) => {
+        if (err) reject(this.translate(c, err, request.signal));
+        else resolve(data as T);
+      });
+    });
+  }
+
+  private translate(
+    c: { operation: string; object: string },
+    err: ModemError,
+    callerSignal?: AbortSignal,
+  ): Error {
+    const context = this.context(c);
+    const message = err.json?.message ?? stripModemPrefix(err.message);
+    if (err.statusCode === 404) return new EngineNotFoundError(context, message, { cause: err });
+    if (err.statusCode === 409) return new EngineConflictError(context, message, { cause: err });
+    if (err.statusCode !== undefined)
+      return new EngineApiError(context, err.statusCode, message, { cause: err });
+    if (err.name === "AbortError" || err.name === "TimeoutError") {
+      if (callerSignal?.aborted) return new EngineTimeoutError(context, "cancelled", { cause: err });
+      return new EngineTimeoutError(context, "the engine did not answer in time", { cause: err });
+    }
+    if (err.code !== undefined && UNREACHABLE_CODES.has(err.code)) {
+      return new EngineUnreachableError(context, `no engine answers (${err.code}: ${err.message})`, {
+        cause: err,
+        hint: "start Docker, or point DOCKER_HOST at a running engine (npm run engine starts a test engine)",
+      });
+    }
+    return new EngineApiError(context, 0, message, { cause: err });
+  }
+}
+
+function labelFilters(labels: LabelSelector): string {
+  const list = Object.entries(labels).map(([k, v]) => (v === true ? k : `${k}=${v}`));
+  return JSON.stringify({ label: list });
+}
+
+function describeSelector(labels: LabelSelector): string {
+  return Object.entries(labels)
+    .map(([k, v]) => (v === true ? k : `${k}=${v}`))
+    .join(",");
+}
+
+function stringifyQuery(
+  query: Record<string, string | number | boolean | undefined>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    out[key] = typeof value === "boolean" ? (value ? "1" : "0") : String(value);
+  }
+  return out;
+}
+
+function stripModemPrefix(message: string): string {
+  return message.replace(/^\(HTTP code \d+\) [^-]*- /, "").trim();
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Splits `repo[:tag][@digest]`; a colon inside the registry's host:port is not a tag. */
+export function splitReference(reference: string): { repository: string; tag: string } {
+  const at = reference.indexOf("@");
+  if (at >= 0) return { repository: reference.slice(0, at), tag: reference.slice(at + 1) };
+  const slash = reference.lastIndexOf("/");
+  const colon = reference.lastIndexOf(":");
+  if (colon > slash) return { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+  return { repository: reference, tag: "latest" };
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,110 @@
+import type { Readable } from "node:stream";
+import type { CallCounter } from "./call-counter.js";
+import type {
+  ContainerCreateBody,
+  ContainerDetails,
+  ContainerSummary,
+  ContainerUpdateBody,
+  EngineEvent,
+  EngineVersion,
+  ExecResult,
+  ImageSummary,
+  EndpointConfig,
+  NetworkCreateBody,
+  NetworkSummary,
+  RegistryAuth,
+  VolumeCreateBody,
+  VolumeSummary,
+} from "./engine-types.js";
+
+/** `{ "berth.map": "main" }` selects objects with that label value; `true` selects any value. */
+export type LabelSelector = Record<string, string | true>;
+
+export interface LogOptions {
+  follow?: boolean;
+  tail?: number;
+  timestamps?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ExecOptions {
+  user?: string;
+  env?: string[];
+  workingDir?: string;
+  /** Start and return at once, without waiting for the command to end. */
+  detach?: boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * The read-only half of an engine. Planning, dry runs and `status` hold only this, so they cannot
+ * change anything on the engine: the object they get has no mutating method at all.
+ */
+export interface EngineReader {
+  /** The client name (`default` for DOCKER_HOST); every error and step carries it. */
+  readonly name: string;
+  readonly calls: CallCounter;
+  ping(): Promise<void>;
+  version(): Promise<EngineVersion>;
+  listContainers(labels: LabelSelector): Promise<ContainerSummary[]>;
+  listVolumes(labels: LabelSelector): Promise<VolumeSummary[]>;
+  listNetworks(labels: LabelSelector): Promise<NetworkSummary[]>;
+  listImages(): Promise<ImageSummary[]>;
+  inspectContainer(idOrName: string): Promise<ContainerDetails>;
+  /** Engine events between two times (seconds since the epoch); returns once `until` has passed. */
+  events(options: { since: number; until: number; labels?: LabelSelector }): Promise<EngineEvent[]>;
+  /** The container's output, demultiplexed into stdout and stderr chunks. */
+  containerLogs(id: string, options: LogOptions): Promise<Readable>;
+}
+
+/** The mutating half; only `apply` gets one. */
+export interface EngineWriter extends EngineReader {
+  pullImage(reference: string, auth?: RegistryAuth, onProgress?: (event: unknown) => void): Promise<void>;
+  tagImage(source: string, repository: string, tag: string): Promise<void>;
+  removeImage(reference: string): Promise<void>;
+  /** Imports a tar stream as an image (used to make berth's own tiny lock image). */
+  importImage(tar: Buffer, repository: string, tag: string): Promise<void>;
+  createContainer(name: string, body: ContainerCreateBody): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
+  killContainer(id: string, signal?: string): Promise<void>;
+  removeContainer(id: string, options?: { volumes?: boolean; force?: boolean }): Promise<void>;
+  renameContainer(id: string, newName: string): Promise<void>;
+  updateContainer(id: string, body: ContainerUpdateBody): Promise<void>;
+  /** Waits until the container is not running; returns its exit code. */
+  waitContainer(id: string, signal?: AbortSignal): Promise<number>;
+  exec(id: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
+  createVolume(body: VolumeCreateBody): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+  createNetwork(body: NetworkCreateBody): Promise<string>;
+  removeNetwork(idOrName: string): Promise<void>;
+  connectNetwork(network: string, container: string, endpoint?: EndpointConfig): Promise<void>;
+  disconnectNetwork(network: string, container: string, force?: boolean): Promise<void>;
+}
+
+const readerMethods = [
+  "ping",
+  "version",
+  "listContainers",
+  "listVolumes",
+  "listNetworks",
+  "listImages",
+  "inspectContainer",
+  "events",
+  "containerLogs",
+] as const satisfies readonly (keyof EngineReader)[];
+
+/**
+ * A view of an engine with only the read-only methods, as a separate object: a cast back to
+ * EngineWriter would find nothing to call.
+ */
+export function readOnly(engine: EngineReader): EngineReader {
+  const view: Record<string, unknown> = {};
+  for (const method of readerMethods) {
+    view[method] = (...args: unknown[]) =>
+      (engine[method] as (...a: unknown[]) => unknown).apply(engine, args);
+  }
+  Object.defineProperty(view, "name", { value: engine.name, enumerable: true });
+  Object.defineProperty(view, "calls", { value: engine.calls, enumerable: true });
+  return Object.freeze(view) as unknown as EngineReader;
+}

@@ -1,0 +1,46 @@
+import { randomBytes } from "node:crypto";
+import { DockerEngine } from "../../src/engine/docker-engine.js";
+import { isEngineNotFoundError } from "../../src/engine/engine-errors.js";
+import { LABEL } from "../../src/model/labels.js";
+
+/** Images built by scripts/test-engine.sh. */
+export const FIXTURE_IMAGES = {
+  base1: "berth-test/base:1",
+  base2: "berth-test/base:2",
+  oneshot: "berth-test/oneshot:1",
+  healthy: "berth-test/healthy:1",
+} as const;
+
+export function testEngine(): DockerEngine {
+  return new DockerEngine({ callTimeoutMs: 60_000 });
+}
+
+/** A map name no other test uses, so tests can run in parallel on one engine. */
+export function uniqueMapName(prefix: string): string {
+  return `bt-${prefix}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * Removes exactly the objects of one map (found by berth's labels): containers first, then
+ * networks and volumes. Returns what it removed, so a test can assert on leftovers.
+ */
+export async function removeMapObjects(engine: DockerEngine, mapName: string): Promise<string[]> {
+  const selector = { [LABEL.map]: mapName };
+  const removed: string[] = [];
+  const ignoreMissing = (err: unknown) => {
+    if (!isEngineNotFoundError(err)) throw err;
+  };
+  for (const c of await engine.listContainers(selector)) {
+    await engine.removeContainer(c.Id, { force: true, volumes: true }).catch(ignoreMissing);
+    removed.push(`container ${c.Names[0] ?? c.Id}`);
+  }
+  for (const n of await engine.listNetworks(selector)) {
+    await engine.removeNetwork(n.Id).catch(ignoreMissing);
+    removed.push(`network ${n.Name}`);
+  }
+  for (const v of await engine.listVolumes(selector)) {
+    await engine.removeVolume(v.Name).catch(ignoreMissing);
+    removed.push(`volume ${v.Name}`);
+  }
+  return removed;
+}

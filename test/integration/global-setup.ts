@@ -1,0 +1,21 @@
+import { DockerEngine } from "../../src/engine/docker-engine.js";
+import { FIXTURE_IMAGES } from "../helpers/engine.js";
+
+/** Integration tests need a real engine; without one they fail loudly, never skip. */
+export default async function setup(): Promise<void> {
+  const engine = new DockerEngine({ callTimeoutMs: 10_000 });
+  try {
+    await engine.ping();
+  } catch (err) {
+    throw new Error(
+      `No Docker engine answers (${err instanceof Error ? err.message : String(err)}). ` +
+        "Run the tests with `npm test`, which starts the test engine (scripts/test-engine.sh).",
+      { cause: err },
+    );
+  }
+  const tags = new Set((await engine.listImages()).flatMap((image) => image.RepoTags ?? []));
+  const missing = Object.values(FIXTURE_IMAGES).filter((image) => !tags.has(image));
+  if (missing.length > 0) {
+    throw new Error(`Fixture images missing: ${missing.join(", ")}. Run scripts/test-engine.sh.`);
+  }
+}

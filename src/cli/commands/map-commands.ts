@@ -1,0 +1,53 @@
+import { Command, Option } from "commander";
+import { targetKeys } from "../../graph/dependency-graph.js";
+import { renderGraph, type GraphFormat } from "../../graph/render-graph.js";
+import { printMapJson, printMapYaml } from "../../map/print-map.js";
+import { containerNode } from "../../map/resolve.js";
+import type { CliIo } from "../cli-io.js";
+import { loadMapFor } from "../global-options.js";
+
+export function validateCommand(io: CliIo): Command {
+  return new Command("validate")
+    .description("check the map; print a one-line summary, or every problem as FILE:LINE:COL: message")
+    .action((_options: unknown, command: Command) => {
+      const map = loadMapFor(command, io);
+      const r = map.resolved;
+      io.stdout.write(
+        `${map.files.join(", ")}: map \`${map.name}\` is valid: ${r.containers.length} container(s), ` +
+          `${r.volumes.length} attached volume(s), ${r.networks.length} network(s), ${map.graph.edges().length} dependency edge(s)\n`,
+      );
+    });
+}
+
+export function configCommand(io: CliIo): Command {
+  return new Command("config")
+    .description(
+      "print the normalized map (long forms, extends resolved) with the resolved instances under x-berth",
+    )
+    .option("--json", "print JSON instead of YAML")
+    .option("--no-resolved", "leave out the x-berth section")
+    .action((options: { json?: boolean; resolved: boolean }, command: Command) => {
+      const map = loadMapFor(command, io);
+      const resolved = options.resolved ? map.resolved : undefined;
+      io.stdout.write(
+        options.json ? printMapJson(map.normalized, resolved) : printMapYaml(map.normalized, resolved),
+      );
+    });
+}
+
+export function graphCommand(io: CliIo): Command {
+  return new Command("graph")
+    .description("print the dependency graph (of the targets and what they need), edges labelled by kind")
+    .argument("[targets...]", "configs, config.instance names or groups (default: all)")
+    .addOption(
+      new Option("--format <format>", "output format").choices(["json", "dot", "mermaid"]).default("dot"),
+    )
+    .action((targets: string[], options: { format: GraphFormat }, command: Command) => {
+      const map = loadMapFor(command, io);
+      const nodes =
+        targets.length === 0
+          ? undefined
+          : map.graph.closure(targetKeys(map.resolved, targets).map(containerNode), "forward");
+      io.stdout.write(renderGraph(map.graph, options.format, nodes));
+    });
+}

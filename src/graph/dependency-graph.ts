@@ -1,0 +1,251 @@
+import { alg, Graph } from "@dagrejs/graphlib";
+import { UsageError } from "../common/berth-error.js";
+import { didYouMean } from "../map/did-you-mean.js";
+import { formatPosition, type MapProblem } from "../map/map-error.js";
+import type { ResolvedMap } from "../map/model.js";
+import {
+  containerNode,
+  networkNode,
+  volumeNode,
+  type DependencyEdge,
+  type EdgeKind,
+  type NodeId,
+} from "../map/resolve.js";
+
+type GraphT = Graph<Record<string, never>, Record<string, never>, DependencyEdge>;
+
+/** Forward actions (startup, update) need dependencies; reverse ones (stop, shutdown) dependents. */
+export type Direction = "forward" | "reverse";
+
+/** Edge kinds after which a dependent holds a stale reference when its dependency is recreated. */
+export const STALE_MAKING_KINDS: ReadonlySet<EdgeKind> = new Set<EdgeKind>([
+  "links",
+  "uses-container",
+  "network-mode",
+]);
+
+export function nodeKind(node: NodeId): "container" | "volume" | "network" {
+  return node.slice(0, node.indexOf(":")) as "container" | "volume" | "network";
+}
+
+export function nodeKey(node: NodeId): string {
+  return node.slice(node.indexOf(":") + 1);
+}
+
+/** A node as people read it: containers by key, others with their kind. */
+export function nodeLabel(node: NodeId): string {
+  const kind = nodeKind(node);
+  return kind === "container" ? nodeKey(node) : `${kind} ${nodeKey(node)}`;
+}
+
+/**
+ * The dependency graph of a map: container instances, attached volumes and networks, with edges
+ * from a dependency to its dependent, each remembering its kind and where the map wrote it.
+ */
+export class DependencyGraph {
+  private readonly graph: GraphT;
+  private readonly edgeList: DependencyEdge[];
+  private levelsCache: NodeId[][] | undefined;
+
+  constructor(nodes: Iterable<NodeId>, edges: DependencyEdge[]) {
+    this.graph = new Graph({ directed: true, multigraph: true });
+    for (const node of nodes) this.graph.setNode(node);
+    // One edge per (dependency, dependent, kind): several entries saying the same thing are one edge.
+    const seen = new Set<string>();
+    this.edgeList = [];
+    for (const edge of edges) {
+      const id = `${edge.dependency}\u0000${edge.dependent}\u0000${edge.kind}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      this.edgeList.push(edge);
+      this.graph.setEdge(edge.dependency, edge.dependent, edge, edge.kind);
+    }
+  }
+
+  static fromMap(resolved: ResolvedMap, edges: DependencyEdge[]): DependencyGraph {
+    const nodes: NodeId[] = [
+      ...resolved.containers.map((c) => containerNode(c.key)),
+      ...resolved.volumes.map((v) => volumeNode(v.key)),
+      ...resolved.networks.map((n) => networkNode(n.key)),
+    ];
+    return new DependencyGraph(nodes, edges);
+  }
+
+  nodes(): NodeId[] {
+    return (this.graph.nodes() as NodeId[]).sort();
+  }
+
+  edges(): readonly DependencyEdge[] {
+    return this.edgeList;
+  }
+
+  hasNode(node: NodeId): boolean {
+    return this.graph.hasNode(node);
+  }
+
+  /** Direct dependencies of a node, with the edges that make them. */
+  dependencyEdges(node: NodeId): DependencyEdge[] {
+    return (this.graph.inEdges(node) ?? []).map((e) => this.graph.edge(e));
+  }
+
+  /** Direct dependents of a node, with the edges that make them. */
+  dependentEdges(node: NodeId): DependencyEdge[] {
+    return (this.graph.outEdges(node) ?? []).map((e) => this.graph.edge(e));
+  }
+
+  /** Every cycle, each as its list of edges (dependent first), reported once per strongly connected part. */
+  cycles(): DependencyEdge[][] {
+    const out: DependencyEdge[][] = [];
+    for (const component of alg.findCycles(this.graph) as NodeId[][]) {
+      const cycle = this.cycleWithin(new Set(component));
+      if (cycle) out.push(cycle);
+    }
+    // findCycles misses self-loops in some versions; check them directly.
+    for (const edge of this.edgeList) {
+      if (edge.dependency === edge.dependent && !out.some((c) => c.length === 1 && c[0] === edge))
+        out.push([edge]);
+    }
+    return out.sort((a, b) => (a[0]?.dependent ?? "").localeCompare(b[0]?.dependent ?? ""));
+  }
+
+  /** A concrete cycle inside a strongly connected set, starting at its smallest node. */
+  private cycleWithin(component: Set<NodeId>): DependencyEdge[] | undefined {
+    const start = [...component].sort()[0];
+    if (start === undefined) return undefined;
+    // Walk "needs" edges (dependent → dependency) and stop when back at the start.
+    const path: DependencyEdge[] = [];
+    const visited = new Set<NodeId>();
+    const walk = (node: NodeId): boolean => {
+      visited.add(node);
+      const needs = this.dependencyEdges(node)
+        .filter((e) => component.has(e.dependency))
+        .sort((a, b) => a.dependency.localeCompare(b.dependency) || a.kind.localeCompare(b.kind));
+      for (const edge of needs) {
+        path.push(edge);
+        if (edge.dependency === start) return true;
+        if (!visited.has(edge.dependency) && walk(edge.dependency)) return true;
+        path.pop();
+      }
+      return false;
+    };
+    return walk(start) ? [...path] : undefined;
+  }
+
+  /** Cycles as map problems: `a -> b -> a`, with where each edge was written. */
+  cycleProblems(): MapProblem[] {
+    return this.cycles().map((cycle) => {
+      const names = [
+        nodeLabel((cycle[0] as DependencyEdge).dependent),
+        ...cycle.map((e) => nodeLabel(e.dependency)),
+      ];
+      const steps = cycle.map(
+        (e) =>
+          `${nodeLabel(e.dependent)} ${describeKind(e.kind)} ${nodeLabel(e.dependency)} at ${formatPosition(e.at)}`,
+      );
+      return {
+        at: (cycle[0] as DependencyEdge).at,
+        message: `dependency cycle: ${names.join(" -> ")}`,
+        hint: steps.join("; "),
+      };
+    });
+  }
+
+  /** Deterministic topological levels: each node one level after its deepest dependency. */
+  levels(): NodeId[][] {
+    if (this.levelsCache) return this.levelsCache;
+    const level = new Map<NodeId, number>();
+    const remaining = new Map<NodeId, number>();
+    for (const node of this.nodes()) {
+      remaining.set(node, new Set(this.dependencyEdges(node).map((e) => e.dependency)).size);
+    }
+    let frontier = this.nodes().filter((n) => remaining.get(n) === 0);
+    for (const node of frontier) level.set(node, 0);
+    while (frontier.length > 0) {
+      const next: NodeId[] = [];
+      for (const node of frontier) {
+        const dependents = new Set(this.dependentEdges(node).map((e) => e.dependent));
+        for (const dependent of dependents) {
+          level.set(dependent, Math.max(level.get(dependent) ?? 0, (level.get(node) ?? 0) + 1));
+          const left = (remaining.get(dependent) ?? 0) - 1;
+          remaining.set(dependent, left);
+          if (left === 0) next.push(dependent);
+        }
+      }
+      frontier = next;
+    }
+    const out: NodeId[][] = [];
+    for (const [node, n] of level) (out[n] ??= []).push(node);
+    this.levelsCache = out.map((nodes) => nodes.sort());
+    return this.levelsCache;
+  }
+
+  /** All nodes, dependencies before dependents (ties broken by name). */
+  order(): NodeId[] {
+    return this.levels().flat();
+  }
+
+  /** The nodes plus everything they need (forward) or everything that needs them (reverse). */
+  closure(nodes: Iterable<NodeId>, direction: Direction): Set<NodeId> {
+    const out = new Set<NodeId>();
+    const stack = [...nodes];
+    while (stack.length > 0) {
+      const node = stack.pop() as NodeId;
+      if (out.has(node)) continue;
+      out.add(node);
+      const next =
+        direction === "forward"
+          ? this.dependencyEdges(node).map((e) => e.dependency)
+          : this.dependentEdges(node).map((e) => e.dependent);
+      stack.push(...next);
+    }
+    return out;
+  }
+}
+
+function describeKind(kind: EdgeKind): string {
+  switch (kind) {
+    case "links":
+      return "links to";
+    case "uses-container":
+      return "uses the volumes of";
+    case "uses-volume":
+      return "uses a volume of";
+    case "network-mode":
+      return "shares the network of";
+    case "network-link":
+      return "links (on a network) to";
+    case "depends-on":
+      return "depends on";
+    case "attaches":
+      return "attaches";
+    case "network":
+      return "joins";
+  }
+}
+
+/**
+ * Turns command-line targets into container keys: `config`, `config.instance`, a group, or none
+ * (all). Unknown targets are a usage error with a suggestion.
+ */
+export function targetKeys(resolved: ResolvedMap, targets: readonly string[]): string[] {
+  if (targets.length === 0) return resolved.containers.map((c) => c.key);
+  const keys = new Set<string>();
+  const known = [
+    ...Object.keys(resolved.groups),
+    ...Object.keys(resolved.configs),
+    ...resolved.containers.map((c) => c.key),
+  ];
+  for (const target of targets) {
+    const members =
+      resolved.groups[target] ??
+      resolved.configs[target] ??
+      (resolved.containers.some((c) => c.key === target) ? [target] : undefined);
+    if (members === undefined) {
+      throw new UsageError(`unknown target \`${target}\``, {
+        hint: didYouMean(target, known) ?? "a target is a config, config.instance, or a group",
+      });
+    }
+    for (const key of members) keys.add(key);
+  }
+  return [...keys].sort();
+}

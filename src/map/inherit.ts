@@ -1,0 +1,171 @@
+import { canonicalJson } from "../common/canonical-json.js";
+import { didYouMean } from "./did-you-mean.js";
+import type { ProblemList } from "./map-error.js";
+import type { NormalizedContainer } from "./model.js";
+import type { ConfigDraft } from "./normalize.js";
+import type { Origins } from "./origins.js";
+
+/**
+ * docker-map's merge rules, used both for `extends` (bases first, then the config) and for
+ * several map files (earlier files first):
+ * - scalars: the later value wins;
+ * - single-value lists (instances, clients, shares, links, exec_commands): union, in order;
+ * - binds, attaches, uses, exposes, networks (and depends_on): merged by their first element —
+ *   a later entry for the same path, alias, port or network replaces the earlier one;
+ * - mappings (create_options, host_config, environment, labels): updated key by key.
+ */
+
+type Fields = Partial<NormalizedContainer>;
+
+const UNION_KEYS = ["instances", "clients", "shares", "links", "exec_commands"] as const;
+const BY_FIRST_ELEMENT = {
+  binds: "path",
+  attaches: "name",
+  uses: "name",
+  exposes: "exposed_port",
+  networks: "network",
+  depends_on: "container",
+} as const;
+const MAPPING_KEYS = ["create_options", "host_config", "environment", "labels"] as const;
+
+export function mergeFields(base: Fields, over: Fields, origins: Origins): Fields {
+  const out: Fields = { ...base };
+  const record = out as Record<string, unknown>;
+  origins.copyFields(base, out);
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const previous = record[key];
+    if (previous === undefined) record[key] = value;
+    else if ((UNION_KEYS as readonly string[]).includes(key))
+      record[key] = union(previous as unknown[], value as unknown[]);
+    else if (key in BY_FIRST_ELEMENT) {
+      const by = BY_FIRST_ELEMENT[key as keyof typeof BY_FIRST_ELEMENT];
+      record[key] = mergeByKey(
+        previous as unknown as Record<string, unknown>[],
+        value as unknown as Record<string, unknown>[],
+        by,
+      );
+    } else if ((MAPPING_KEYS as readonly string[]).includes(key)) {
+      record[key] = { ...(previous as object), ...(value as object) };
+    } else record[key] = value;
+  }
+  origins.copyFields(over, out, Object.keys(over));
+  return out;
+}
+
+function union(a: unknown[], b: unknown[]): unknown[] {
+  const seen = new Set(a.map((v) => canonicalJson(v)));
+  const out = [...a];
+  for (const value of b) {
+    const key = canonicalJson(value);
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(value);
+    }
+  }
+  return out;
+}
+
+function mergeByKey(
+  a: Record<string, unknown>[],
+  b: Record<string, unknown>[],
+  by: string,
+): Record<string, unknown>[] {
+  const out = [...a];
+  for (const entry of b) {
+    const index = out.findIndex((existing) => String(existing[by]) === String(entry[by]));
+    if (index >= 0) out[index] = entry;
+    else out.push(entry);
+  }
+  return out;
+}
+
+/** Merges a later file's draft of a config over an earlier one's. */
+export function mergeDrafts(
+  base: ConfigDraft,
+  over: ConfigDraft,
+  origins: Origins,
+  overSets: { abstract: boolean; extends: boolean },
+): ConfigDraft {
+  const fields = mergeFields(base.fields, over.fields, origins);
+  origins.entry(fields, over.at);
+  return {
+    name: base.name,
+    abstract: overSets.abstract ? over.abstract : base.abstract,
+    extends: overSets.extends ? over.extends : base.extends,
+    fields,
+    at: over.at,
+  };
+}
+
+/**
+ * Resolves `extends` for every config: each base is merged in order (recursively), then the
+ * config's own fields. Unknown bases and cycles are reported; `abstract` is not inherited.
+ */
+export function resolveExtends(
+  drafts: Map<string, ConfigDraft>,
+  problems: ProblemList,
+  origins: Origins,
+): Map<string, Fields> {
+  const done = new Map<string, Fields>();
+  const reported = new Set<string>();
+
+  const resolve = (name: string, chain: string[]): Fields => {
+    const cached = done.get(name);
+    if (cached) return cached;
+    const draft = drafts.get(name) as ConfigDraft;
+    let merged: Fields = {};
+    for (const base of draft.extends) {
+      const at = origins.field(draft.fields, "extends") ?? draft.at;
+      if (!drafts.has(base)) {
+        if (!reported.has(`${name}>${base}`)) {
+          reported.add(`${name}>${base}`);
+          problems.add(at, `\`${name}\` extends unknown config \`${base}\``, didYouMean(base, drafts.keys()));
+        }
+        continue;
+      }
+      if (chain.includes(base)) {
+        const cycle = [...chain.slice(chain.indexOf(base)), base].join(" -> ");
+        if (!reported.has(`cycle:${cycle}`)) {
+          reported.add(`cycle:${cycle}`);
+          problems.add(
+            at,
+            `\`extends\` cycle: ${cycle}`,
+            "a config cannot extend itself, directly or through others",
+          );
+        }
+        continue;
+      }
+      merged = mergeFields(merged, resolve(base, [...chain, base]), origins);
+    }
+    const own = mergeFields(merged, draft.fields, origins);
+    origins.entry(own, draft.at);
+    done.set(name, own);
+    return own;
+  };
+
+  for (const name of drafts.keys()) resolve(name, [name]);
+  return done;
+}
+
+/** A config's fields with every default filled in. */
+export function withDefaults(fields: Fields): NormalizedContainer {
+  return {
+    ...fields,
+    instances: fields.instances ?? [],
+    shares: fields.shares ?? [],
+    binds: fields.binds ?? [],
+    attaches: fields.attaches ?? [],
+    uses: fields.uses ?? [],
+    links: fields.links ?? [],
+    exposes: fields.exposes ?? [],
+    networks: fields.networks ?? [],
+    exec_commands: fields.exec_commands ?? [],
+    persistent: fields.persistent ?? false,
+    create_options: fields.create_options ?? {},
+    host_config: fields.host_config ?? {},
+    environment: fields.environment ?? {},
+    labels: fields.labels ?? {},
+    depends_on: fields.depends_on ?? [],
+  };
+}

@@ -1,0 +1,270 @@
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, extname, resolve as resolvePath } from "node:path";
+import { UsageError } from "../common/berth-error.js";
+import { DependencyGraph } from "../graph/dependency-graph.js";
+import { mergeDrafts, resolveExtends, withDefaults } from "./inherit.js";
+import { parseDotEnv, type Environment } from "./interpolate.js";
+import { MapError, ProblemList, type SourcePosition } from "./map-error.js";
+import type {
+  NormalizedContainer,
+  NormalizedMap,
+  NormalizedNetwork,
+  NormalizedVolume,
+  ResolvedMap,
+} from "./model.js";
+import { list, Normalizer, type ConfigDraft, type FileMap } from "./normalize.js";
+import { Origins } from "./origins.js";
+import { resolveMap } from "./resolve.js";
+import { MAP_LEVEL_KEYS, validateMapShape } from "./schema-validation.js";
+import { parseYamlSource, type MapPath, type YamlSource } from "./yaml-source.js";
+
+export interface LoadMapOptions {
+  /** Map files, merged in order; default `berth.yaml` or `berth.yml` in `cwd`. */
+  files?: readonly string[];
+  /** Overrides the map's `name:` key and the file name. */
+  mapName?: string;
+  /** Variables for `${VAR}` and `!path`; default the process environment. `.env` beside the first file adds to it. */
+  env?: Environment;
+  cwd?: string;
+  /** Texts of files instead of reading them (tests, stdin); keys are the names given in `files`. */
+  texts?: Readonly<Record<string, string>>;
+}
+
+/** A map that loaded without problems: its normalized form, the resolved desired state and its graph. */
+export interface LoadedMap {
+  name: string;
+  files: string[];
+  normalized: NormalizedMap;
+  resolved: ResolvedMap;
+  graph: DependencyGraph;
+  /** Where each entry came from, for later diagnostics. */
+  origins: Origins;
+}
+
+const DEFAULT_FILES = ["berth.yaml", "berth.yml"];
+
+/**
+ * Loads, validates, normalizes and resolves a map from one or more files. Every problem found
+ * is collected and raised together as one MapError (FILE:LINE:COL: message lines, sorted); a map
+ * with problems is never partly loaded.
+ */
+export function loadMap(options: LoadMapOptions = {}): LoadedMap {
+  const cwd = options.cwd ?? process.cwd();
+  const files = options.files && options.files.length > 0 ? [...options.files] : [defaultFile(cwd)];
+  const problems = new ProblemList();
+  const origins = new Origins();
+  const firstPath = resolvePath(cwd, files[0] as string);
+  const env = environmentFor(firstPath, options);
+
+  const fileMaps: FileMap[] = [];
+  for (const file of files) {
+    const text = readMapText(file, cwd, options.texts);
+    const source = parseYamlSource(text, file, { env }, problems);
+    if (!problems.isEmpty) continue;
+    if (!validateMapShape(source.value, { positions: source.positions, problems })) continue;
+    fileMaps.push(normalizeFile(source, { positions: source.positions, problems, origins, env }));
+  }
+  problems.throwIfAny();
+
+  const mapAt: SourcePosition = { file: files[0] as string, line: 1, col: 1 };
+  const normalized = mergeFiles(fileMaps, problems, origins, mapName(options, fileMaps, firstPath));
+  problems.throwIfAny();
+
+  const { resolved, edges } = resolveMap(normalized, {
+    problems,
+    origins,
+    baseDir: dirname(firstPath),
+    mapAt,
+  });
+  problems.throwIfAny();
+
+  const graph = DependencyGraph.fromMap(resolved, edges);
+  for (const cycle of graph.cycleProblems()) problems.add(cycle.at, cycle.message, cycle.hint);
+  problems.throwIfAny();
+
+  return { name: normalized.name, files, normalized, resolved, graph, origins };
+}
+
+function defaultFile(cwd: string): string {
+  const found = DEFAULT_FILES.find((f) => existsSync(resolvePath(cwd, f)));
+  if (found === undefined) {
+    throw new UsageError(`no map file in ${cwd}`, { hint: "pass -f FILE, or create berth.yaml" });
+  }
+  return found;
+}
+
+function readMapText(file: string, cwd: string, texts: LoadMapOptions["texts"]): string {
+  const given = texts?.[file];
+  if (given !== undefined) return given;
+  try {
+    return readFileSync(resolvePath(cwd, file), "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `cannot read map file ${file}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`,
+    );
+  }
+}
+
+/** The process environment (or the given one) over the `.env` file beside the first map. */
+function environmentFor(firstPath: string, options: LoadMapOptions): Environment {
+  const base = options.env ?? process.env;
+  const dotEnvPath = resolvePath(dirname(firstPath), ".env");
+  if (options.texts !== undefined || !existsSync(dotEnvPath)) return base;
+  return { ...parseDotEnv(readFileSync(dotEnvPath, "utf8")), ...stripUndefined(base) };
+}
+
+function stripUndefined(env: Environment): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+function mapName(options: LoadMapOptions, fileMaps: FileMap[], firstPath: string): string {
+  if (options.mapName !== undefined) return options.mapName;
+  for (const fileMap of [...fileMaps].reverse()) {
+    if (typeof fileMap.mapKeys.name === "string") return fileMap.mapKeys.name;
+  }
+  return basename(firstPath, extname(firstPath));
+}
+
+const CONTAINER_PARENT = "containers";
+
+/** Expands one file's short forms: map-level entries and every container config. */
+function normalizeFile(source: YamlSource, ctx: ConstructorParameters<typeof Normalizer>[0]): FileMap {
+  const value = (source.value ?? {}) as Record<string, unknown>;
+  const normalizer = new Normalizer(ctx);
+  const mapKeys: Record<string, unknown> = {};
+  const configs = new Map<string, ConfigDraft>();
+  const addConfig = (name: string, raw: unknown, path: MapPath) => {
+    const draft = normalizer.config(name, raw, path);
+    if (configs.has(name)) {
+      ctx.problems.add(
+        ctx.positions.keyAt(path),
+        `container \`${name}\` is defined twice (at the top level and under \`containers\`)`,
+      );
+    }
+    configs.set(name, draft);
+    setsOf.set(draft, {
+      abstract: isObject(raw) && "abstract" in raw,
+      extends: isObject(raw) && "extends" in raw,
+    });
+  };
+  for (const [key, member] of Object.entries(value)) {
+    if (key.startsWith("x-")) continue;
+    if (key === CONTAINER_PARENT) {
+      for (const [name, raw] of Object.entries((member ?? {}) as Record<string, unknown>))
+        addConfig(name, raw, [key, name]);
+    } else if (MAP_LEVEL_KEYS.includes(key)) {
+      mapKeys[key] = normalizeMapKey(key, member, [key], normalizer, ctx);
+    } else addConfig(key, member, [key]);
+  }
+  return { file: source.file, mapKeys, configs };
+}
+
+/** Which of abstract/extends a draft set itself (a later file only overrides what it sets). */
+const setsOf = new WeakMap<ConfigDraft, { abstract: boolean; extends: boolean }>();
+
+function normalizeMapKey(
+  key: string,
+  member: unknown,
+  path: MapPath,
+  normalizer: Normalizer,
+  ctx: ConstructorParameters<typeof Normalizer>[0],
+): unknown {
+  const entries = (member ?? {}) as Record<string, unknown>;
+  switch (key) {
+    case "volumes":
+      return Object.fromEntries(
+        Object.entries(entries).map(([alias, v]) => [alias, normalizer.volume(v, [...path, alias])]),
+      );
+    case "networks":
+      return Object.fromEntries(
+        Object.entries(entries).map(([name, v]) => [name, normalizer.network(v, [...path, name])]),
+      );
+    case "groups":
+      return Object.fromEntries(
+        Object.entries(entries).map(([name, v]) => [
+          name,
+          ctx.origins.entry(list(v) as string[], ctx.positions.valueAt([...path, name])),
+        ]),
+      );
+    case "host": {
+      const out: Record<string, unknown> = {};
+      for (const [alias, v] of Object.entries(entries)) out[alias] = v;
+      return out;
+    }
+    case "clients":
+    case "sensitive":
+      return list(member);
+    default:
+      return member;
+  }
+}
+
+/** Merges the files (later over earlier), resolves `extends`, drops abstract configs. */
+function mergeFiles(
+  fileMaps: FileMap[],
+  problems: ProblemList,
+  origins: Origins,
+  name: string,
+): NormalizedMap {
+  const drafts = new Map<string, ConfigDraft>();
+  const map: NormalizedMap = {
+    name,
+    containers: {},
+    volumes: {},
+    host: {},
+    networks: {},
+    groups: {},
+    set_hostname: true,
+    use_attached_parent_name: false,
+    sensitive: [],
+  };
+  for (const fileMap of fileMaps) {
+    for (const [configName, draft] of fileMap.configs) {
+      const earlier = drafts.get(configName);
+      const sets = setsOf.get(draft) ?? { abstract: true, extends: true };
+      drafts.set(configName, earlier === undefined ? draft : mergeDrafts(earlier, draft, origins, sets));
+    }
+    const keys = fileMap.mapKeys;
+    if (keys.volumes) map.volumes = { ...map.volumes, ...(keys.volumes as Record<string, NormalizedVolume>) };
+    if (keys.networks)
+      map.networks = { ...map.networks, ...(keys.networks as Record<string, NormalizedNetwork>) };
+    if (keys.groups) map.groups = { ...map.groups, ...(keys.groups as Record<string, string[]>) };
+    if (keys.host) map.host = { ...map.host, ...(keys.host as NormalizedMap["host"]) };
+    if (keys.sensitive) map.sensitive = [...new Set([...map.sensitive, ...(keys.sensitive as string[])])];
+    for (const scalar of [
+      "repository",
+      "default_tag",
+      "host_root",
+      "default_domain",
+      "helper_image",
+    ] as const) {
+      if (typeof keys[scalar] === "string") map[scalar] = keys[scalar];
+    }
+    if (keys.clients) map.clients = keys.clients as string[];
+    if (typeof keys.set_hostname === "boolean") map.set_hostname = keys.set_hostname;
+    if (typeof keys.use_attached_parent_name === "boolean")
+      map.use_attached_parent_name = keys.use_attached_parent_name;
+  }
+  if (typeof map.host.root === "string" && map.host_root === undefined) map.host_root = map.host.root;
+  delete map.host.root;
+
+  const extended = resolveExtends(drafts, problems, origins);
+  for (const [configName, draft] of drafts) {
+    if (draft.abstract) continue;
+    const fields = extended.get(configName) ?? {};
+    const container: NormalizedContainer = withDefaults(fields);
+    origins.copyFields(fields, container);
+    origins.entry(container, draft.at);
+    map.containers[configName] = container;
+  }
+  return map;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+export { MapError };

@@ -1,0 +1,323 @@
+/**
+ * The two shapes a loaded map takes.
+ *
+ * - NormalizedMap: config-level, every short form expanded to its long form, `extends` resolved,
+ *   abstract configs dropped. It is itself a valid map (a fixed point of loading) and is what
+ *   `berth config` prints.
+ * - ResolvedMap: instance-level, the desired state the planner works from: one entry per container
+ *   instance with its Docker name, image with repository and tag, host paths, and references
+ *   resolved to other instances, attached volumes and networks.
+ */
+
+// ---- long forms (NormalizedMap) ------------------------------------------------------------------
+
+/** `host_path` absent: `path` is a volume alias whose container path and host path the map gives. */
+export interface BindEntry {
+  path: string;
+  host_path?: string;
+  readonly: boolean;
+}
+
+export interface AttachEntry {
+  name: string;
+  path?: string;
+}
+
+/** `name` is an attached-volume alias (`alias` or `config.alias`) or a container (`config[.instance]`). */
+export interface UseEntry {
+  name: string;
+  path?: string;
+  readonly: boolean;
+}
+
+export interface LinkEntry {
+  container: string;
+  alias?: string;
+}
+
+export interface ExposeEntry {
+  /** `8080` for TCP, `"53/udp"` otherwise. */
+  exposed_port: number | string;
+  host_port?: number;
+  interface?: string;
+  ipv6: boolean;
+}
+
+export interface NetworkEndpointEntry {
+  network: string;
+  aliases: string[];
+  links: LinkEntry[];
+  ipv4_address?: string;
+  ipv6_address?: string;
+  link_local_ips: string[];
+}
+
+export type ExecPolicy = "restart" | "initial";
+
+export interface ExecEntry {
+  cmd: string | string[];
+  user?: string;
+  policy: ExecPolicy;
+  detach: boolean;
+  /** Canonical duration text. */
+  timeout?: string;
+}
+
+export interface HealthcheckEntry {
+  /** `["NONE"]` disables the image's health check. */
+  test: string[];
+  interval?: string;
+  timeout?: string;
+  retries?: number;
+  start_period?: string;
+}
+
+export type DependencyCondition = "started" | "healthy" | "completed";
+
+export interface DependsOnEntry {
+  container: string;
+  condition: DependencyCondition;
+}
+
+export interface NormalizedContainer {
+  image?: string;
+  instances: string[];
+  clients?: string[];
+  shares: string[];
+  binds: BindEntry[];
+  attaches: AttachEntry[];
+  uses: UseEntry[];
+  links: LinkEntry[];
+  exposes: ExposeEntry[];
+  user?: string;
+  permissions?: string;
+  /** Seconds. */
+  stop_timeout?: number;
+  stop_signal?: string;
+  start_delay?: string;
+  network_mode?: string;
+  networks: NetworkEndpointEntry[];
+  exec_commands: ExecEntry[];
+  healthcheck?: HealthcheckEntry;
+  persistent: boolean;
+  create_options: Record<string, unknown>;
+  host_config: Record<string, unknown>;
+  environment: Record<string, string>;
+  command?: string[];
+  entrypoint?: string[];
+  labels: Record<string, string>;
+  working_dir?: string;
+  hostname?: string;
+  domainname?: string;
+  /** `no`, `always`, `unless-stopped`, `on-failure[:N]`. */
+  restart?: string;
+  depends_on: DependsOnEntry[];
+}
+
+export interface NormalizedVolume {
+  default_path?: string;
+  driver: string;
+  driver_options: Record<string, string>;
+  create_options: { labels?: Record<string, string> };
+  user?: string;
+  permissions?: string;
+}
+
+export interface NormalizedNetwork {
+  driver: string;
+  driver_options: Record<string, string>;
+  internal: boolean;
+  create_options: {
+    enable_ipv6?: boolean;
+    attachable?: boolean;
+    labels?: Record<string, string>;
+    ipam?: object;
+  };
+}
+
+export interface NormalizedMap {
+  name: string;
+  repository?: string;
+  default_tag?: string;
+  host_root?: string;
+  containers: Record<string, NormalizedContainer>;
+  volumes: Record<string, NormalizedVolume>;
+  host: Record<string, string | Record<string, string>>;
+  networks: Record<string, NormalizedNetwork>;
+  groups: Record<string, string[]>;
+  clients?: string[];
+  default_domain?: string;
+  set_hostname: boolean;
+  use_attached_parent_name: boolean;
+  helper_image?: string;
+  sensitive: string[];
+}
+
+// ---- resolved, instance-level (ResolvedMap) --------------------------------------------------------
+
+/** A host bind: host path → container path. */
+export interface ResolvedBind {
+  hostPath: string;
+  containerPath: string;
+  readonly: boolean;
+}
+
+/** A named volume berth manages: `<map>.<alias>` or `<map>.<config>.<alias>`. */
+export interface ResolvedVolume {
+  /** `alias`, or `config.alias` with use_attached_parent_name. */
+  key: string;
+  alias: string;
+  /** Docker volume name. */
+  name: string;
+  /** The container that attaches (owns) it. */
+  owner: string;
+  path: string;
+  driver: string;
+  driverOptions: Record<string, string>;
+  labels: Record<string, string>;
+  user?: string;
+  permissions?: string;
+}
+
+export interface ResolvedVolumeMount {
+  /** Key of the ResolvedVolume. */
+  volume: string;
+  /** Docker volume name. */
+  name: string;
+  path: string;
+  readonly: boolean;
+}
+
+export interface ResolvedContainerUse {
+  /** Instance key of the container whose volumes are used (`volumes_from`). */
+  container: string;
+  readonly: boolean;
+}
+
+export interface ResolvedLink {
+  container: string;
+  alias: string;
+}
+
+export interface ResolvedPort {
+  /** `8080/tcp`. */
+  port: string;
+  hostPort?: number;
+  /** Interface name from the map; resolved to an address per client at plan time. */
+  interface?: string;
+  ipv6: boolean;
+}
+
+export type ResolvedNetworkMode =
+  | { kind: "default" }
+  | { kind: "bridge" | "host" | "none" | "disabled" }
+  | { kind: "container"; container: string }
+  | { kind: "external-container"; name: string }
+  | { kind: "network"; network: string };
+
+export interface ResolvedEndpoint {
+  /** Network key in the map (or `bridge`, `host`, `none` presets). */
+  network: string;
+  /** Docker network name. */
+  name: string;
+  aliases: string[];
+  links: ResolvedLink[];
+  ipv4Address?: string;
+  ipv6Address?: string;
+  linkLocalIps: string[];
+}
+
+export interface ResolvedExec {
+  cmd: string[];
+  /** The command as written, for messages. */
+  text: string;
+  user?: string;
+  policy: ExecPolicy;
+  detach: boolean;
+  timeoutMs?: number;
+}
+
+export interface ResolvedHealthcheck {
+  test: string[];
+  intervalNs?: number;
+  timeoutNs?: number;
+  retries?: number;
+  startPeriodNs?: number;
+}
+
+export interface ResolvedDependency {
+  container: string;
+  condition: DependencyCondition;
+}
+
+export interface ContainerInstance {
+  /** `config` or `config.instance`: how targets and references name it. */
+  key: string;
+  config: string;
+  instance: string | null;
+  /** Docker container name `<map>.<config>[.<instance>]`. */
+  name: string;
+  image: string;
+  clients: string[];
+  hostname?: string;
+  domainname?: string;
+  user?: string;
+  permissions?: string;
+  workingDir?: string;
+  environment: Record<string, string>;
+  command?: string[];
+  entrypoint?: string[];
+  labels: Record<string, string>;
+  shares: string[];
+  binds: ResolvedBind[];
+  attaches: ResolvedVolumeMount[];
+  usesVolumes: ResolvedVolumeMount[];
+  usesContainers: ResolvedContainerUse[];
+  links: ResolvedLink[];
+  ports: ResolvedPort[];
+  networkMode: ResolvedNetworkMode;
+  endpoints: ResolvedEndpoint[];
+  execCommands: ResolvedExec[];
+  healthcheck?: ResolvedHealthcheck;
+  stopSignal?: string;
+  stopTimeoutSeconds?: number;
+  startDelayMs?: number;
+  restart?: string;
+  persistent: boolean;
+  dependsOn: ResolvedDependency[];
+  createOptions: Record<string, unknown>;
+  hostConfig: Record<string, unknown>;
+}
+
+export interface ResolvedNetwork {
+  key: string;
+  name: string;
+  driver: string;
+  driverOptions: Record<string, string>;
+  internal: boolean;
+  enableIpv6: boolean;
+  attachable: boolean;
+  labels: Record<string, string>;
+  ipam?: object;
+}
+
+export interface ResolvedMap {
+  name: string;
+  containers: ContainerInstance[];
+  volumes: ResolvedVolume[];
+  networks: ResolvedNetwork[];
+  /** Group name → instance keys (`__all__` included). */
+  groups: Record<string, string[]>;
+  /** Config name → its instance keys. */
+  configs: Record<string, string[]>;
+  clients: string[];
+  helperImage?: string;
+  /** Environment names whose values are secret, besides the built-in pattern. */
+  sensitive: string[];
+}
+
+/** Preset Docker networks that are used by name and never created or removed. */
+export const PRESET_NETWORKS = new Set(["bridge", "host", "none"]);
+
+/** The client name of the engine at DOCKER_HOST, when a map names no clients. */
+export const DEFAULT_CLIENT = "default";

@@ -1,0 +1,776 @@
+import { text } from "../common/text.js";
+import type { Environment } from "./interpolate.js";
+import type { ProblemList, SourcePosition } from "./map-error.js";
+import type {
+  AttachEntry,
+  BindEntry,
+  DependencyCondition,
+  DependsOnEntry,
+  ExecEntry,
+  ExposeEntry,
+  HealthcheckEntry,
+  LinkEntry,
+  NetworkEndpointEntry,
+  NormalizedContainer,
+  NormalizedNetwork,
+  NormalizedVolume,
+  UseEntry,
+} from "./model.js";
+import type { Origins } from "./origins.js";
+import { formatDuration, parseByteSize, parseDuration, shellSplit } from "./units.js";
+import type { MapPath, PositionIndex } from "./yaml-source.js";
+
+/**
+ * Expands every short form of one file's (schema-valid) map into its long form. Semantic checks
+ * the schema cannot express (a direct bind whose path is not absolute, a read-only flag that is
+ * neither `ro` nor `rw`) are reported here, with positions.
+ */
+
+type Raw = Record<string, unknown>;
+
+/** One file's map after short forms are expanded; configs may still extend and be abstract. */
+export interface FileMap {
+  file: string;
+  mapKeys: Raw;
+  configs: Map<string, ConfigDraft>;
+}
+
+/** A config before `extends` is resolved: its own long-form fields plus what it extends. */
+export interface ConfigDraft {
+  name: string;
+  abstract: boolean;
+  extends: string[];
+  /** Only the fields the config sets itself. */
+  fields: Partial<NormalizedContainer>;
+  at: SourcePosition;
+}
+
+export interface NormalizeContext {
+  positions: PositionIndex;
+  problems: ProblemList;
+  origins: Origins;
+  env: Environment;
+}
+
+const READONLY_WORDS: Record<string, boolean> = {
+  ro: true,
+  rw: false,
+  true: true,
+  false: false,
+  yes: true,
+  no: false,
+  on: true,
+  off: false,
+};
+
+/** Keys of create_options that have a first-class equivalent (moved there when not set). */
+const LIFTED_CREATE_OPTIONS = [
+  "environment",
+  "command",
+  "entrypoint",
+  "labels",
+  "working_dir",
+  "hostname",
+  "domainname",
+  "user",
+  "stop_signal",
+  "stop_timeout",
+  "healthcheck",
+] as const;
+
+/** create_options keys that are really host options (docker-py moved them to host_config). */
+const CREATE_TO_HOST = {
+  mem_limit: "mem_limit",
+  memswap_limit: "memswap_limit",
+  cpu_shares: "cpu_shares",
+  cpuset: "cpuset_cpus",
+} as const;
+
+const SIZE_KEYS = new Set(["mem_limit", "memswap_limit", "mem_reservation", "shm_size"]);
+const LIST_KEYS = new Set(["cap_add", "cap_drop", "dns", "dns_search", "dns_opt", "devices", "security_opt"]);
+
+export class Normalizer {
+  constructor(private readonly ctx: NormalizeContext) {}
+
+  private at(path: MapPath): SourcePosition {
+    return this.ctx.positions.valueAt(path);
+  }
+
+  private problem(path: MapPath, message: string, hint?: string): void {
+    this.ctx.problems.add(this.at(path), message, hint);
+  }
+
+  private entry<T extends object>(value: T, path: MapPath): T {
+    return this.ctx.origins.entry(value, this.at(path));
+  }
+
+  // ---- map level ---------------------------------------------------------------------------------
+
+  volume(raw: unknown, path: MapPath): NormalizedVolume {
+    const spec = typeof raw === "string" ? { default_path: raw } : ((raw ?? {}) as Raw);
+    const out: NormalizedVolume = {
+      driver: (spec.driver as string | undefined) ?? "local",
+      driver_options: stringRecord(spec.driver_options),
+      create_options: {},
+    };
+    if (typeof spec.default_path === "string") out.default_path = spec.default_path;
+    const labels = (spec.create_options as Raw | undefined)?.labels;
+    if (labels !== undefined)
+      out.create_options.labels = this.keyValues(labels, [...path, "create_options", "labels"]);
+    if (spec.user !== undefined) out.user = this.user(spec.user, [...path, "user"]);
+    if (typeof spec.permissions === "string") out.permissions = spec.permissions;
+    return this.entry(out, path);
+  }
+
+  network(raw: unknown, path: MapPath): NormalizedNetwork {
+    const spec = (raw ?? {}) as Raw;
+    const create = (spec.create_options ?? {}) as Raw;
+    const out: NormalizedNetwork = {
+      driver: (spec.driver as string | undefined) ?? "bridge",
+      driver_options: stringRecord(spec.driver_options),
+      internal: spec.internal === true,
+      create_options: {},
+    };
+    if (typeof create.enable_ipv6 === "boolean") out.create_options.enable_ipv6 = create.enable_ipv6;
+    if (typeof create.attachable === "boolean") out.create_options.attachable = create.attachable;
+    if (create.labels !== undefined) {
+      out.create_options.labels = this.keyValues(create.labels, [...path, "create_options", "labels"]);
+    }
+    if (create.ipam !== undefined) out.create_options.ipam = create.ipam as object;
+    return this.entry(out, path);
+  }
+
+  // ---- container level ---------------------------------------------------------------------------
+
+  config(name: string, raw: unknown, path: MapPath): ConfigDraft {
+    const spec = (raw ?? {}) as Raw;
+    const fields: Partial<NormalizedContainer> = {};
+    const draft: ConfigDraft = {
+      name,
+      abstract: spec.abstract === true,
+      extends: list(spec.extends) as string[],
+      fields,
+      at: this.ctx.positions.keyAt(path),
+    };
+    this.ctx.origins.entry(fields, draft.at);
+    const set = <K extends keyof NormalizedContainer>(key: K, value: NormalizedContainer[K] | undefined) => {
+      if (value === undefined) return;
+      fields[key] = value;
+      this.ctx.origins.setField(fields, key, this.ctx.positions.keyAt([...path, key]));
+    };
+    const p = (key: string): MapPath => [...path, key];
+
+    if (typeof spec.image === "string") set("image", spec.image);
+    if (spec.instances !== undefined)
+      set("instances", this.uniqueNames(spec.instances, p("instances"), "instance"));
+    if (spec.clients !== undefined) set("clients", list(spec.clients) as string[]);
+    if (spec.shares !== undefined) set("shares", list(spec.shares) as string[]);
+    if (spec.binds !== undefined) set("binds", this.binds(spec.binds, p("binds")));
+    if (spec.attaches !== undefined) set("attaches", this.attaches(spec.attaches, p("attaches")));
+    if (spec.uses !== undefined) set("uses", this.uses(spec.uses, p("uses")));
+    if (spec.links !== undefined) set("links", this.links(spec.links, p("links")));
+    if (spec.exposes !== undefined) set("exposes", this.exposes(spec.exposes, p("exposes")));
+    if (spec.user !== undefined) set("user", this.user(spec.user, p("user")));
+    if (typeof spec.permissions === "string") set("permissions", spec.permissions);
+    if (spec.stop_timeout !== undefined) set("stop_timeout", this.seconds(spec.stop_timeout));
+    if (spec.stop_signal !== undefined) set("stop_signal", text(spec.stop_signal));
+    if (spec.start_delay !== undefined) set("start_delay", this.duration(spec.start_delay));
+    if (typeof spec.network_mode === "string") set("network_mode", spec.network_mode);
+    if (spec.networks !== undefined) set("networks", this.networks(spec.networks, p("networks")));
+    if (spec.exec_commands !== undefined)
+      set("exec_commands", this.execCommands(spec.exec_commands, p("exec_commands")));
+    if (spec.healthcheck !== undefined)
+      set("healthcheck", this.healthcheck(spec.healthcheck, p("healthcheck")));
+    if (typeof spec.persistent === "boolean") set("persistent", spec.persistent);
+    if (spec.environment !== undefined)
+      set("environment", this.environment(spec.environment, p("environment")));
+    if (spec.command !== undefined) set("command", this.command(spec.command, p("command")));
+    if (spec.entrypoint !== undefined) set("entrypoint", this.command(spec.entrypoint, p("entrypoint")));
+    if (spec.labels !== undefined) set("labels", this.keyValues(spec.labels, p("labels")));
+    if (typeof spec.working_dir === "string") set("working_dir", spec.working_dir);
+    if (typeof spec.hostname === "string") set("hostname", spec.hostname);
+    if (typeof spec.domainname === "string") set("domainname", spec.domainname);
+    if (spec.restart !== undefined) set("restart", restartPolicy(spec.restart));
+    if (spec.depends_on !== undefined) set("depends_on", this.dependsOn(spec.depends_on, p("depends_on")));
+    if (spec.host_config !== undefined)
+      set("host_config", this.hostConfig(spec.host_config as Raw, p("host_config")));
+    if (spec.create_options !== undefined) {
+      this.liftCreateOptions(spec.create_options as Raw, p("create_options"), fields, set);
+    }
+    if (fields.host_config?.restart_policy !== undefined) {
+      const { restart_policy, ...rest } = fields.host_config;
+      if (fields.restart === undefined) set("restart", restartPolicy(restart_policy));
+      fields.host_config = rest;
+    }
+    return draft;
+  }
+
+  private liftCreateOptions(
+    raw: Raw,
+    path: MapPath,
+    fields: Partial<NormalizedContainer>,
+    set: <K extends keyof NormalizedContainer>(key: K, value: NormalizedContainer[K] | undefined) => void,
+  ): void {
+    const rest: Raw = { ...raw };
+    for (const key of LIFTED_CREATE_OPTIONS) {
+      if (!(key in rest)) continue;
+      const value = rest[key];
+      delete rest[key];
+      const keyPath = [...path, key];
+      switch (key) {
+        case "environment":
+          set("environment", { ...this.environment(value, keyPath), ...(fields.environment ?? {}) });
+          break;
+        case "labels":
+          set("labels", { ...this.keyValues(value, keyPath), ...(fields.labels ?? {}) });
+          break;
+        case "command":
+        case "entrypoint":
+          if (fields[key] === undefined) set(key, this.command(value, keyPath));
+          break;
+        case "user":
+          if (fields.user === undefined) set("user", this.user(value, keyPath));
+          break;
+        case "stop_timeout":
+          if (fields.stop_timeout === undefined) set("stop_timeout", this.seconds(value));
+          break;
+        case "stop_signal":
+          if (fields.stop_signal === undefined) set("stop_signal", text(value));
+          break;
+        case "healthcheck":
+          if (fields.healthcheck === undefined) set("healthcheck", this.healthcheck(value, keyPath));
+          break;
+        case "working_dir":
+        case "hostname":
+        case "domainname":
+          if (fields[key] === undefined && typeof value === "string") set(key, value);
+      }
+    }
+    const host: Raw = { ...(fields.host_config ?? {}) };
+    for (const [from, to] of Object.entries(CREATE_TO_HOST)) {
+      if (!(from in rest)) continue;
+      if (!(to in host))
+        host[to] = SIZE_KEYS.has(to) ? parseByteSize(rest[from] as string | number) : rest[from];
+      delete rest[from];
+    }
+    if (Object.keys(host).length > 0) set("host_config", host);
+    if (Object.keys(rest).length > 0) set("create_options", rest);
+  }
+
+  private hostConfig(raw: Raw, path: MapPath): Record<string, unknown> {
+    const out: Raw = {};
+    for (const [key, value] of Object.entries(raw)) {
+      if (SIZE_KEYS.has(key) && value !== -1) out[key] = parseByteSize(value as string | number);
+      else if (LIST_KEYS.has(key)) out[key] = list(value);
+      else if (
+        key === "extra_hosts" &&
+        value !== null &&
+        typeof value === "object" &&
+        !Array.isArray(value)
+      ) {
+        out[key] = Object.entries(value as Record<string, string>).map(([h, ip]) => `${h}:${ip}`);
+      } else if (key === "tmpfs" && (typeof value === "string" || Array.isArray(value))) {
+        out[key] = Object.fromEntries(
+          (list(value) as string[]).map((entry) => {
+            const [mount, options] = splitOnce(entry, ":");
+            return [mount, options ?? ""];
+          }),
+        );
+      } else if (key === "log_config") {
+        const spec = value as Raw;
+        out[key] = { type: spec.type ?? spec.Type, config: spec.config ?? spec.Config ?? {} };
+      } else if (key === "sysctls") {
+        out[key] = stringRecord(value);
+      } else out[key] = value;
+    }
+    this.ctx.origins.entry(out, this.at(path));
+    return out;
+  }
+
+  private uniqueNames(raw: unknown, path: MapPath, what: string): string[] {
+    const names = list(raw) as string[];
+    const seen = new Set<string>();
+    names.forEach((name, index) => {
+      if (seen.has(name))
+        this.problem(Array.isArray(raw) ? [...path, index] : path, `duplicate ${what} \`${name}\``);
+      seen.add(name);
+    });
+    return [...seen];
+  }
+
+  private readonly(flag: unknown, path: MapPath): boolean {
+    if (flag === null || flag === undefined) return false;
+    if (typeof flag === "boolean") return flag;
+    const word = READONLY_WORDS[text(flag).toLowerCase()];
+    if (word === undefined) {
+      this.problem(path, `expected \`ro\` or \`rw\`, found \`${text(flag)}\``);
+      return true;
+    }
+    return word;
+  }
+
+  private isDirectPath(path: string): boolean {
+    return path.startsWith("/") || path.startsWith("./");
+  }
+
+  binds(raw: unknown, path: MapPath): BindEntry[] {
+    return this.items(raw, path, (item, itemPath) => this.bindItem(item, itemPath));
+  }
+
+  /** Iterates a "list or single item or mapping" key, each item with its path. */
+  private items<T>(raw: unknown, path: MapPath, each: (item: unknown, path: MapPath) => T[]): T[] {
+    if (Array.isArray(raw)) return raw.flatMap((item, index) => each(item, [...path, index]));
+    return each(raw, path);
+  }
+
+  private bindItem(item: unknown, path: MapPath): BindEntry[] {
+    if (typeof item === "string") return [this.entry({ path: item, readonly: false }, path)];
+    if (Array.isArray(item)) {
+      const [first, second, third] = item as [string, unknown, unknown];
+      if (
+        this.isDirectPath(first) &&
+        item.length >= 2 &&
+        typeof second === "string" &&
+        !(second in READONLY_WORDS)
+      ) {
+        return [
+          this.entry({ path: first, host_path: second, readonly: this.readonly(third, [...path, 2]) }, path),
+        ];
+      }
+      if (item.length === 3) {
+        this.problem(
+          path,
+          `a three-item bind needs a container path starting with \`/\` or \`./\`, found \`${first}\``,
+        );
+        return [];
+      }
+      return [this.entry({ path: first, readonly: this.readonly(second, [...path, 1]) }, path)];
+    }
+    const spec = item as Raw;
+    if (typeof spec.path === "string") {
+      const entry: BindEntry = {
+        path: spec.path,
+        readonly: this.readonly(spec.readonly, [...path, "readonly"]),
+      };
+      if (typeof spec.host_path === "string") entry.host_path = spec.host_path;
+      return [this.entry(entry, path)];
+    }
+    return Object.entries(spec).map(([key, value]) => {
+      const keyPath = [...path, key];
+      if (this.isDirectPath(key)) {
+        if (typeof value === "string" && !(value.toLowerCase() in READONLY_WORDS)) {
+          return this.entry({ path: key, host_path: value, readonly: false }, keyPath);
+        }
+        if (Array.isArray(value) && typeof value[0] === "string") {
+          return this.entry(
+            { path: key, host_path: value[0], readonly: this.readonly(value[1], [...keyPath, 1]) },
+            keyPath,
+          );
+        }
+        this.problem(
+          keyPath,
+          `the direct bind \`${key}\` needs a host path`,
+          "write `/container/path: [host/path, ro]`",
+        );
+        return this.entry({ path: key, readonly: false }, keyPath);
+      }
+      if (Array.isArray(value)) {
+        this.problem(
+          keyPath,
+          `\`${key}\` is a volume alias, which takes a read-only flag, not a list`,
+          "direct binds need a container path starting with `/` or `./`",
+        );
+      }
+      return this.entry(
+        { path: key, readonly: this.readonly(Array.isArray(value) ? null : value, keyPath) },
+        keyPath,
+      );
+    });
+  }
+
+  attaches(raw: unknown, path: MapPath): AttachEntry[] {
+    return this.items(raw, path, (item, itemPath) => {
+      if (typeof item === "string") return [this.entry({ name: item }, itemPath)];
+      if (Array.isArray(item)) {
+        const [name, mount] = item as [string, string | undefined];
+        return [this.entry(mount === undefined ? { name } : { name, path: mount }, itemPath)];
+      }
+      const spec = item as Raw;
+      if (typeof spec.name === "string") {
+        return [
+          this.entry(
+            typeof spec.path === "string" ? { name: spec.name, path: spec.path } : { name: spec.name },
+            itemPath,
+          ),
+        ];
+      }
+      return Object.entries(spec).map(([name, mount]) =>
+        this.entry(typeof mount === "string" ? { name, path: mount } : { name }, [...itemPath, name]),
+      );
+    });
+  }
+
+  uses(raw: unknown, path: MapPath): UseEntry[] {
+    return this.items(raw, path, (item, itemPath) => {
+      if (typeof item === "string") return [this.entry({ name: item, readonly: false }, itemPath)];
+      if (Array.isArray(item)) {
+        const [name, second, third] = item as [string, unknown, unknown];
+        if (typeof second === "string" && this.isDirectPath(second)) {
+          return [
+            this.entry({ name, path: second, readonly: this.readonly(third, [...itemPath, 2]) }, itemPath),
+          ];
+        }
+        return [this.entry({ name, readonly: this.readonly(second, [...itemPath, 1]) }, itemPath)];
+      }
+      const spec = item as Raw;
+      if (typeof spec.name === "string") {
+        const entry: UseEntry = {
+          name: spec.name,
+          readonly: this.readonly(spec.readonly, [...itemPath, "readonly"]),
+        };
+        if (typeof spec.path === "string") entry.path = spec.path;
+        return [this.entry(entry, itemPath)];
+      }
+      return Object.entries(spec).map(([name, value]) => {
+        const keyPath = [...itemPath, name];
+        if (typeof value === "string" && this.isDirectPath(value)) {
+          return this.entry({ name, path: value, readonly: false }, keyPath);
+        }
+        return this.entry({ name, readonly: this.readonly(value, keyPath) }, keyPath);
+      });
+    });
+  }
+
+  links(raw: unknown, path: MapPath): LinkEntry[] {
+    return this.items(raw, path, (item, itemPath) => {
+      if (typeof item === "string") return [this.entry({ container: item }, itemPath)];
+      if (Array.isArray(item)) {
+        const [container, alias] = item as [string, string | null | undefined];
+        return [this.entry(alias ? { container, alias } : { container }, itemPath)];
+      }
+      const spec = item as Raw;
+      if (typeof spec.container === "string") {
+        const alias = spec.alias;
+        return [
+          this.entry(
+            typeof alias === "string" && alias !== ""
+              ? { container: spec.container, alias }
+              : { container: spec.container },
+            itemPath,
+          ),
+        ];
+      }
+      return Object.entries(spec).map(([container, alias]) =>
+        this.entry(typeof alias === "string" && alias !== "" ? { container, alias } : { container }, [
+          ...itemPath,
+          container,
+        ]),
+      );
+    });
+  }
+
+  exposes(raw: unknown, path: MapPath): ExposeEntry[] {
+    if (raw !== null && typeof raw === "object" && !Array.isArray(raw) && !("exposed_port" in raw)) {
+      return Object.entries(raw as Raw).map(([port, value]) => {
+        const keyPath = [...path, port];
+        if (Array.isArray(value)) {
+          const [host, iface, ipv6] = value as [unknown, unknown, unknown];
+          return this.expose(port, host, iface, ipv6, keyPath);
+        }
+        return this.expose(port, value, undefined, undefined, keyPath);
+      });
+    }
+    return this.items(raw, path, (item, itemPath) => {
+      if (typeof item === "number" || typeof item === "string")
+        return [this.expose(item, undefined, undefined, undefined, itemPath)];
+      if (Array.isArray(item)) {
+        const [port, host, iface, ipv6] = item as [number | string, unknown, unknown, unknown];
+        if (Array.isArray(host)) {
+          const [hostPort, hostIface] = host as [unknown, unknown];
+          return [this.expose(port, hostPort, hostIface ?? iface, ipv6, itemPath)];
+        }
+        return [this.expose(port, host, iface, ipv6, itemPath)];
+      }
+      const spec = item as Raw;
+      return [
+        this.expose(
+          spec.exposed_port as number | string,
+          spec.host_port,
+          spec.interface,
+          spec.ipv6,
+          itemPath,
+        ),
+      ];
+    });
+  }
+
+  private expose(
+    port: number | string,
+    host: unknown,
+    iface: unknown,
+    ipv6: unknown,
+    path: MapPath,
+  ): ExposeEntry {
+    const entry: ExposeEntry = { exposed_port: canonicalPort(port), ipv6: ipv6 === true };
+    if (host !== undefined && host !== null) entry.host_port = Number(text(host).split("/")[0]);
+    if (typeof iface === "string" && iface !== "") entry.interface = iface;
+    return this.entry(entry, path);
+  }
+
+  private user(raw: unknown, path: MapPath): string {
+    if (Array.isArray(raw)) return `${text(raw[0])}:${text(raw[1])}`;
+    const user = text(raw);
+    if (user.trim() === "") this.problem(path, "the user is empty");
+    return user;
+  }
+
+  private seconds(raw: unknown): number {
+    return Math.ceil(parseDuration(raw as string | number) / 1e9);
+  }
+
+  private duration(raw: unknown): string {
+    return formatDuration(parseDuration(raw as string | number));
+  }
+
+  networks(raw: unknown, path: MapPath): NetworkEndpointEntry[] {
+    if (raw !== null && typeof raw === "object" && !Array.isArray(raw) && !("network" in raw)) {
+      return Object.entries(raw as Raw).map(([network, options]) =>
+        this.endpoint(network, (options ?? {}) as Raw, [...path, network]),
+      );
+    }
+    return this.items(raw, path, (item, itemPath) => {
+      if (typeof item === "string") return [this.endpoint(item, {}, itemPath)];
+      if (Array.isArray(item)) {
+        const [network, second, links, ipv4, ipv6, linkLocal] = item as [
+          string,
+          unknown,
+          unknown,
+          unknown,
+          unknown,
+          unknown,
+        ];
+        if (second !== null && typeof second === "object" && !Array.isArray(second)) {
+          return [this.endpoint(network, second as Raw, itemPath, [...itemPath, 1])];
+        }
+        return [
+          this.endpoint(
+            network,
+            { aliases: second, links, ipv4_address: ipv4, ipv6_address: ipv6, link_local_ips: linkLocal },
+            itemPath,
+            itemPath,
+            true,
+          ),
+        ];
+      }
+      const spec = item as Raw;
+      return [this.endpoint(spec.network as string, spec, itemPath)];
+    });
+  }
+
+  private endpoint(
+    network: string,
+    spec: Raw,
+    path: MapPath,
+    optionsPath: MapPath = path,
+    positional = false,
+  ): NetworkEndpointEntry {
+    const entry: NetworkEndpointEntry = {
+      network,
+      aliases: spec.aliases == null ? [] : (list(spec.aliases) as string[]),
+      links:
+        spec.links == null
+          ? []
+          : this.links(spec.links, positional ? [...optionsPath, 2] : [...optionsPath, "links"]),
+      link_local_ips: spec.link_local_ips == null ? [] : (list(spec.link_local_ips) as string[]),
+    };
+    if (typeof spec.ipv4_address === "string") entry.ipv4_address = spec.ipv4_address;
+    if (typeof spec.ipv6_address === "string") entry.ipv6_address = spec.ipv6_address;
+    return this.entry(entry, path);
+  }
+
+  execCommands(raw: unknown, path: MapPath): ExecEntry[] {
+    return this.items(raw, path, (item, itemPath) => {
+      if (typeof item === "string")
+        return [this.entry({ cmd: item, policy: "restart" as const, detach: false }, itemPath)];
+      if (Array.isArray(item)) {
+        const [cmd, user, policy] = item as [string | string[], unknown, unknown];
+        const entry: ExecEntry = { cmd, policy: policy === "initial" ? "initial" : "restart", detach: false };
+        if (user !== null && user !== undefined) entry.user = this.user(user, [...itemPath, 1]);
+        return [this.entry(entry, itemPath)];
+      }
+      const spec = item as Raw;
+      const entry: ExecEntry = {
+        cmd: spec.cmd as string | string[],
+        policy: spec.policy === "initial" ? "initial" : "restart",
+        detach: spec.detach === true,
+      };
+      if (spec.user !== null && spec.user !== undefined)
+        entry.user = this.user(spec.user, [...itemPath, "user"]);
+      if (spec.timeout !== undefined) entry.timeout = this.duration(spec.timeout);
+      return [this.entry(entry, itemPath)];
+    });
+  }
+
+  healthcheck(raw: unknown, path: MapPath): HealthcheckEntry {
+    const disabled = (): HealthcheckEntry => this.entry({ test: ["NONE"] }, path);
+    if (raw === null) return disabled();
+    if (typeof raw === "string")
+      return raw.toUpperCase() === "NONE" ? disabled() : this.entry({ test: testCommand(raw) }, path);
+    if (Array.isArray(raw)) {
+      const [test, interval, timeout, retries, startPeriod] = raw as [
+        string | string[],
+        unknown,
+        unknown,
+        unknown,
+        unknown,
+      ];
+      return this.entry(
+        this.healthFields({ test, interval, timeout, retries, start_period: startPeriod }),
+        path,
+      );
+    }
+    const spec = raw as Raw;
+    if (spec.disable === true || spec.test === null) return disabled();
+    return this.entry(this.healthFields(spec), path);
+  }
+
+  private healthFields(spec: Raw): HealthcheckEntry {
+    const test = spec.test;
+    const entry: HealthcheckEntry = {
+      test:
+        typeof test === "string"
+          ? test.toUpperCase() === "NONE"
+            ? ["NONE"]
+            : testCommand(test)
+          : prefixTest(test as string[] | undefined),
+    };
+    if (spec.interval != null) entry.interval = this.duration(spec.interval);
+    if (spec.timeout != null) entry.timeout = this.duration(spec.timeout);
+    if (typeof spec.retries === "number") entry.retries = spec.retries;
+    if (spec.start_period != null) entry.start_period = this.duration(spec.start_period);
+    return entry;
+  }
+
+  environment(raw: unknown, path: MapPath): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (Array.isArray(raw)) {
+      raw.forEach((item: string, index) => {
+        const [name, value] = splitOnce(item, "=");
+        if (value !== undefined) out[name] = value;
+        else {
+          // `NAME` alone passes the value through from the environment berth runs in.
+          const fromEnv = this.ctx.env[name];
+          if (fromEnv !== undefined) out[name] = fromEnv;
+          else
+            this.problem(
+              [...path, index],
+              `variable ${name} is not set`,
+              "write NAME=value, or set it in the environment or .env",
+            );
+        }
+      });
+      return out;
+    }
+    for (const [name, value] of Object.entries((raw ?? {}) as Raw)) {
+      if (value === null) {
+        const fromEnv = this.ctx.env[name];
+        if (fromEnv !== undefined) out[name] = fromEnv;
+        else this.problem([...path, name], `variable ${name} has no value and is not set in the environment`);
+      } else out[name] = text(value);
+    }
+    return out;
+  }
+
+  keyValues(raw: unknown, path: MapPath): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (Array.isArray(raw)) {
+      for (const item of raw as string[]) {
+        const [name, value] = splitOnce(item, "=");
+        out[name] = value ?? "";
+      }
+      return out;
+    }
+    for (const [name, value] of Object.entries((raw ?? {}) as Raw)) {
+      out[name] = value === null ? "" : text(value);
+    }
+    void path;
+    return out;
+  }
+
+  private command(raw: unknown, path: MapPath): string[] {
+    if (Array.isArray(raw)) return raw as string[];
+    try {
+      return shellSplit(raw as string);
+    } catch (err) {
+      this.problem(path, (err as Error).message);
+      return [raw as string];
+    }
+  }
+
+  dependsOn(raw: unknown, path: MapPath): DependsOnEntry[] {
+    if (typeof raw === "string") return [this.entry({ container: raw, condition: "started" as const }, path)];
+    if (Array.isArray(raw)) {
+      return raw.map((item: unknown, index) => {
+        const itemPath = [...path, index];
+        if (typeof item === "string")
+          return this.entry({ container: item, condition: "started" as const }, itemPath);
+        const spec = item as Raw;
+        return this.entry(
+          {
+            container: spec.container as string,
+            condition: (spec.condition as DependencyCondition | undefined) ?? "started",
+          },
+          itemPath,
+        );
+      });
+    }
+    return Object.entries(raw as Raw).map(([container, value]) => {
+      const condition =
+        typeof value === "string"
+          ? (value as DependencyCondition)
+          : (((value as Raw | null)?.condition as DependencyCondition | undefined) ?? "started");
+      return this.entry({ container, condition }, [...path, container]);
+    });
+  }
+}
+
+export function list(raw: unknown): unknown[] {
+  if (raw === undefined || raw === null) return [];
+  return Array.isArray(raw) ? raw : [raw];
+}
+
+function stringRecord(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries((raw ?? {}) as Raw)) out[key] = text(value);
+  return out;
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const index = text.indexOf(separator);
+  return index < 0 ? [text, undefined] : [text.slice(0, index), text.slice(index + separator.length)];
+}
+
+function canonicalPort(port: number | string): number | string {
+  const [number, protocol] = splitOnce(String(port), "/");
+  return protocol === undefined || protocol === "tcp" ? Number(number) : `${Number(number)}/${protocol}`;
+}
+
+/** A health-check command string runs in a shell (`CMD-SHELL`), as Docker's own CLI does. */
+function testCommand(text: string): string[] {
+  return ["CMD-SHELL", text];
+}
+
+/** A list without `CMD`, `CMD-SHELL` or `NONE` first gets `CMD` (docker-map's rule). */
+function prefixTest(test: string[] | undefined): string[] {
+  if (test === undefined || test.length === 0) return ["NONE"];
+  const first = test[0];
+  return first === "CMD" || first === "CMD-SHELL" || first === "NONE" ? test : ["CMD", ...test];
+}
+
+export function restartPolicy(raw: unknown): string {
+  if (typeof raw === "string") return raw === "" ? "no" : raw;
+  const spec = (raw ?? {}) as Raw;
+  const name = ((spec.Name ?? spec.name ?? "no") as string) || "no";
+  const count = (spec.MaximumRetryCount ?? spec.maximum_retry_count) as number | undefined;
+  return name === "on-failure" && count !== undefined && count > 0 ? `on-failure:${count}` : name;
+}

@@ -5,6 +5,7 @@ import type { CliIo } from "./cli-io.js";
 export interface GlobalOptions {
   file?: string[];
   mapName?: string;
+  clients?: string;
   logLevel?: string;
   logFormat?: "pretty" | "json";
 }

@@ -4,9 +4,11 @@ import { isMapError } from "../map/map-error.js";
 import { BERTH_VERSION } from "../version.js";
 import { processIo, type CliIo } from "./cli-io.js";
 import { configCommand, graphCommand, validateCommand } from "./commands/map-commands.js";
+import { applyCommand, planCommand, runCommands } from "./commands/run-commands.js";
+import { logsCommand, statusCommand } from "./commands/status-commands.js";
+import { EXIT } from "./exit-codes.js";
 
-/** Exit codes: 0 success, 1 error, 2 changes present (plan with --detailed-exitcode), 130 interrupted. */
-export const EXIT = { ok: 0, error: 1, changes: 2, interrupted: 130 } as const;
+export { EXIT };
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("berth")
@@ -20,13 +22,24 @@ export function buildProgram(io: CliIo): Command {
       collect,
     )
     .option("--map-name <name>", "map name (default: the map's name key, else the file's base name)")
+    .option("--clients <file>", "clients file: engine names → base_url, interfaces (docker-map format)")
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     })
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  for (const command of [validateCommand(io), configCommand(io), graphCommand(io)]) {
+  const commands = [
+    validateCommand(io),
+    configCommand(io),
+    graphCommand(io),
+    planCommand(io),
+    ...runCommands(io),
+    applyCommand(io),
+    statusCommand(io),
+    logsCommand(io),
+  ];
+  for (const command of commands) {
     program.addCommand(
       command.exitOverride().configureOutput({
         writeOut: (text) => io.stdout.write(text),
@@ -46,7 +59,9 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: "user" });
-    return typeof process.exitCode === "number" && io.stdout === process.stdout ? process.exitCode : EXIT.ok;
+    // Commands leave their exit code as an option value (2 for changes, 1 for failed steps, 130).
+    const invoked = program.commands.find((c) => c.getOptionValue("exitCode") !== undefined);
+    return (invoked?.getOptionValue("exitCode") as number | undefined) ?? EXIT.ok;
   } catch (err) {
     return reportError(err, io);
   }
@@ -70,4 +85,26 @@ export function reportError(err: unknown, io: CliIo): number {
   io.stderr.write(`berth: unexpected error: ${message}\n`);
   if (io.env.BERTH_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
   return EXIT.error;
+}
+
+/**
+ * The `berth` executable: process streams, and SIGINT handling — the first Ctrl-C stops
+ * scheduling new steps and lets running ones end (exit 130); a second one exits at once.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    process.stderr.write("\ninterrupt: letting running steps finish (Ctrl-C again to exit now)\n");
+    controller.abort(new Error("interrupted"));
+  };
+  process.on("SIGINT", onInterrupt);
+  try {
+    const code = await runCli(argv, processIo(controller.signal));
+    return controller.signal.aborted && code === EXIT.ok ? EXIT.interrupted : code;
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
 }

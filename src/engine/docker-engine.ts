@@ -160,7 +160,8 @@ export class DockerEngine implements EngineWriter {
 
   async events(options: { since: number; until: number; labels?: LabelSelector }): Promise<EngineEvent[]> {
     const query: Record<string, string | number> = { since: options.since, until: options.until };
-    if (options.labels) query.filters = labelFilters(options.labels);
+    const filters = options.labels ? labelFilters(options.labels) : undefined;
+    if (filters !== undefined) query.filters = filters;
     const stream = await this.dial<Readable>(
       { operation: "events", object: "engine" },
       { method: "GET", path: "/events", query, stream: true, timeoutMs: 0 },
@@ -544,9 +545,10 @@ export class DockerEngine implements EngineWriter {
   }
 }
 
-function labelFilters(labels: LabelSelector): string {
+/** The `filters` query parameter; none for an empty selector (every object). */
+function labelFilters(labels: LabelSelector): string | undefined {
   const list = Object.entries(labels).map(([k, v]) => (v === true ? k : `${k}=${v}`));
-  return JSON.stringify({ label: list });
+  return list.length === 0 ? undefined : JSON.stringify({ label: list });
 }
 
 function describeSelector(labels: LabelSelector): string {

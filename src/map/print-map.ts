@@ -20,16 +20,19 @@ export function printMapJson(normalized: NormalizedMap, resolved?: ResolvedMap):
   return `${JSON.stringify(printableMap(normalized, resolved), null, 2)}\n`;
 }
 
-/** Drops what loading fills in again: empty lists and mappings, false flags that default to false. */
-function prune(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(prune);
+/**
+ * Drops what loading fills in again: empty lists and mappings, false flags that default to false.
+ * Entries of `containers`, `volumes` and `networks` stay even when empty: they are the objects.
+ */
+function prune(value: unknown, keepEmptyMembers = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => prune(v));
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   for (const [key, member] of Object.entries(value)) {
-    const pruned = prune(member);
+    const pruned = prune(member, OBJECT_SECTIONS.has(key));
     if (pruned === undefined) continue;
     if (Array.isArray(pruned) && pruned.length === 0) continue;
-    if (isEmptyObject(pruned) && key !== "containers") continue;
+    if (isEmptyObject(pruned) && !keepEmptyMembers && !OBJECT_SECTIONS.has(key)) continue;
     if (
       pruned === false &&
       (key === "persistent" || key === "detach" || key === "internal" || key === "ipv6" || key === "readonly")
@@ -39,6 +42,8 @@ function prune(value: unknown): unknown {
   }
   return out;
 }
+
+const OBJECT_SECTIONS = new Set(["containers", "volumes", "networks"]);
 
 function isEmptyObject(value: unknown): boolean {
   return (

@@ -378,13 +378,13 @@ class Resolver {
         this.problem(at, `bind alias \`${alias}\` has no host path`, `add \`${alias}\` under \`host:\``);
         continue;
       }
-      const hostPath =
-        typeof hostEntry === "string" ? hostEntry : (hostEntry[instance ?? "default"] ?? hostEntry.default);
+      // A per-instance mapping names every instance; `default` serves a config without instances.
+      const hostPath = typeof hostEntry === "string" ? hostEntry : hostEntry[instance ?? "default"];
       if (hostPath === undefined) {
         this.problem(
           at,
           `no host path for instance \`${instance ?? "default"}\` of bind alias \`${alias}\``,
-          `add \`${instance ?? "default"}\` (or \`default\`) under \`host.${alias}\``,
+          `add \`${instance ?? "default"}\` under \`host.${alias}\``,
         );
         continue;
       }

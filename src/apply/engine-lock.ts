@@ -1,0 +1,160 @@
+import { hostname, userInfo } from "node:os";
+import { systemClock, type Clock } from "../common/clock.js";
+import type { EngineWriter } from "../engine/engine.js";
+import { isEngineConflictError, isEngineNotFoundError } from "../engine/engine-errors.js";
+import { LABEL } from "../model/labels.js";
+import { LockError } from "./apply-errors.js";
+
+/**
+ * One reconcile per map per engine at a time. The lock is a container named `berth-lock.<map>`
+ * (never started) on the engine itself: the engine reserves container names atomically, so two
+ * runs from two machines cannot both create it. Its labels say who holds it and until when; an
+ * expired lock, or one whose holder process on this machine is gone, is taken over.
+ */
+export const LOCK_IMAGE = "berth/lock:1";
+
+export interface LockOptions {
+  /** How long to wait for another run to finish (0: do not wait). */
+  timeoutMs: number;
+  /** How long the lock is valid without its holder (a run killed without cleaning up). */
+  ttlMs?: number;
+  clock?: Clock;
+  onWait?: (holder: string) => void;
+  /** Identifies this run; default user@host pid N. */
+  holder?: string;
+}
+
+export interface HeldLock {
+  name: string;
+  release(): Promise<void>;
+}
+
+export function lockName(mapName: string): string {
+  return `berth-lock.${mapName}`;
+}
+
+export async function acquireLock(
+  engine: EngineWriter,
+  mapName: string,
+  options: LockOptions,
+): Promise<HeldLock> {
+  const clock = options.clock ?? systemClock;
+  const name = lockName(mapName);
+  const holder = options.holder ?? `${safeUser()}@${hostname()} pid ${process.pid}`;
+  const deadline = clock.now() + options.timeoutMs;
+  let waitedFor: string | undefined;
+  for (;;) {
+    const expires = new Date(clock.now() + (options.ttlMs ?? 15 * 60_000)).toISOString();
+    try {
+      const id = await createLockContainer(engine, name, mapName, holder, expires);
+      return { name, release: () => engine.removeContainer(id, { force: true }).catch(ignoreMissing) };
+    } catch (err) {
+      if (!isEngineConflictError(err)) throw err;
+    }
+    const current = await engine.inspectContainer(name).catch((err: unknown) => {
+      if (isEngineNotFoundError(err)) return undefined; // released meanwhile: try again
+      throw err;
+    });
+    if (current === undefined) continue;
+    const labels = current.Config.Labels ?? {};
+    const currentHolder = labels[LABEL.lockHolder] ?? "an unknown holder";
+    if (isStale(labels, clock.now())) {
+      await engine.removeContainer(current.Id, { force: true }).catch(ignoreMissing);
+      continue;
+    }
+    if (clock.now() >= deadline) {
+      throw new LockError(
+        `map ${mapName} is locked on engine ${engine.name} by ${currentHolder} (until ${labels[LABEL.lockExpires] ?? "unknown"})`,
+        { hint: "another berth run is changing this map; wait for it, or raise --lock-timeout" },
+      );
+    }
+    if (waitedFor !== currentHolder) {
+      waitedFor = currentHolder;
+      options.onWait?.(currentHolder);
+    }
+    await clock.sleep(Math.min(500, Math.max(0, deadline - clock.now())));
+  }
+}
+
+async function createLockContainer(
+  engine: EngineWriter,
+  name: string,
+  mapName: string,
+  holder: string,
+  expires: string,
+): Promise<string> {
+  const body = {
+    Image: LOCK_IMAGE,
+    Cmd: ["berth-lock"],
+    Labels: {
+      [LABEL.map]: mapName,
+      [LABEL.kind]: "lock",
+      [LABEL.lockHolder]: holder,
+      [LABEL.lockExpires]: expires,
+      "berth.lock.host": hostname(),
+      "berth.lock.pid": String(process.pid),
+    },
+    HostConfig: { NetworkMode: "none" },
+  };
+  try {
+    return await engine.createContainer(name, body);
+  } catch (err) {
+    // The lock image is made on first use: an empty image, imported, so no registry is needed.
+    if (!isEngineNotFoundError(err) || !/image/i.test(String(err))) throw err;
+    const [repository, tag] = LOCK_IMAGE.split(":") as [string, string];
+    await engine.importImage(emptyTar(), repository, tag);
+    return engine.createContainer(name, body);
+  }
+}
+
+function isStale(labels: Record<string, string>, now: number): boolean {
+  const expires = Date.parse(labels[LABEL.lockExpires] ?? "");
+  if (Number.isNaN(expires) || expires <= now) return true;
+  // A holder on this machine whose process is gone will never release it.
+  if (labels["berth.lock.host"] === hostname()) {
+    const pid = Number(labels["berth.lock.pid"]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processExists(pid)) return true;
+  }
+  return false;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function ignoreMissing(err: unknown): void {
+  if (!isEngineNotFoundError(err)) throw err;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** A tar archive holding one empty directory `./` (ustar), enough for an image import. */
+export function emptyTar(): Buffer {
+  const header = Buffer.alloc(512, 0);
+  const write = (text: string, offset: number, length: number) => header.write(text, offset, length, "ascii");
+  write("./", 0, 100);
+  write("0000755\0", 100, 8);
+  write("0000000\0", 108, 8);
+  write("0000000\0", 116, 8);
+  write("00000000000\0", 124, 12);
+  write("00000000000\0", 136, 12);
+  write("        ", 148, 8);
+  write("5", 156, 1);
+  write("ustar\0", 257, 6);
+  write("00", 263, 2);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, 8);
+  return Buffer.concat([header, Buffer.alloc(1024, 0)]);
+}

@@ -1,0 +1,233 @@
+import { systemClock, type Clock } from "../common/clock.js";
+import type { EngineWriter } from "../engine/engine.js";
+import { isEngineError } from "../engine/engine-errors.js";
+import type { RegistryAuth } from "../engine/engine-types.js";
+import type { LoadedMap } from "../map/load-map.js";
+import type { ObservedState } from "../observe/observed-state.js";
+import { defaultClientContext } from "../plan/plan.js";
+import type { Plan, Step, StepOf, StepType } from "../plan/plan-types.js";
+import {
+  buildContainerSpec,
+  containerNameLookup,
+  type ClientContext,
+  type ContainerSpec,
+} from "../spec/container-spec.js";
+import { isSensitiveName, scrubSecrets } from "../spec/sensitive.js";
+import type { ProgressListener } from "./progress-events.js";
+import { executors, type ExecutionContext } from "./step-executors.js";
+
+export interface ApplyOptions {
+  /** Writers by client name. */
+  engines: Record<string, EngineWriter>;
+  map: LoadedMap;
+  /** What the plan was made from; seeds the name → id table for references recorded at create. */
+  observed: ObservedState;
+  clients?: Record<string, ClientContext>;
+  /** Most engine operations at once (default 8). */
+  parallel?: number;
+  /** Limit of each health or completion wait (default 120 s). */
+  waitTimeoutMs?: number;
+  /** Aborting stops scheduling; running steps end; the rest are cancelled. */
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  clock?: Clock;
+  registryAuth?: (image: string) => RegistryAuth | undefined;
+}
+
+export type StepStatus = "done" | "failed" | "skipped" | "cancelled";
+
+export interface StepResult {
+  id: string;
+  type: StepType;
+  object: Step["object"];
+  status: StepStatus;
+  durationMs: number;
+  /** Why it failed, was skipped or cancelled; a note when done. */
+  message?: string;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  interrupted: boolean;
+  results: StepResult[];
+  durationMs: number;
+}
+
+/**
+ * Carries a plan out: a step starts once all its dependencies are done, at most `parallel` at a
+ * time. A failed step skips everything that depends on it; independent branches go on. The
+ * executor makes no decisions of its own.
+ */
+export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
+  const parallel = Math.max(1, options.parallel ?? 8);
+  const emit: ProgressListener = options.onProgress ?? (() => undefined);
+  const context = executionContext(options, clock);
+  const secrets = secretValues(options.map);
+
+  const byId = new Map(plan.steps.map((s) => [s.id, s]));
+  const dependents = new Map<string, string[]>();
+  const waiting = new Map<string, number>();
+  for (const step of plan.steps) {
+    waiting.set(step.id, step.after.filter((id) => byId.has(id)).length);
+    for (const dependency of step.after)
+      dependents.set(dependency, [...(dependents.get(dependency) ?? []), step.id]);
+  }
+  const results = new Map<string, StepResult>();
+  const ready: Step[] = plan.steps.filter((s) => waiting.get(s.id) === 0);
+  const running = new Set<Promise<void>>();
+
+  emit({ type: "run-start", map: plan.map, steps: plan.steps.length, time: clock.now() });
+
+  const settle = (step: Step, result: StepResult) => {
+    results.set(step.id, result);
+    for (const next of dependents.get(step.id) ?? []) {
+      if (result.status !== "done") {
+        skip(byId.get(next) as Step, `${step.id} ${result.status}`);
+        continue;
+      }
+      const left = (waiting.get(next) ?? 1) - 1;
+      waiting.set(next, left);
+      if (left === 0 && !results.has(next)) ready.push(byId.get(next) as Step);
+    }
+  };
+  const skip = (step: Step, because: string) => {
+    if (results.has(step.id)) return;
+    emit({ type: "step-skipped", step, time: clock.now(), because });
+    settle(step, {
+      id: step.id,
+      type: step.type,
+      object: step.object,
+      status: "skipped",
+      durationMs: 0,
+      message: `skipped: ${because}`,
+    });
+  };
+
+  const runStep = async (step: Step) => {
+    const begin = clock.now();
+    emit({ type: "step-start", step, time: begin });
+    try {
+      const note = await runExecutor(step, context);
+      const durationMs = clock.now() - begin;
+      emit({ type: "step-done", step, time: clock.now(), durationMs, ...(note ? { detail: note } : {}) });
+      settle(step, {
+        id: step.id,
+        type: step.type,
+        object: step.object,
+        status: "done",
+        durationMs,
+        ...(note ? { message: note } : {}),
+      });
+    } catch (err) {
+      const durationMs = clock.now() - begin;
+      const error = scrubSecrets(describeFailure(step, err), secrets);
+      emit({ type: "step-failed", step, time: clock.now(), durationMs, error });
+      settle(step, {
+        id: step.id,
+        type: step.type,
+        object: step.object,
+        status: "failed",
+        durationMs,
+        message: error,
+      });
+    }
+  };
+
+  while (ready.length > 0 || running.size > 0) {
+    while (ready.length > 0 && running.size < parallel && !options.signal?.aborted) {
+      const step = ready.shift() as Step;
+      if (results.has(step.id)) continue;
+      const task: Promise<void> = runStep(step).finally(() => running.delete(task));
+      running.add(task);
+    }
+    if (running.size === 0) break;
+    await Promise.race(running);
+  }
+
+  const interrupted = options.signal?.aborted === true;
+  for (const step of plan.steps) {
+    if (results.has(step.id)) continue;
+    emit({ type: "step-cancelled", step, time: clock.now() });
+    results.set(step.id, {
+      id: step.id,
+      type: step.type,
+      object: step.object,
+      status: "cancelled",
+      durationMs: 0,
+      message: interrupted ? "cancelled: interrupted" : "cancelled",
+    });
+  }
+  const ordered = plan.steps.map((s) => results.get(s.id) as StepResult);
+  const ok = ordered.every((r) => r.status === "done");
+  const durationMs = clock.now() - started;
+  emit({ type: "run-done", time: clock.now(), ok, interrupted, durationMs });
+  return { ok, interrupted, results: ordered, durationMs };
+}
+
+function runExecutor<T extends StepType>(
+  step: StepOf<T>,
+  context: ExecutionContext,
+): Promise<string | undefined> {
+  const executor = executors[step.type] as (s: StepOf<T>, c: ExecutionContext) => Promise<string | undefined>;
+  return executor(step, context);
+}
+
+function executionContext(options: ApplyOptions, clock: Clock): ExecutionContext {
+  const resolved = options.map.resolved;
+  const nameOf = containerNameLookup(resolved);
+  const specs = new Map<string, ContainerSpec>();
+  const ids = new Map<string, Map<string, string>>();
+  for (const [client, observed] of Object.entries(options.observed.clients)) {
+    ids.set(client, new Map(observed.containers.map((c) => [c.name, c.id])));
+  }
+  return {
+    engine: (client) => {
+      const engine = options.engines[client];
+      if (engine === undefined) throw new Error(`no engine for client ${client}`);
+      return engine;
+    },
+    map: resolved,
+    spec: (client, key) => {
+      const id = `${client}/${key}`;
+      let spec = specs.get(id);
+      if (!spec) {
+        const container = resolved.containers.find((c) => c.key === key);
+        if (container === undefined) throw new Error(`container ${key} is not in the map`);
+        spec = buildContainerSpec(
+          container,
+          options.clients?.[client] ?? defaultClientContext(client),
+          nameOf,
+        );
+        specs.set(id, spec);
+      }
+      return spec;
+    },
+    ids,
+    waitTimeoutMs: options.waitTimeoutMs ?? 120_000,
+    clock,
+    signal: options.signal,
+    registryAuth: options.registryAuth ?? (() => undefined),
+  };
+}
+
+/** A failure as one line naming engine, object and step (engine errors already do). */
+function describeFailure(step: Step, err: unknown): string {
+  if (isEngineError(err)) return `${step.type} ${step.object.kind} ${step.object.name}: ${err.message}`;
+  const message = err instanceof Error ? err.message : String(err);
+  return message.startsWith(`${step.object.client}:`)
+    ? message
+    : `${step.object.client}: ${step.type} ${step.object.kind} ${step.object.name}: ${message}`;
+}
+
+/** Values of the map's secret environment variables, to scrub from any message. */
+function secretValues(map: LoadedMap): string[] {
+  const out = new Set<string>();
+  for (const container of map.resolved.containers) {
+    for (const [name, value] of Object.entries(container.environment)) {
+      if (isSensitiveName(name, map.resolved.sensitive)) out.add(value);
+    }
+  }
+  return [...out];
+}

@@ -1,0 +1,410 @@
+import { randomBytes } from "node:crypto";
+import type { Clock } from "../common/clock.js";
+import { pollUntil } from "../common/poll.js";
+import type { EngineWriter } from "../engine/engine.js";
+import { isEngineConflictError, isEngineNotFoundError } from "../engine/engine-errors.js";
+import type { RegistryAuth } from "../engine/engine-types.js";
+import type { ResolvedMap } from "../map/model.js";
+import { LABEL } from "../model/labels.js";
+import type { StepOf, StepType } from "../plan/plan-types.js";
+import type { ContainerSpec } from "../spec/container-spec.js";
+import { createBody, endpointConfig, updateBody } from "../spec/create-body.js";
+import { digest } from "../common/canonical-json.js";
+import { encodeSpecLabels } from "../spec/spec-label.js";
+import { BERTH_VERSION } from "../version.js";
+import { ExecFailedError, VolumePreparationError, WaitError } from "./apply-errors.js";
+import { checkPreparation, preparationScript, VOLUME_MOUNT } from "./volume-preparation.js";
+
+/** What the step executors share during one apply. */
+export interface ExecutionContext {
+  engine(client: string): EngineWriter;
+  map: ResolvedMap;
+  /** The desired spec of a container on an engine (the same the planner compared). */
+  spec(client: string, key: string): ContainerSpec;
+  /** Container name → id per engine: observed ids, updated as containers are made and renamed. */
+  ids: Map<string, Map<string, string>>;
+  waitTimeoutMs: number;
+  clock: Clock;
+  signal: AbortSignal | undefined;
+  registryAuth(image: string): RegistryAuth | undefined;
+}
+
+/** The outcome of one step: a short note for the progress display. */
+export type StepOutcome = string | undefined;
+
+type Executors = { [T in StepType]: (step: StepOf<T>, ctx: ExecutionContext) => Promise<StepOutcome> };
+
+/**
+ * One executor per step type; the type makes a missing one a compile error. Executors decide
+ * nothing: every choice (names, order, what to carry over) is in the step.
+ */
+export const executors: Executors = {
+  "pull-image": async (step, ctx) => {
+    await ctx.engine(step.object.client).pullImage(step.image, ctx.registryAuth(step.image));
+    return undefined;
+  },
+
+  "create-network": async (step, ctx) => {
+    const network = ctx.map.networks.find((n) => n.key === step.object.key);
+    if (network === undefined)
+      throw new Error(`network ${step.object.key ?? step.object.name} is not in the map`);
+    const spec = {
+      driver: network.driver,
+      options: network.driverOptions,
+      internal: network.internal,
+      ipv6: network.enableIpv6,
+      attachable: network.attachable,
+      labels: network.labels,
+    };
+    await ctx.engine(step.object.client).createNetwork({
+      Name: network.name,
+      Driver: network.driver,
+      Options: network.driverOptions,
+      Internal: network.internal,
+      EnableIPv6: network.enableIpv6,
+      Attachable: network.attachable,
+      Labels: {
+        ...network.labels,
+        [LABEL.map]: ctx.map.name,
+        [LABEL.kind]: "network",
+        [LABEL.alias]: network.key,
+        [LABEL.specHash]: digest(spec, 32),
+        [LABEL.version]: BERTH_VERSION,
+      },
+      ...(network.ipam === undefined ? {} : { IPAM: network.ipam }),
+    });
+    return undefined;
+  },
+
+  "remove-network": async (step, ctx) => {
+    try {
+      await ctx.engine(step.object.client).removeNetwork(step.networkId);
+    } catch (err) {
+      if (isEngineNotFoundError(err)) return "already gone";
+      if (step.ifUnused && (isEngineConflictError(err) || /active endpoints/i.test(String(err)))) {
+        return "kept: still used by containers outside the map";
+      }
+      throw err;
+    }
+    return undefined;
+  },
+
+  "connect-network": async (step, ctx) => {
+    await ctx
+      .engine(step.object.client)
+      .connectNetwork(step.network, step.container, endpointConfig(step.endpoint));
+    return undefined;
+  },
+
+  "disconnect-network": async (step, ctx) => {
+    try {
+      await ctx.engine(step.object.client).disconnectNetwork(step.network, step.container, true);
+    } catch (err) {
+      if (isEngineNotFoundError(err)) return "already disconnected";
+      throw err;
+    }
+    return undefined;
+  },
+
+  "create-volume": async (step, ctx) => {
+    const volume = ctx.map.volumes.find((v) => v.key === step.object.key);
+    if (volume === undefined)
+      throw new Error(`volume ${step.object.key ?? step.object.name} is not in the map`);
+    await ctx.engine(step.object.client).createVolume({
+      Name: volume.name,
+      Driver: volume.driver,
+      DriverOpts: volume.driverOptions,
+      Labels: {
+        ...volume.labels,
+        [LABEL.map]: ctx.map.name,
+        [LABEL.kind]: "volume",
+        [LABEL.alias]: volume.key,
+        [LABEL.specHash]: digest({ driver: volume.driver, options: volume.driverOptions }, 32),
+        [LABEL.version]: BERTH_VERSION,
+      },
+    });
+    return undefined;
+  },
+
+  "remove-volume": async (step, ctx) => {
+    try {
+      await ctx.engine(step.object.client).removeVolume(step.object.name);
+    } catch (err) {
+      if (isEngineNotFoundError(err)) return "already gone";
+      throw err;
+    }
+    return undefined;
+  },
+
+  "prepare-volume": async (step, ctx) => {
+    const engine = ctx.engine(step.object.client);
+    const id = await engine.createContainer(
+      `${ctx.map.name}.berth-helper-${randomBytes(4).toString("hex")}`,
+      {
+        Image: step.image,
+        Entrypoint: ["sh", "-c"],
+        Cmd: [preparationScript(step.user, step.permissions)],
+        User: "0:0",
+        Labels: { [LABEL.map]: ctx.map.name, [LABEL.kind]: "helper" },
+        HostConfig: { Binds: [`${step.volume}:${VOLUME_MOUNT}`], NetworkMode: "none" },
+      },
+    );
+    try {
+      await engine.startContainer(id);
+      const exitCode = await engine.waitContainer(id, ctx.signal);
+      const output = await readLogs(engine, id);
+      if (exitCode !== 0) {
+        throw new VolumePreparationError(
+          step.object.client,
+          `volume ${step.volume}`,
+          "prepare",
+          `the helper exited with code ${exitCode}: ${output.trim().slice(-500)}`,
+        );
+      }
+      const check = checkPreparation(output, step.user, step.permissions);
+      if (!check.ok) {
+        throw new VolumePreparationError(
+          step.object.client,
+          `volume ${step.volume}`,
+          "prepare",
+          check.problem ?? "unexpected result",
+        );
+      }
+    } finally {
+      await engine.removeContainer(id, { force: true, volumes: false }).catch(() => undefined);
+    }
+    return [step.user && `owner ${step.user}`, step.permissions && `mode ${step.permissions}`]
+      .filter(Boolean)
+      .join(", ");
+  },
+
+  "create-container": async (step, ctx) => {
+    const client = step.object.client;
+    const key = step.object.key as string;
+    const spec = ctx.spec(client, key);
+    const ids = idsOf(ctx, client);
+    const bound: Record<string, string> = {};
+    for (const name of referencedContainers(spec)) {
+      const id = ids.get(name);
+      if (id !== undefined) bound[name] = id;
+    }
+    const container = ctx.map.containers.find((c) => c.key === key);
+    const labels: Record<string, string> = {
+      [LABEL.map]: ctx.map.name,
+      [LABEL.config]: container?.config ?? key,
+      [LABEL.instance]: container?.instance ?? "",
+      [LABEL.kind]: "container",
+      [LABEL.version]: BERTH_VERSION,
+      ...encodeSpecLabels(spec, randomBytes(16).toString("hex"), ctx.map.sensitive, bound),
+    };
+    if (step.temporary) labels[LABEL.replaces] = step.object.name;
+    const id = await ctx
+      .engine(client)
+      .createContainer(step.name, createBody(spec, { labels, carriedVolumes: step.carriedVolumes }));
+    ids.set(step.name, id);
+    return undefined;
+  },
+
+  "start-container": async (step, ctx) => {
+    await ctx.engine(step.object.client).startContainer(step.container);
+    if (step.delayMs > 0) await ctx.clock.sleep(step.delayMs, ctx.signal);
+    return undefined;
+  },
+
+  "stop-container": async (step, ctx) => {
+    const engine = ctx.engine(step.object.client);
+    const timeout = step.timeoutSeconds ?? 10;
+    if (step.signal === null || step.signal === "SIGTERM" || step.signal === "TERM") {
+      await engine.stopContainer(step.container, timeout);
+      return undefined;
+    }
+    // The map's stop signal (which may differ from the one the container was made with).
+    try {
+      await engine.killContainer(step.container, step.signal);
+    } catch (err) {
+      if (isEngineConflictError(err)) return "was not running";
+      throw err;
+    }
+    const exited = await engine
+      .waitContainer(step.container, AbortSignal.timeout(timeout * 1000))
+      .then(() => true)
+      .catch(() => false);
+    if (!exited) await engine.stopContainer(step.container, 0);
+    return exited ? undefined : `did not stop on ${step.signal} within ${timeout} s; killed`;
+  },
+
+  "kill-container": async (step, ctx) => {
+    try {
+      await ctx.engine(step.object.client).killContainer(step.container, step.signal);
+    } catch (err) {
+      if (isEngineConflictError(err)) return "was not running";
+      throw err;
+    }
+    return undefined;
+  },
+
+  "remove-container": async (step, ctx) => {
+    try {
+      await ctx
+        .engine(step.object.client)
+        .removeContainer(step.container, { volumes: step.removeVolumes, force: step.force });
+    } catch (err) {
+      if (isEngineNotFoundError(err)) return "already gone";
+      throw err;
+    }
+    return undefined;
+  },
+
+  "rename-container": async (step, ctx) => {
+    const ids = idsOf(ctx, step.object.client);
+    await ctx.engine(step.object.client).renameContainer(step.container, step.to);
+    const id = ids.get(step.container) ?? step.container;
+    ids.delete(step.container);
+    ids.set(step.to, id);
+    return undefined;
+  },
+
+  "update-container": async (step, ctx) => {
+    const spec = ctx.spec(step.object.client, step.object.key as string);
+    await ctx.engine(step.object.client).updateContainer(step.container, updateBody(spec, step.fields));
+    return step.fields.join(", ");
+  },
+
+  exec: async (step, ctx) => {
+    const result = await ctx
+      .engine(step.object.client)
+      .exec(step.container, step.command, {
+        ...(step.user === null ? {} : { user: step.user }),
+        detach: step.detach,
+        ...(step.timeoutMs === null ? {} : { timeoutMs: step.timeoutMs }),
+      })
+      .catch((err: unknown) => {
+        throw new ExecFailedError(
+          step.object.client,
+          `container ${step.container}`,
+          "exec",
+          `\`${step.text}\`: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
+      });
+    if (step.detach) return "started in the background";
+    if (result.exitCode !== 0) {
+      const tail = result.output.trim().split("\n").slice(-5).join(" | ");
+      throw new ExecFailedError(
+        step.object.client,
+        `container ${step.container}`,
+        "exec",
+        `\`${step.text}\` exited with code ${result.exitCode ?? "unknown"}${tail === "" ? "" : `: ${tail}`}`,
+      );
+    }
+    return undefined;
+  },
+
+  "wait-healthy": async (step, ctx) => {
+    const engine = ctx.engine(step.object.client);
+    const seconds = Math.round(ctx.waitTimeoutMs / 1000);
+    await pollUntil({
+      probe: () => engine.inspectContainer(step.container),
+      done: (d) => d.State.Health?.Status === "healthy",
+      fail: (d) => {
+        if (d.State.Health === undefined || d.State.Health === null) {
+          return new WaitError(
+            step.object.client,
+            `container ${step.container}`,
+            "wait healthy",
+            "it has no health check",
+            {
+              hint: "give it a `healthcheck` in the map, or depend on it with `condition: started`",
+            },
+          );
+        }
+        if (!d.State.Running) {
+          return new WaitError(
+            step.object.client,
+            `container ${step.container}`,
+            "wait healthy",
+            `it stopped (exit code ${d.State.ExitCode}) before it was healthy`,
+          );
+        }
+        return undefined;
+      },
+      onTimeout: (d) =>
+        new WaitError(
+          step.object.client,
+          `container ${step.container}`,
+          "wait healthy",
+          `not healthy after ${seconds} s; last health check output: ${lastHealthOutput(d)}`,
+        ),
+      timeoutMs: ctx.waitTimeoutMs,
+      intervalMs: 250,
+      clock: ctx.clock,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    return "healthy";
+  },
+
+  "wait-completed": async (step, ctx) => {
+    const engine = ctx.engine(step.object.client);
+    const seconds = Math.round(ctx.waitTimeoutMs / 1000);
+    const details = await pollUntil({
+      probe: () => engine.inspectContainer(step.container),
+      done: (d) => !d.State.Running && d.State.Status !== "created",
+      onTimeout: () =>
+        new WaitError(
+          step.object.client,
+          `container ${step.container}`,
+          "wait completed",
+          `still running after ${seconds} s`,
+        ),
+      timeoutMs: ctx.waitTimeoutMs,
+      intervalMs: 250,
+      clock: ctx.clock,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    if (details.State.ExitCode !== 0) {
+      throw new WaitError(
+        step.object.client,
+        `container ${step.container}`,
+        "wait completed",
+        `exited with code ${details.State.ExitCode}`,
+      );
+    }
+    return "completed";
+  },
+};
+
+function idsOf(ctx: ExecutionContext, client: string): Map<string, string> {
+  let ids = ctx.ids.get(client);
+  if (!ids) {
+    ids = new Map();
+    ctx.ids.set(client, ids);
+  }
+  return ids;
+}
+
+/** Names of the containers a spec refers to in ways that bind to their id at create time. */
+function referencedContainers(spec: ContainerSpec): string[] {
+  const names = [
+    ...spec.links.map((l) => l.slice(0, l.lastIndexOf(":"))),
+    ...spec.uses.filter((u) => u.startsWith("container:")).map((u) => u.split(":")[1] as string),
+  ];
+  if (spec.network_mode.startsWith("container:")) names.push(spec.network_mode.slice("container:".length));
+  return names;
+}
+
+function lastHealthOutput(
+  details: Awaited<ReturnType<EngineWriter["inspectContainer"]>> | undefined,
+): string {
+  const log = details?.State.Health?.Log ?? [];
+  const last = log.at(-1);
+  return last === undefined
+    ? "(none yet)"
+    : `${last.Output.trim().slice(-300) || "(empty)"} (exit code ${last.ExitCode})`;
+}
+
+async function readLogs(engine: EngineWriter, id: string): Promise<string> {
+  const stream = await engine.containerLogs(id, {});
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString("utf8");
+}

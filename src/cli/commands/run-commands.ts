@@ -1,0 +1,302 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { apply, type ApplyResult } from "../../apply/executor.js";
+import { checkSavedPlan, parseSavedPlan } from "../../apply/saved-plan.js";
+import { UsageError } from "../../common/berth-error.js";
+import { readOnly } from "../../engine/engine.js";
+import { loadMap, type LoadedMap } from "../../map/load-map.js";
+import { loadClientsFile, type ClientConfig } from "../../map/clients-file.js";
+import type { Plan, PlanAction } from "../../plan/plan-types.js";
+import { renderPlanJson, renderPlanText, summaryLine } from "../../plan/render-plan.js";
+import { lockAll, observeAndPlan, openEngines, reconcile, type Engines } from "../../reconcile.js";
+import { useColor, type CliIo } from "../cli-io.js";
+import { globalOptions, loadMapFor } from "../global-options.js";
+import { EXIT } from "../exit-codes.js";
+import { progressRenderer, type ProgressMode } from "../progress-renderer.js";
+
+interface PlanningFlags {
+  removeOrphans?: boolean;
+  volumes?: boolean;
+  recreateVolumes?: boolean;
+  pull?: "missing" | "always" | "never";
+  signal?: string;
+}
+
+interface RunFlags extends PlanningFlags {
+  dryRun?: boolean;
+  detailedExitcode?: boolean;
+  json?: boolean;
+  parallel: number;
+  waitTimeout: number;
+  lockTimeout: number;
+  progress: ProgressMode;
+}
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
+  return n;
+};
+const seconds = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of seconds");
+  return n;
+};
+
+export function clientsFor(command: Command): Record<string, ClientConfig> {
+  const file = globalOptions(command).clients;
+  return file === undefined ? {} : loadClientsFile(file);
+}
+
+function planOptions(action: PlanAction, targets: string[], flags: PlanningFlags) {
+  return {
+    action,
+    targets,
+    removeOrphans: flags.removeOrphans ?? false,
+    removeVolumes: flags.volumes ?? false,
+    recreateVolumes: flags.recreateVolumes ?? false,
+    pull: flags.pull ?? "missing",
+    ...(flags.signal === undefined ? {} : { killSignal: flags.signal }),
+  };
+}
+
+/** Prints a plan on stdout, as text or JSON; returns the exit code a dry run or plan ends with. */
+function printPlan(plan: Plan, io: CliIo, flags: { json?: boolean; detailedExitcode?: boolean }): number {
+  io.stdout.write(
+    flags.json ? renderPlanJson(plan) : renderPlanText(plan, { color: useColor(io, "stdout") }),
+  );
+  return flags.detailedExitcode && plan.steps.length > 0 ? EXIT.changes : EXIT.ok;
+}
+
+export function planCommand(io: CliIo): Command {
+  return new Command("plan")
+    .description("show what an action would change, without changing anything (read-only)")
+    .argument("[targets...]", "configs, config.instance names or groups (default: all)")
+    .addOption(
+      new Option("--action <action>", "the action to plan")
+        .choices(["startup", "update", "shutdown", "start", "stop", "restart", "remove", "kill"])
+        .default("update"),
+    )
+    .option("--json", "print the plan as JSON (schemas/plan.schema.json)")
+    .option("--detailed-exitcode", "exit 2 when the plan has changes, 0 when it has none")
+    .option("-o, --out <file>", "save the plan as JSON for a later `berth apply FILE`")
+    .option("--remove-orphans", "plan the removal of containers the map no longer has")
+    .option("--volumes", "shutdown/remove: plan the removal of volumes too")
+    .option(
+      "--recreate-volumes",
+      "update: plan to recreate volumes whose driver options changed (data is lost)",
+    )
+    .addOption(
+      new Option("--pull <policy>", "when to pull images")
+        .choices(["missing", "always", "never"])
+        .default("missing"),
+    )
+    .action(
+      async (
+        targets: string[],
+        flags: PlanningFlags & {
+          action: PlanAction;
+          json?: boolean;
+          detailedExitcode?: boolean;
+          out?: string;
+        },
+        command: Command,
+      ) => {
+        const map = loadMapFor(command, io);
+        const clients = clientsFor(command);
+        const engines = openEngines(map, clients);
+        const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
+        const { plan } = await observeAndPlan(map, readers, {
+          ...planOptions(flags.action, targets, flags),
+          clients,
+        });
+        if (flags.out !== undefined) {
+          writeFileSync(resolvePath(io.cwd, flags.out), renderPlanJson(plan));
+          io.stderr.write(`plan saved to ${flags.out}; apply it with: berth apply ${flags.out}\n`);
+        }
+        command.setOptionValue("exitCode", printPlan(plan, io, flags));
+      },
+    );
+}
+
+function runCommand(
+  io: CliIo,
+  name: PlanAction,
+  description: string,
+  configure?: (c: Command) => Command,
+): Command {
+  let command = new Command(name)
+    .description(description)
+    .argument("[targets...]", "configs, config.instance names or groups (default: all)")
+    .option("--dry-run", "print the plan and change nothing (read-only)")
+    .option("--detailed-exitcode", "with --dry-run: exit 2 when there are changes")
+    .option("--json", "print the plan (dry run) or the plan and step results as JSON on stdout")
+    .option("--parallel <n>", "most engine operations at once", positiveInt, 8)
+    .option("--wait-timeout <seconds>", "limit of each health or completion wait", seconds, 120)
+    .option("--lock-timeout <seconds>", "how long to wait for another run on the same map", seconds, 30)
+    .addOption(
+      new Option("--progress <mode>", "progress display on stderr")
+        .choices(["auto", "tty", "plain", "json", "quiet"])
+        .default("auto"),
+    );
+  if (configure) command = configure(command);
+  return command.action(async (targets: string[], flags: RunFlags, cmd: Command) => {
+    const map = loadMapFor(cmd, io);
+    const clients = clientsFor(cmd);
+    const engines = openEngines(map, clients);
+    const options = { ...planOptions(name, targets, flags), clients };
+    if (flags.dryRun) {
+      const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
+      const { plan } = await observeAndPlan(map, readers, options);
+      cmd.setOptionValue("exitCode", printPlan(plan, io, flags));
+      return;
+    }
+    const renderer = progressRenderer(flags.progress, io);
+    const { plan, result } = await reconcile(map, engines, {
+      ...options,
+      parallel: flags.parallel,
+      waitTimeoutMs: flags.waitTimeout * 1000,
+      lockTimeoutMs: flags.lockTimeout * 1000,
+      onProgress: renderer.listener,
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+    });
+    renderer.finish();
+    cmd.setOptionValue("exitCode", reportRun(plan, result as ApplyResult, io, flags));
+  });
+}
+
+/** The end of a run: a summary on stderr (JSON on stdout if asked); exit 0, 1 or 130. */
+function reportRun(plan: Plan, result: ApplyResult, io: CliIo, flags: { json?: boolean }): number {
+  if (flags.json) io.stdout.write(`${JSON.stringify({ plan, result }, null, 2)}\n`);
+  const failed = result.results.filter((r) => r.status === "failed");
+  const skipped = result.results.filter((r) => r.status === "skipped" || r.status === "cancelled");
+  if (plan.steps.length === 0) {
+    io.stderr.write(`${summaryLine(plan)}\n`);
+    for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);
+    return EXIT.ok;
+  }
+  const done = result.results.length - failed.length - skipped.length;
+  io.stderr.write(
+    `${done} of ${result.results.length} step(s) done in ${(result.durationMs / 1000).toFixed(1)}s`,
+  );
+  io.stderr.write(
+    failed.length + skipped.length > 0
+      ? `, ${failed.length} failed, ${skipped.length} skipped or cancelled\n`
+      : "\n",
+  );
+  for (const failure of failed) io.stderr.write(`error: ${failure.message ?? failure.id}\n`);
+  for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);
+  if (result.interrupted) {
+    io.stderr.write(
+      "interrupted: running steps finished, the rest was not started; `berth update` continues from here\n",
+    );
+    return EXIT.interrupted;
+  }
+  return failed.length > 0 ? EXIT.error : EXIT.ok;
+}
+
+export function runCommands(io: CliIo): Command[] {
+  const pull = (c: Command) =>
+    c.addOption(
+      new Option("--pull <policy>", "when to pull images")
+        .choices(["missing", "always", "never"])
+        .default("missing"),
+    );
+  return [
+    runCommand(
+      io,
+      "startup",
+      "create what is missing and start what is stopped (targets and their dependencies); outdated containers are reported, not changed",
+      (c) => pull(c).option("--remove-orphans", "also remove containers the map no longer has"),
+    ),
+    runCommand(
+      io,
+      "update",
+      "bring the engine in line with the map: create, recreate, update in place, reconnect, start",
+      (c) =>
+        pull(c)
+          .option("--remove-orphans", "also remove containers (and networks) the map no longer has")
+          .option(
+            "--recreate-volumes",
+            "remove and recreate volumes whose driver options changed (their data is lost)",
+          ),
+    ),
+    runCommand(
+      io,
+      "shutdown",
+      "stop and remove containers (targets and their dependents, dependents first); volumes are kept",
+      (c) =>
+        c
+          .option("--volumes", "also remove attached and anonymous volumes (their data is lost)")
+          .option("--remove-orphans", "also remove containers the map no longer has"),
+    ),
+    runCommand(io, "start", "start existing containers (targets and their dependencies)"),
+    runCommand(io, "stop", "stop running containers (targets and their dependents, dependents first)"),
+    runCommand(io, "restart", "restart the target containers (not their dependencies)"),
+    runCommand(io, "remove", "remove stopped containers (targets and their dependents)", (c) =>
+      c.option("--volumes", "also remove their anonymous volumes"),
+    ),
+    runCommand(io, "kill", "send a signal to the running target containers", (c) =>
+      c.option("--signal <signal>", "the signal", "SIGKILL"),
+    ),
+  ];
+}
+
+export function applyCommand(io: CliIo): Command {
+  return new Command("apply")
+    .description(
+      "carry out a plan saved with `berth plan -o FILE`; refused if anything it touches changed since",
+    )
+    .argument("<plan-file>", "the saved plan (JSON)")
+    .option("--json", "print the plan and step results as JSON on stdout")
+    .option("--parallel <n>", "most engine operations at once", positiveInt, 8)
+    .option("--wait-timeout <seconds>", "limit of each health or completion wait", seconds, 120)
+    .option("--lock-timeout <seconds>", "how long to wait for another run on the same map", seconds, 30)
+    .addOption(
+      new Option("--progress <mode>", "progress display on stderr")
+        .choices(["auto", "tty", "plain", "json", "quiet"])
+        .default("auto"),
+    )
+    .action(async (file: string, flags: RunFlags, cmd: Command) => {
+      const saved = parseSavedPlan(readText(resolvePath(io.cwd, file)), file);
+      const globals = globalOptions(cmd);
+      const map: LoadedMap = loadMap({
+        files: globals.file ?? saved.files,
+        mapName: saved.map,
+        env: io.env,
+        cwd: io.cwd,
+      });
+      const clients = clientsFor(cmd);
+      const engines: Engines = openEngines(map, clients);
+      const locks = await lockAll(map, engines, { lockTimeoutMs: flags.lockTimeout * 1000 });
+      try {
+        const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
+        const current = await observeAndPlan(map, readers, { ...saved.options, clients });
+        checkSavedPlan(saved, current.plan);
+        const renderer = progressRenderer(flags.progress, io);
+        const result = await apply(current.plan, {
+          engines,
+          map,
+          observed: current.observed,
+          clients: current.contexts,
+          parallel: flags.parallel,
+          waitTimeoutMs: flags.waitTimeout * 1000,
+          onProgress: renderer.listener,
+          ...(io.signal === undefined ? {} : { signal: io.signal }),
+        });
+        renderer.finish();
+        cmd.setOptionValue("exitCode", reportRun(current.plan, result, io, flags));
+      } finally {
+        await Promise.all(locks.map((l) => l.release()));
+      }
+    });
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,185 @@
+import type { EngineReader } from "../engine/engine.js";
+import type {
+  ContainerDetails,
+  ContainerSummary,
+  EndpointSettings,
+  ImageSummary,
+  NetworkSummary,
+  VolumeSummary,
+} from "../engine/engine-types.js";
+import { LABEL } from "../model/labels.js";
+import { UPDATABLE_LIMITS } from "../spec/field-classes.js";
+import { decodeSpecLabel } from "../spec/spec-label.js";
+import type {
+  ContainerDetailsSummary,
+  ObservedClient,
+  ObservedContainer,
+  ObservedEndpoint,
+  ObservedNetwork,
+  ObservedState,
+  ObservedVolume,
+} from "./observed-state.js";
+
+/**
+ * Observes what each engine runs with a constant number of calls per engine, whatever the map's
+ * size: one list each of containers, volumes, networks and images, all in parallel. Whole lists
+ * (not only berth's objects) so that a foreign object holding a name berth needs is seen at plan
+ * time rather than failing half-way through an apply.
+ */
+export async function observe(engines: readonly EngineReader[]): Promise<ObservedState> {
+  const clients = await Promise.all(engines.map(observeEngine));
+  return { clients: Object.fromEntries(clients.map((c) => [c.client, c])) };
+}
+
+export async function observeEngine(engine: EngineReader): Promise<ObservedClient> {
+  const [containers, volumes, networks, images] = await Promise.all([
+    engine.listContainers({}),
+    engine.listVolumes({}),
+    engine.listNetworks({}),
+    engine.listImages(),
+  ]);
+  return {
+    client: engine.name,
+    containers: containers.map(observedContainer),
+    volumes: volumes.map(observedVolume),
+    networks: networks.map(observedNetwork),
+    images: imageIndex(images),
+  };
+}
+
+/**
+ * Inspects the containers the planner needs details of (those whose in-place fields were changed
+ * since creation, so their labels no longer tell), one call each, in parallel.
+ */
+export async function inspectContainers(
+  engine: EngineReader,
+  observed: ObservedClient,
+  ids: ReadonlySet<string>,
+): Promise<void> {
+  const targets = observed.containers.filter((c) => ids.has(c.id));
+  const details = await Promise.all(targets.map((c) => engine.inspectContainer(c.id)));
+  targets.forEach((container, index) => {
+    container.details = detailsSummary(details[index] as ContainerDetails);
+  });
+}
+
+export function observedContainer(summary: ContainerSummary): ObservedContainer {
+  const labels = summary.Labels ?? {};
+  const config = labels[LABEL.config];
+  const instance = labels[LABEL.instance];
+  const applied = decodeSpecLabel(labels);
+  const { exitCode, health } = parseStatus(summary.Status);
+  return {
+    id: summary.Id,
+    name: (summary.Names[0] ?? summary.Id).replace(/^\//, ""),
+    labels,
+    mapName: labels[LABEL.map],
+    kind: labels[LABEL.kind],
+    key: config === undefined ? undefined : instance ? `${config}.${instance}` : config,
+    replaces: labels[LABEL.replaces],
+    state: summary.State,
+    exitCode: summary.State === "exited" || summary.State === "dead" ? exitCode : undefined,
+    health,
+    image: summary.Image,
+    imageId: summary.ImageID,
+    created: summary.Created,
+    applied,
+    specHash: labels[LABEL.specHash],
+    networkMode: summary.HostConfig?.NetworkMode ?? "default",
+    networks: Object.fromEntries(
+      Object.entries(summary.NetworkSettings?.Networks ?? {}).map(([name, endpoint]) => [
+        name,
+        observedEndpoint(endpoint, summary.Id),
+      ]),
+    ),
+    mounts: (summary.Mounts ?? []).map((m) => ({
+      type: m.Type,
+      name: m.Name ?? null,
+      source: m.Source,
+      destination: m.Destination,
+      rw: m.RW,
+    })),
+  };
+}
+
+function observedEndpoint(endpoint: EndpointSettings, containerId: string): ObservedEndpoint {
+  const shortId = containerId.slice(0, 12);
+  return {
+    networkId: endpoint.NetworkID ?? "",
+    // The engine adds the container's short id as an alias on user networks; it is not the map's.
+    aliases: (endpoint.Aliases ?? []).filter((a) => a !== shortId && a !== containerId).sort(),
+    links: [...(endpoint.Links ?? [])].sort(),
+    ipv4Address: endpoint.IPAMConfig?.IPv4Address || null,
+    ipv6Address: endpoint.IPAMConfig?.IPv6Address || null,
+    linkLocalIps: [...(endpoint.IPAMConfig?.LinkLocalIPs ?? [])].sort(),
+  };
+}
+
+/** `Exited (137) 5 minutes ago`, `Up 3 seconds (healthy)`, `Up 1 second (health: starting)`. */
+export function parseStatus(status: string): { exitCode: number | undefined; health: string | undefined } {
+  const exit = /\((-?\d+)\)/.exec(status);
+  const health = /\((healthy|unhealthy|health: starting)\)/.exec(status);
+  return {
+    exitCode: exit ? Number(exit[1]) : undefined,
+    health: health ? (health[1] === "health: starting" ? "starting" : health[1]) : undefined,
+  };
+}
+
+function observedVolume(summary: VolumeSummary): ObservedVolume {
+  const labels = summary.Labels ?? {};
+  return {
+    name: summary.Name,
+    driver: summary.Driver,
+    options: summary.Options ?? {},
+    labels,
+    mapName: labels[LABEL.map],
+  };
+}
+
+function observedNetwork(summary: NetworkSummary): ObservedNetwork {
+  const labels = summary.Labels ?? {};
+  return {
+    id: summary.Id,
+    name: summary.Name,
+    driver: summary.Driver,
+    options: summary.Options ?? {},
+    internal: summary.Internal,
+    labels,
+    mapName: labels[LABEL.map],
+  };
+}
+
+/** Docker Hub references are listed without `docker.io/` and `library/`; so are berth's. */
+export function normalizeImageReference(reference: string): string {
+  let ref = reference;
+  if (ref.startsWith("docker.io/")) ref = ref.slice("docker.io/".length);
+  if (ref.startsWith("library/")) ref = ref.slice("library/".length);
+  const lastSlash = ref.lastIndexOf("/");
+  if (!ref.includes("@") && ref.indexOf(":", lastSlash + 1) < 0) ref = `${ref}:latest`;
+  return ref;
+}
+
+function imageIndex(images: readonly ImageSummary[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const image of images) {
+    for (const tag of image.RepoTags ?? [])
+      if (tag !== "<none>:<none>") out[normalizeImageReference(tag)] = image.Id;
+    for (const digest of image.RepoDigests ?? [])
+      if (!digest.startsWith("<none>")) out[normalizeImageReference(digest)] = image.Id;
+  }
+  return out;
+}
+
+function detailsSummary(details: ContainerDetails): ContainerDetailsSummary {
+  const policy = details.HostConfig.RestartPolicy;
+  const restartPolicy =
+    policy === undefined || policy.Name === "" || policy.Name === "no"
+      ? "no"
+      : policy.Name === "on-failure" && (policy.MaximumRetryCount ?? 0) > 0
+        ? `on-failure:${policy.MaximumRetryCount}`
+        : policy.Name;
+  const limits: Record<string, unknown> = {};
+  for (const engineName of Object.values(UPDATABLE_LIMITS))
+    limits[engineName] = details.HostConfig[engineName];
+  return { restartPolicy, limits };
+}

@@ -1,0 +1,48 @@
+import type { Fingerprint, ObjectChange, ObjectRef, Reason, Step, ChangeKind } from "./plan-types.js";
+
+type NewStep = Step extends infer S
+  ? S extends Step
+    ? Omit<S, "id" | "after"> & { after?: (string | undefined)[] }
+    : never
+  : never;
+
+/** Collects a plan's steps, per-object changes, warnings and fingerprints; assigns stable ids. */
+export class PlanBuilder {
+  readonly steps: Step[] = [];
+  readonly changes: ObjectChange[] = [];
+  readonly warnings: string[] = [];
+  private readonly fingerprints = new Map<string, Fingerprint>();
+  private readonly ids = new Set<string>();
+
+  add(step: NewStep): string {
+    const base = `${step.type}:${step.object.client}/${step.object.name}`;
+    let id = base;
+    for (let n = 2; this.ids.has(id); n++) id = `${base}#${n}`;
+    this.ids.add(id);
+    const after = [...new Set((step.after ?? []).filter((s): s is string => s !== undefined))].sort();
+    this.steps.push({ ...step, id, after });
+    return id;
+  }
+
+  change(object: ObjectRef, change: ChangeKind, reasons: Reason[]): void {
+    this.changes.push({ object, change, reasons });
+  }
+
+  warn(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+  }
+
+  fingerprint(print: Fingerprint): void {
+    const key = `${print.object.kind}:${print.object.client}/${print.object.name}`;
+    if (!this.fingerprints.has(key)) this.fingerprints.set(key, print);
+  }
+
+  observed(): Fingerprint[] {
+    return [...this.fingerprints.values()].sort(
+      (a, b) =>
+        a.object.client.localeCompare(b.object.client) ||
+        a.object.kind.localeCompare(b.object.kind) ||
+        a.object.name.localeCompare(b.object.name),
+    );
+  }
+}

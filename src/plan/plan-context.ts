@@ -1,0 +1,134 @@
+import { BerthError } from "../common/berth-error.js";
+import type { DependencyGraph } from "../graph/dependency-graph.js";
+import type { ContainerInstance, ResolvedMap, ResolvedNetwork, ResolvedVolume } from "../map/model.js";
+import { LABEL } from "../model/labels.js";
+import { normalizeImageReference } from "../observe/observe.js";
+import type { ObservedClient, ObservedContainer } from "../observe/observed-state.js";
+import {
+  buildContainerSpec,
+  containerNameLookup,
+  type ClientContext,
+  type ContainerSpec,
+} from "../spec/container-spec.js";
+import type { PlanBuilder } from "./plan-builder.js";
+import type { ObjectRef, PlanOptions } from "./plan-types.js";
+
+/** A plan cannot be made (name taken by a foreign object, image unavailable, ambiguous network). */
+export class PlanError extends BerthError {
+  readonly code = "plan";
+}
+export const isPlanError = (e: unknown): e is PlanError => e instanceof PlanError;
+
+/** Suffix of the temporary name a container gets while it replaces another. */
+export const TEMPORARY_SUFFIX = "_berth-new";
+
+/** Everything one engine's part of a plan is made from, with the lookups planners share. */
+export class PlanContext {
+  readonly containers: Map<string, ContainerInstance>;
+  readonly volumes: Map<string, ResolvedVolume>;
+  readonly networks: Map<string, ResolvedNetwork>;
+  private readonly specs = new Map<string, ContainerSpec>();
+  private readonly byName = new Map<string, ObservedContainer>();
+  private readonly nameOf: (key: string) => string;
+
+  constructor(
+    readonly resolved: ResolvedMap,
+    readonly graph: DependencyGraph,
+    readonly client: ClientContext,
+    readonly observed: ObservedClient,
+    readonly options: PlanOptions,
+    readonly builder: PlanBuilder,
+  ) {
+    this.containers = new Map(
+      resolved.containers.filter((c) => c.clients.includes(client.name)).map((c) => [c.key, c]),
+    );
+    this.volumes = new Map(resolved.volumes.map((v) => [v.key, v]));
+    this.networks = new Map(resolved.networks.map((n) => [n.key, n]));
+    this.nameOf = containerNameLookup(resolved);
+    for (const container of observed.containers) this.byName.set(container.name, container);
+  }
+
+  get mapName(): string {
+    return this.resolved.name;
+  }
+
+  spec(key: string): ContainerSpec {
+    let spec = this.specs.get(key);
+    if (!spec) {
+      spec = buildContainerSpec(this.container(key), this.client, this.nameOf);
+      this.specs.set(key, spec);
+    }
+    return spec;
+  }
+
+  container(key: string): ContainerInstance {
+    const container = this.containers.get(key);
+    if (!container) throw new PlanError(`internal: no container ${key} on engine ${this.client.name}`);
+    return container;
+  }
+
+  containerRef(key: string): ObjectRef {
+    return { kind: "container", name: this.container(key).name, client: this.client.name, key };
+  }
+
+  /** The container that holds a name on the engine, whoever made it. */
+  observedByName(name: string): ObservedContainer | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Whether an observed container belongs to this map (and is a container, not a lock or helper). */
+  isOurs(container: ObservedContainer): boolean {
+    return (
+      container.mapName === this.mapName && (container.kind === undefined || container.kind === "container")
+    );
+  }
+
+  /** The container berth made for `key`, by its final name. */
+  primary(key: string): ObservedContainer | undefined {
+    const found = this.byName.get(this.container(key).name);
+    return found !== undefined && this.isOurs(found) ? found : undefined;
+  }
+
+  /** Containers left under a temporary name by an interrupted recreate of `key`. */
+  temporaries(key: string): ObservedContainer[] {
+    const name = this.container(key).name;
+    return this.observed.containers
+      .filter((c) => this.isOurs(c) && c.replaces === name)
+      .sort((a, b) => b.created - a.created || a.id.localeCompare(b.id));
+  }
+
+  imageId(reference: string): string | undefined {
+    return this.observed.images[normalizeImageReference(reference)];
+  }
+
+  /** Every observed container of this map with its labels' key (orphans included). */
+  ours(): ObservedContainer[] {
+    return this.observed.containers.filter((c) => this.isOurs(c));
+  }
+
+  /** A container berth does not own holding a name berth needs stops the plan before anything runs. */
+  assertNameFree(key: string): void {
+    const name = this.container(key).name;
+    for (const candidate of [name, `${name}${TEMPORARY_SUFFIX}`]) {
+      const holder = this.byName.get(candidate);
+      if (holder !== undefined && !this.isOurs(holder)) {
+        const owner = holder.mapName === undefined ? "not created by berth" : `of map \`${holder.mapName}\``;
+        throw new PlanError(
+          `engine ${this.client.name}: container name ${candidate} is taken by container ${holder.id.slice(0, 12)} (${owner})`,
+          {
+            hint: "remove or rename that container, or give this map another name (--map-name)",
+          },
+        );
+      }
+    }
+  }
+
+  /** Labels berth puts on the lock and helper containers are not map containers. */
+  static isBerthInfrastructure(container: ObservedContainer): boolean {
+    return container.labels[LABEL.kind] === "lock" || container.labels[LABEL.kind] === "helper";
+  }
+}
+
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, "").slice(0, 12);
+}

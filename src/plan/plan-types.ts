@@ -1,0 +1,179 @@
+import type { EdgeKind } from "../map/resolve.js";
+import type { EndpointSpec } from "../spec/container-spec.js";
+
+/** What a plan is for; the first three reconcile, the others act on what exists. */
+export type PlanAction = "startup" | "update" | "shutdown" | "start" | "stop" | "restart" | "remove" | "kill";
+
+export const PLAN_FORMAT = "berth.plan/1";
+
+export interface ObjectRef {
+  kind: "container" | "volume" | "network" | "image";
+  /** Docker name (image reference for images). */
+  name: string;
+  /** Engine (client) name. */
+  client: string;
+  /** Map key: `config[.instance]`, volume key or network key. */
+  key?: string;
+}
+
+/** Why a recreate happens because of another object: `web` because `app.1` is recreated (links). */
+export interface Cause {
+  /** Key of the object whose change this follows. */
+  object: string;
+  change: "create" | "recreate" | "replaced";
+  edge: EdgeKind;
+  because?: Cause;
+}
+
+/** One reason for a change: a field that differs (with old and new value), or a cascade. */
+export interface Reason {
+  message: string;
+  field?: string;
+  old?: unknown;
+  new?: unknown;
+  cause?: Cause;
+}
+
+export type ChangeKind =
+  | "create"
+  | "recreate"
+  | "start"
+  | "stop"
+  | "restart"
+  | "kill"
+  | "remove"
+  | "update"
+  | "reconnect"
+  | "rename"
+  | "prepare"
+  | "pull"
+  | "outdated"
+  | "orphan"
+  | "skip";
+
+/** The per-object view of a plan, for people: one entry per object that changes or is reported. */
+export interface ObjectChange {
+  object: ObjectRef;
+  change: ChangeKind;
+  reasons: Reason[];
+}
+
+interface StepBase {
+  /** Unique and stable within the plan, e.g. `create-container:default/main.web`. */
+  id: string;
+  object: ObjectRef;
+  /** Ids of the steps that must finish first. */
+  after: string[];
+}
+
+export type Step =
+  | (StepBase & { type: "pull-image"; image: string })
+  | (StepBase & { type: "create-network" })
+  | (StepBase & { type: "remove-network"; networkId: string; ifUnused: boolean })
+  | (StepBase & { type: "connect-network"; network: string; container: string; endpoint: EndpointSpec })
+  | (StepBase & { type: "disconnect-network"; network: string; container: string })
+  | (StepBase & { type: "create-volume" })
+  | (StepBase & { type: "remove-volume" })
+  | (StepBase & {
+      type: "prepare-volume";
+      volume: string;
+      image: string;
+      user: string | null;
+      permissions: string | null;
+    })
+  | (StepBase & {
+      type: "create-container";
+      /** Name to create under: the final name, or a temporary one during a recreate. */
+      name: string;
+      temporary: boolean;
+      /** Anonymous volumes of the replaced container, mounted again at the same paths. */
+      carriedVolumes: { name: string; path: string }[];
+    })
+  | (StepBase & { type: "start-container"; container: string; delayMs: number })
+  | (StepBase & {
+      type: "stop-container";
+      container: string;
+      signal: string | null;
+      timeoutSeconds: number | null;
+    })
+  | (StepBase & { type: "kill-container"; container: string; signal: string })
+  | (StepBase & { type: "remove-container"; container: string; removeVolumes: boolean; force: boolean })
+  | (StepBase & { type: "rename-container"; container: string; to: string })
+  | (StepBase & { type: "update-container"; container: string; fields: string[] })
+  | (StepBase & {
+      type: "exec";
+      container: string;
+      command: string[];
+      text: string;
+      user: string | null;
+      detach: boolean;
+      timeoutMs: number | null;
+    })
+  | (StepBase & { type: "wait-healthy"; container: string })
+  | (StepBase & { type: "wait-completed"; container: string });
+
+export type StepType = Step["type"];
+export type StepOf<T extends StepType> = Extract<Step, { type: T }>;
+
+/** What an object looked like when the plan was made; a saved plan is refused if it changed. */
+export interface Fingerprint {
+  object: ObjectRef;
+  /** Container or network id, image id; null when the object did not exist. */
+  id: string | null;
+  state?: string;
+  specHash?: string | null;
+}
+
+export interface PlanOptions {
+  action: PlanAction;
+  targets: string[];
+  /** Remove containers (and networks) with the map's label that the map no longer has. */
+  removeOrphans: boolean;
+  /** shutdown/remove: also remove attached and anonymous volumes. */
+  removeVolumes: boolean;
+  /** Remove and create again volumes whose driver or options changed (their data is lost). */
+  recreateVolumes: boolean;
+  pull: "missing" | "always" | "never";
+  /** Exit codes after which a stopped container is recreated rather than started. */
+  nonrecoverableExitCodes: number[];
+  /** kill: the signal. */
+  killSignal: string;
+}
+
+export interface PlanSummary {
+  create: number;
+  recreate: number;
+  start: number;
+  stop: number;
+  remove: number;
+  update: number;
+  other: number;
+}
+
+export interface Plan {
+  format: typeof PLAN_FORMAT;
+  map: string;
+  /** Digest of the normalized map the plan was made from. */
+  mapDigest: string;
+  /** Map files (as given) and the map name, so a saved plan can be applied later. */
+  files: string[];
+  options: PlanOptions;
+  changes: ObjectChange[];
+  steps: Step[];
+  warnings: string[];
+  observed: Fingerprint[];
+  summary: PlanSummary;
+}
+
+export const emptySummary = (): PlanSummary => ({
+  create: 0,
+  recreate: 0,
+  start: 0,
+  stop: 0,
+  remove: 0,
+  update: 0,
+  other: 0,
+});
+
+/** True when the plan would change something on an engine. */
+export const planHasChanges = (plan: Plan): boolean => plan.steps.length > 0;

@@ -1,0 +1,196 @@
+import { digest } from "../common/canonical-json.js";
+import { targetKeys } from "../graph/dependency-graph.js";
+import type { LoadedMap } from "../map/load-map.js";
+import { DEFAULT_CLIENT } from "../map/model.js";
+import type { ObservedState } from "../observe/observed-state.js";
+import type { ClientContext } from "../spec/container-spec.js";
+import { PlanBuilder } from "./plan-builder.js";
+import { PlanContext, PlanError } from "./plan-context.js";
+import {
+  emptySummary,
+  PLAN_FORMAT,
+  type ObjectRef,
+  type Plan,
+  type PlanAction,
+  type PlanOptions,
+  type PlanSummary,
+} from "./plan-types.js";
+import { ReconcilePlanner } from "./reconcile-planner.js";
+import { TeardownPlanner } from "./teardown-planner.js";
+
+export interface PlanInput {
+  map: LoadedMap;
+  observed: ObservedState;
+  options: Partial<PlanOptions> & { action: PlanAction };
+  /** Per-engine settings (interfaces, hostname suffix); default: one `default` engine. */
+  clients?: Record<string, ClientContext>;
+}
+
+export const DEFAULT_PLAN_OPTIONS: Omit<PlanOptions, "action"> = {
+  targets: [],
+  removeOrphans: false,
+  removeVolumes: false,
+  recreateVolumes: false,
+  pull: "missing",
+  nonrecoverableExitCodes: [-127, -1],
+  killSignal: "SIGKILL",
+};
+
+export function defaultClientContext(name: string = DEFAULT_CLIENT): ClientContext {
+  return { name, isDefault: name === DEFAULT_CLIENT, interfaces: {}, interfacesIpv6: {} };
+}
+
+/**
+ * The planner: desired map + observed engines → a Plan of typed steps with reasons. Pure: no I/O,
+ * no clock, no randomness; the same input gives the same plan.
+ */
+export function plan(input: PlanInput): Plan {
+  const options: PlanOptions = { ...DEFAULT_PLAN_OPTIONS, ...input.options };
+  const { resolved, graph } = input.map;
+  const builder = new PlanBuilder();
+  const selected = targetKeys(resolved, options.targets);
+  for (const client of [...resolved.clients].sort()) {
+    const observed = input.observed.clients[client];
+    if (observed === undefined) throw new PlanError(`no observation of engine ${client}`);
+    const context = input.clients?.[client] ?? defaultClientContext(client);
+    const ctx = new PlanContext(resolved, graph, context, observed, options, builder);
+    if (options.action === "startup" || options.action === "update") {
+      new ReconcilePlanner(ctx).run(selected);
+    } else {
+      new TeardownPlanner(ctx).run(selected);
+    }
+    planOrphans(ctx, options);
+  }
+  return {
+    format: PLAN_FORMAT,
+    map: resolved.name,
+    mapDigest: digest(input.map.normalized, 32),
+    files: input.map.files,
+    options,
+    changes: builder.changes,
+    steps: builder.steps,
+    warnings: builder.warnings,
+    observed: builder.observed(),
+    summary: summarize(builder),
+  };
+}
+
+/**
+ * Objects with the map's label that the map no longer has. Listed always; removed with
+ * --remove-orphans (volumes only with --volumes too, as they hold data).
+ */
+function planOrphans(ctx: PlanContext, options: PlanOptions): void {
+  if (options.targets.length > 0) return;
+  const builder = ctx.builder;
+  const client = ctx.client.name;
+  const desiredNames = new Set([...ctx.containers.values()].map((c) => c.name));
+  const remove =
+    options.removeOrphans &&
+    (options.action === "update" || options.action === "startup" || options.action === "shutdown");
+  for (const container of ctx.ours()) {
+    const target = container.replaces ?? container.name;
+    if (desiredNames.has(target)) continue;
+    const ref: ObjectRef = { kind: "container", name: container.name, client };
+    if (container.key !== undefined) ref.key = container.key;
+    builder.fingerprint({
+      object: ref,
+      id: container.id,
+      state: container.state,
+      specHash: container.specHash ?? null,
+    });
+    if (!remove) {
+      builder.change(ref, "orphan", [
+        { message: "has the map's label but is not in the map (--remove-orphans removes it)" },
+      ]);
+      continue;
+    }
+    const running =
+      container.state === "running" || container.state === "restarting" || container.state === "paused";
+    const stopped = running
+      ? builder.add({
+          type: "stop-container",
+          object: ref,
+          container: container.id,
+          signal: null,
+          timeoutSeconds: null,
+        })
+      : undefined;
+    builder.add({
+      type: "remove-container",
+      object: ref,
+      container: container.id,
+      removeVolumes: options.removeVolumes,
+      force: false,
+      after: [stopped],
+    });
+    builder.change(ref, "remove", [{ message: "orphan: not in the map (--remove-orphans)" }]);
+  }
+  const networkNames = new Set([...ctx.networks.values()].map((n) => n.name));
+  for (const network of ctx.observed.networks) {
+    if (network.mapName !== ctx.mapName || networkNames.has(network.name)) continue;
+    const ref: ObjectRef = { kind: "network", name: network.name, client };
+    builder.fingerprint({ object: ref, id: network.id });
+    if (!remove) {
+      builder.change(ref, "orphan", [
+        { message: "has the map's label but is not in the map (--remove-orphans removes it)" },
+      ]);
+      continue;
+    }
+    const removals = builder.steps.filter((s) => s.type === "remove-container").map((s) => s.id);
+    builder.add({
+      type: "remove-network",
+      object: ref,
+      networkId: network.id,
+      ifUnused: true,
+      after: removals,
+    });
+    builder.change(ref, "remove", [{ message: "orphan: not in the map (--remove-orphans)" }]);
+  }
+  const volumeNames = new Set([...ctx.volumes.values()].map((v) => v.name));
+  for (const volume of ctx.observed.volumes) {
+    if (volume.mapName !== ctx.mapName || volumeNames.has(volume.name)) continue;
+    const ref: ObjectRef = { kind: "volume", name: volume.name, client };
+    builder.fingerprint({ object: ref, id: volume.name });
+    if (!(remove && options.removeVolumes)) {
+      builder.change(ref, "orphan", [
+        {
+          message:
+            "has the map's label but is not in the map (--remove-orphans --volumes removes it and its data)",
+        },
+      ]);
+      continue;
+    }
+    const removals = builder.steps.filter((s) => s.type === "remove-container").map((s) => s.id);
+    builder.add({ type: "remove-volume", object: ref, after: removals });
+    builder.change(ref, "remove", [{ message: "orphan: not in the map (--remove-orphans --volumes)" }]);
+  }
+}
+
+function summarize(builder: PlanBuilder): PlanSummary {
+  const summary = emptySummary();
+  for (const change of builder.changes) {
+    switch (change.change) {
+      case "create":
+      case "recreate":
+      case "start":
+      case "stop":
+      case "remove":
+      case "update":
+        summary[change.change]++;
+        break;
+      case "restart":
+      case "kill":
+      case "reconnect":
+      case "rename":
+      case "prepare":
+      case "pull":
+        summary.other++;
+        break;
+      case "outdated":
+      case "orphan":
+      case "skip":
+        break;
+    }
+  }
+  return summary;
+}

@@ -1,0 +1,145 @@
+import { text } from "../common/text.js";
+import type { ChangeKind, Cause, ObjectChange, Plan, Reason } from "./plan-types.js";
+
+/** Symbols of the human plan, as in Terraform's: + create, ~ recreate, > start, - remove, ! in place. */
+export const CHANGE_SYMBOLS: Record<ChangeKind, string> = {
+  create: "+",
+  recreate: "~",
+  start: ">",
+  stop: "<",
+  restart: ">",
+  kill: "x",
+  remove: "-",
+  update: "!",
+  reconnect: "!",
+  rename: "~",
+  prepare: "!",
+  pull: "+",
+  outdated: "*",
+  orphan: "?",
+  skip: ".",
+};
+
+const VERBS: Record<ChangeKind, string> = {
+  create: "will be created",
+  recreate: "will be recreated",
+  start: "will be started",
+  stop: "will be stopped",
+  restart: "will be restarted",
+  kill: "will be killed",
+  remove: "will be removed",
+  update: "will be updated in place",
+  reconnect: "will be reconnected",
+  rename: "will be renamed",
+  prepare: "will be prepared",
+  pull: "will be pulled",
+  outdated: "is outdated (startup leaves it; update changes it)",
+  orphan: "is not in the map (orphan)",
+  skip: "is left as it is",
+};
+
+type Paint = (style: "green" | "yellow" | "red" | "cyan" | "dim" | "bold", text: string) => string;
+
+const CODES = { green: 32, yellow: 33, red: 31, cyan: 36, dim: 2, bold: 1 } as const;
+
+export function painter(color: boolean): Paint {
+  return color ? (style, t) => `\u001b[${CODES[style]}m${t}\u001b[0m` : (_style, t) => t;
+}
+
+const STYLE: Record<ChangeKind, Parameters<Paint>[0]> = {
+  create: "green",
+  pull: "green",
+  recreate: "yellow",
+  rename: "yellow",
+  update: "yellow",
+  reconnect: "yellow",
+  prepare: "yellow",
+  start: "cyan",
+  restart: "cyan",
+  stop: "red",
+  kill: "red",
+  remove: "red",
+  outdated: "dim",
+  orphan: "dim",
+  skip: "dim",
+};
+
+/** The plan for people: one block per object with its reasons, then warnings and a summary line. */
+export function renderPlanText(plan: Plan, options: { color?: boolean } = {}): string {
+  const paint = painter(options.color ?? false);
+  const lines: string[] = [];
+  const targets = plan.options.targets.length > 0 ? ` for ${plan.options.targets.join(", ")}` : "";
+  lines.push(paint("bold", `berth ${plan.options.action}${targets}: map ${plan.map}`));
+  lines.push("");
+  for (const change of orderChanges(plan.changes)) {
+    lines.push(...renderChange(change, paint));
+  }
+  if (plan.changes.length > 0) lines.push("");
+  for (const warning of plan.warnings) lines.push(paint("yellow", `warning: ${warning}`));
+  if (plan.warnings.length > 0) lines.push("");
+  lines.push(summaryLine(plan));
+  return `${lines.join("\n")}\n`;
+}
+
+function orderChanges(changes: readonly ObjectChange[]): ObjectChange[] {
+  const rank = (c: ObjectChange) =>
+    c.change === "orphan" || c.change === "outdated" || c.change === "skip" ? 1 : 0;
+  return [...changes].sort((a, b) => rank(a) - rank(b));
+}
+
+function renderChange(change: ObjectChange, paint: Paint): string[] {
+  const symbol = CHANGE_SYMBOLS[change.change];
+  const client = change.object.client === "default" ? "" : ` on ${change.object.client}`;
+  const head = `  ${paint(STYLE[change.change], symbol)} ${change.object.kind} ${paint("bold", change.object.name)}${client} ${VERBS[change.change]}`;
+  return [head, ...change.reasons.map((r) => `      ${paint("dim", "·")} ${describeReason(r)}`)];
+}
+
+/** `environment.FOO: "1" → "2"`, or the reason's message with its cause chain. */
+export function describeReason(reason: Reason): string {
+  if (
+    reason.field !== undefined &&
+    (reason.old !== undefined || reason.new !== undefined) &&
+    reason.cause === undefined
+  ) {
+    return `${reason.field}: ${showValue(reason.old)} → ${showValue(reason.new)}`;
+  }
+  return reason.cause?.because === undefined
+    ? reason.message
+    : `${reason.message}, because ${describeCause(reason.cause.because)}`;
+}
+
+function describeCause(cause: Cause): string {
+  const own = `${cause.object} is ${cause.change === "create" ? "created" : cause.change === "replaced" ? "replaced" : "recreated"} (${cause.edge})`;
+  return cause.because === undefined ? own : `${own}, because ${describeCause(cause.because)}`;
+}
+
+function showValue(value: unknown): string {
+  if (value === undefined) return "(none)";
+  if (Array.isArray(value)) return value.length === 0 ? "(none)" : value.map((v) => text(v)).join(", ");
+  if (typeof value === "string") return JSON.stringify(value);
+  return text(value);
+}
+
+export function summaryLine(plan: Plan): string {
+  if (plan.steps.length === 0) {
+    const outdated = plan.changes.filter((c) => c.change === "outdated").length;
+    return outdated > 0
+      ? `No changes for ${plan.options.action}. ${outdated} object(s) are outdated: \`berth update\` brings them in line.`
+      : "No changes. The engine matches the map.";
+  }
+  const s = plan.summary;
+  const parts = [
+    `${s.create} to create`,
+    `${s.recreate} to recreate`,
+    `${s.start} to start`,
+    `${s.update} to update in place`,
+    `${s.stop} to stop`,
+    `${s.remove} to remove`,
+  ];
+  if (s.other > 0) parts.push(`${s.other} other change(s)`);
+  return `Plan: ${parts.join(", ")} (${plan.steps.length} step(s)).`;
+}
+
+export function renderPlanJson(plan: Plan): string {
+  return `${JSON.stringify(plan, null, 2)}\n`;
+}

@@ -1,0 +1,310 @@
+import { nodeKey, nodeKind } from "../graph/dependency-graph.js";
+import { containerNode, networkNode, volumeNode } from "../map/resolve.js";
+import type { ObservedContainer } from "../observe/observed-state.js";
+import type { PlanContext } from "./plan-context.js";
+import type { ObjectRef, Reason } from "./plan-types.js";
+
+const RUNNING_STATES = new Set(["running", "restarting", "paused"]);
+
+/**
+ * Plans the actions that work on what exists: shutdown, stop, remove, start, restart, kill.
+ * Reverse actions (shutdown, stop, remove) take the targets' dependents too and go dependents
+ * first; start takes their dependencies, dependencies first; restart and kill only the targets.
+ */
+export class TeardownPlanner {
+  private readonly stops = new Map<string, string>();
+  private readonly removals = new Map<string, string>();
+  private readonly starts = new Map<string, string>();
+
+  constructor(private readonly ctx: PlanContext) {}
+
+  private get builder() {
+    return this.ctx.builder;
+  }
+
+  run(selected: readonly string[]): void {
+    const keys = selected.filter((k) => this.ctx.containers.has(k));
+    switch (this.ctx.options.action) {
+      case "shutdown":
+        this.shutdown(keys);
+        break;
+      case "stop":
+        for (const key of this.reverseOrder(keys)) this.stop(key, "stop requested");
+        break;
+      case "remove":
+        for (const key of this.reverseOrder(keys)) this.removeStopped(key);
+        break;
+      case "start":
+        for (const key of this.forwardOrder(keys)) this.start(key);
+        break;
+      case "restart":
+        for (const key of this.forwardOrder(keys, false)) this.restart(key);
+        break;
+      case "kill":
+        for (const key of keys) this.kill(key);
+        break;
+      case "startup":
+      case "update":
+        break;
+    }
+  }
+
+  /** Container keys of the targets and their dependents, dependents first. */
+  private reverseOrder(keys: readonly string[]): string[] {
+    const scope = this.ctx.graph.closure(keys.map(containerNode), "reverse");
+    return this.ctx.graph
+      .order()
+      .filter((n) => nodeKind(n) === "container" && scope.has(n) && this.ctx.containers.has(nodeKey(n)))
+      .map(nodeKey)
+      .reverse();
+  }
+
+  /** Container keys of the targets (and their dependencies), dependencies first. */
+  private forwardOrder(keys: readonly string[], withDependencies = true): string[] {
+    const scope = withDependencies
+      ? this.ctx.graph.closure(keys.map(containerNode), "forward")
+      : new Set(keys.map(containerNode));
+    return this.ctx.graph
+      .order()
+      .filter((n) => nodeKind(n) === "container" && scope.has(n) && this.ctx.containers.has(nodeKey(n)))
+      .map(nodeKey);
+  }
+
+  private observedOf(key: string): ObservedContainer[] {
+    const primary = this.ctx.primary(key);
+    return [...(primary ? [primary] : []), ...this.ctx.temporaries(key)];
+  }
+
+  private fingerprint(ref: ObjectRef, container: ObservedContainer | undefined): void {
+    this.builder.fingerprint({
+      object: ref,
+      id: container?.id ?? null,
+      state: container?.state,
+      specHash: container?.specHash ?? null,
+    });
+  }
+
+  /** Stops of the dependents of `key` that this plan makes (they go first). */
+  private dependentStops(key: string): string[] {
+    return this.ctx.graph
+      .dependentEdges(containerNode(key))
+      .filter((e) => nodeKind(e.dependent) === "container")
+      .map((e) => this.stops.get(nodeKey(e.dependent)))
+      .filter((s): s is string => s !== undefined);
+  }
+
+  private stop(key: string, why: string): void {
+    const ref = this.ctx.containerRef(key);
+    const container = this.ctx.primary(key);
+    this.fingerprint(ref, container);
+    if (container === undefined || this.stopStep(key, container) === undefined) return;
+    this.builder.change(ref, "stop", [{ message: why }]);
+  }
+
+  /** A stop of a running container, after the stops of its dependents. */
+  private stopStep(key: string, container: ObservedContainer): string | undefined {
+    if (!RUNNING_STATES.has(container.state)) return undefined;
+    const instance = this.ctx.container(key);
+    const id = this.builder.add({
+      type: "stop-container",
+      object: { ...this.ctx.containerRef(key), name: container.name },
+      container: container.id,
+      signal: instance.stopSignal ?? null,
+      timeoutSeconds: instance.stopTimeoutSeconds ?? null,
+      after: this.dependentStops(key),
+    });
+    if (container.name === this.ctx.container(key).name) this.stops.set(key, id);
+    return id;
+  }
+
+  private shutdown(keys: readonly string[]): void {
+    const order = this.reverseOrder(keys);
+    for (const key of order) {
+      const ref = this.ctx.containerRef(key);
+      const containers = this.observedOf(key);
+      this.fingerprint(ref, containers[0]);
+      if (containers.length === 0) continue;
+      const reasons: Reason[] = [{ message: "shutdown" }];
+      for (const container of containers) {
+        const object = { ...ref, name: container.name };
+        const stopped = this.stopStep(key, container);
+        const removed = this.builder.add({
+          type: "remove-container",
+          object,
+          container: container.id,
+          removeVolumes: this.ctx.options.removeVolumes,
+          force: false,
+          after: [stopped],
+        });
+        this.removals.set(container.id, removed);
+      }
+      if (this.ctx.options.removeVolumes) {
+        const anonymous = containers.flatMap((c) =>
+          c.mounts.filter((m) => m.type === "volume" && /^[0-9a-f]{64}$/.test(m.name ?? "")),
+        );
+        if (anonymous.length > 0)
+          reasons.push({ message: `its ${anonymous.length} anonymous volume(s) are removed (--volumes)` });
+      } else {
+        const anonymous = containers.flatMap((c) =>
+          c.mounts.filter((m) => m.type === "volume" && /^[0-9a-f]{64}$/.test(m.name ?? "")),
+        );
+        if (anonymous.length > 0)
+          reasons.push({
+            message: `its ${anonymous.length} anonymous volume(s) are kept (--volumes removes them)`,
+          });
+      }
+      this.builder.change(ref, "remove", reasons);
+    }
+    const removedKeys = new Set(order);
+    this.shutdownVolumes(removedKeys);
+    this.shutdownNetworks(removedKeys);
+  }
+
+  /** With --volumes, attached volumes go once nothing left in the map mounts them. */
+  private shutdownVolumes(removed: ReadonlySet<string>): void {
+    for (const volume of this.ctx.volumes.values()) {
+      const ref: ObjectRef = {
+        kind: "volume",
+        name: volume.name,
+        client: this.ctx.client.name,
+        key: volume.key,
+      };
+      const users = this.ctx.graph.dependentEdges(volumeNode(volume.key)).map((e) => nodeKey(e.dependent));
+      const allGone = users.length > 0 && users.every((k) => removed.has(k) || !this.ctx.containers.has(k));
+      if (!allGone) continue;
+      const existing = this.ctx.observed.volumes.find((v) => v.name === volume.name);
+      if (existing === undefined || existing.mapName !== this.ctx.mapName) continue;
+      this.builder.fingerprint({ object: ref, id: existing.name });
+      if (!this.ctx.options.removeVolumes) {
+        this.builder.change(ref, "skip", [{ message: "volumes are kept (--volumes removes them)" }]);
+        continue;
+      }
+      const mounting = this.ctx.observed.containers.filter((c) =>
+        c.mounts.some((m) => m.name === volume.name),
+      );
+      const after = mounting.map((c) => this.removals.get(c.id));
+      if (mounting.some((c) => !this.removals.has(c.id))) {
+        this.builder.change(ref, "skip", [{ message: "still mounted by a container that stays" }]);
+        continue;
+      }
+      this.builder.add({ type: "remove-volume", object: ref, after });
+      this.builder.change(ref, "remove", [{ message: "shutdown --volumes" }]);
+    }
+  }
+
+  /** Networks of the map go once no container is left on them. */
+  private shutdownNetworks(removed: ReadonlySet<string>): void {
+    for (const network of this.ctx.networks.values()) {
+      const ref: ObjectRef = {
+        kind: "network",
+        name: network.name,
+        client: this.ctx.client.name,
+        key: network.key,
+      };
+      const members = this.ctx.graph
+        .dependentEdges(networkNode(network.key))
+        .map((e) => nodeKey(e.dependent));
+      if (!members.every((k) => removed.has(k) || !this.ctx.containers.has(k))) continue;
+      const existing = this.ctx.observed.networks.find((n) => n.name === network.name);
+      if (existing === undefined || existing.mapName !== this.ctx.mapName) continue;
+      const attached = this.ctx.observed.containers.filter((c) => c.networks[network.name] !== undefined);
+      if (attached.some((c) => !this.removals.has(c.id))) continue;
+      this.builder.fingerprint({ object: ref, id: existing.id });
+      this.builder.add({
+        type: "remove-network",
+        object: ref,
+        networkId: existing.id,
+        ifUnused: true,
+        after: attached.map((c) => this.removals.get(c.id)),
+      });
+      this.builder.change(ref, "remove", [{ message: "no container of the map is left on it" }]);
+    }
+  }
+
+  private removeStopped(key: string): void {
+    const ref = this.ctx.containerRef(key);
+    const container = this.ctx.primary(key);
+    this.fingerprint(ref, container);
+    if (container === undefined) return;
+    if (RUNNING_STATES.has(container.state)) {
+      this.builder.change(ref, "skip", [{ message: "running: stop it first, or use shutdown" }]);
+      return;
+    }
+    this.builder.add({
+      type: "remove-container",
+      object: ref,
+      container: container.id,
+      removeVolumes: this.ctx.options.removeVolumes,
+      force: false,
+    });
+    this.builder.change(ref, "remove", [{ message: "remove requested" }]);
+  }
+
+  private start(key: string): void {
+    const ref = this.ctx.containerRef(key);
+    const container = this.ctx.primary(key);
+    this.fingerprint(ref, container);
+    if (container === undefined) {
+      this.builder.change(ref, "skip", [{ message: "does not exist (startup creates it)" }]);
+      return;
+    }
+    if (RUNNING_STATES.has(container.state)) return;
+    const dependencies = this.ctx.graph
+      .dependencyEdges(containerNode(key))
+      .filter((e) => nodeKind(e.dependency) === "container")
+      .map((e) => this.starts.get(nodeKey(e.dependency)));
+    this.starts.set(key, this.emitStart(key, ref, dependencies));
+    this.builder.change(ref, "start", [{ message: `container is ${container.state}` }]);
+  }
+
+  private restart(key: string): void {
+    const ref = this.ctx.containerRef(key);
+    const container = this.ctx.primary(key);
+    this.fingerprint(ref, container);
+    if (container === undefined) {
+      this.builder.change(ref, "skip", [{ message: "does not exist (startup creates it)" }]);
+      return;
+    }
+    this.emitStart(key, ref, [this.stopStep(key, container)]);
+    this.builder.change(ref, "restart", [{ message: "restart requested" }]);
+  }
+
+  private emitStart(key: string, ref: ObjectRef, after: (string | undefined)[]): string {
+    const instance = this.ctx.container(key);
+    let last = this.builder.add({
+      type: "start-container",
+      object: ref,
+      container: ref.name,
+      delayMs: instance.startDelayMs ?? 0,
+      after,
+    });
+    for (const exec of instance.execCommands.filter((e) => e.policy === "restart")) {
+      last = this.builder.add({
+        type: "exec",
+        object: ref,
+        container: ref.name,
+        command: exec.cmd,
+        text: exec.text,
+        user: exec.user ?? null,
+        detach: exec.detach,
+        timeoutMs: exec.timeoutMs ?? null,
+        after: [last],
+      });
+    }
+    return last;
+  }
+
+  private kill(key: string): void {
+    const ref = this.ctx.containerRef(key);
+    const container = this.ctx.primary(key);
+    this.fingerprint(ref, container);
+    if (container === undefined || !RUNNING_STATES.has(container.state)) return;
+    this.builder.add({
+      type: "kill-container",
+      object: ref,
+      container: container.id,
+      signal: this.ctx.options.killSignal,
+    });
+    this.builder.change(ref, "kill", [{ message: `signal ${this.ctx.options.killSignal}` }]);
+  }
+}

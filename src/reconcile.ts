@@ -1,0 +1,173 @@
+import { acquireLock, type HeldLock } from "./apply/engine-lock.js";
+import { apply, type ApplyResult } from "./apply/executor.js";
+import type { ProgressListener } from "./apply/progress-events.js";
+import type { Clock } from "./common/clock.js";
+import { DockerEngine } from "./engine/docker-engine.js";
+import { readOnly, type EngineReader, type EngineWriter } from "./engine/engine.js";
+import type { RegistryAuth } from "./engine/engine-types.js";
+import { loadDockerConfig, registryAuthFor } from "./engine/registry-auth.js";
+import { targetKeys } from "./graph/dependency-graph.js";
+import { clientContexts, type ClientConfig } from "./map/clients-file.js";
+import type { LoadedMap } from "./map/load-map.js";
+import { inspectContainers, observe } from "./observe/observe.js";
+import type { ObservedState } from "./observe/observed-state.js";
+import { containersToInspect } from "./plan/inspection.js";
+import { plan } from "./plan/plan.js";
+import type { Plan, PlanAction, PlanOptions } from "./plan/plan-types.js";
+import type { ClientContext } from "./spec/container-spec.js";
+
+/** Engines by client name, one writer each (readers are read-only views of them). */
+export type Engines = Record<string, EngineWriter>;
+
+/** Connects to every engine the map names: `default` is DOCKER_HOST; others come from the clients file. */
+export function openEngines(map: LoadedMap, clients: Record<string, ClientConfig> = {}): Engines {
+  const out: Engines = {};
+  for (const name of map.resolved.clients) {
+    const baseUrl = clients[name]?.base_url;
+    out[name] = new DockerEngine({ name, ...(baseUrl === undefined ? {} : { baseUrl }) });
+  }
+  return out;
+}
+
+export interface PlanRunOptions extends Partial<PlanOptions> {
+  action: PlanAction;
+  clients?: Record<string, ClientConfig>;
+}
+
+export interface PlannedRun {
+  plan: Plan;
+  observed: ObservedState;
+  contexts: Record<string, ClientContext>;
+}
+
+/**
+ * Observes (a constant number of engine calls per engine, plus an inspect of containers updated in
+ * place) and plans. Takes readers only: it cannot change anything.
+ */
+export async function observeAndPlan(
+  map: LoadedMap,
+  readers: Record<string, EngineReader>,
+  options: PlanRunOptions,
+): Promise<PlannedRun> {
+  const contexts = clientContexts(map.resolved.clients, options.clients ?? {});
+  const engines = map.resolved.clients.map((name) => {
+    const reader = readers[name];
+    if (reader === undefined) throw new Error(`no engine for client ${name}`);
+    return reader;
+  });
+  const observed = await observe(engines);
+  const toInspect = containersToInspect(map, observed, contexts);
+  await Promise.all(
+    [...toInspect].map(([client, ids]) =>
+      inspectContainers(
+        readers[client] as EngineReader,
+        observed.clients[client] as ObservedState["clients"][string],
+        ids,
+      ),
+    ),
+  );
+  const { clients: _clients, ...planOptions } = options;
+  return { plan: plan({ map, observed, options: planOptions, clients: contexts }), observed, contexts };
+}
+
+export interface ReconcileOptions extends PlanRunOptions {
+  /** Plan only; the engines are used through read-only views. */
+  dryRun?: boolean;
+  parallel?: number;
+  waitTimeoutMs?: number;
+  /** How long to wait for another run's lock (default 30 s). */
+  lockTimeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  clock?: Clock;
+  registryAuth?: (image: string) => RegistryAuth | undefined;
+}
+
+export interface ReconcileResult {
+  plan: Plan;
+  /** Undefined for a dry run. */
+  result?: ApplyResult;
+}
+
+/** Plan and apply, holding the map's lock on every engine it changes. */
+export async function reconcile(
+  map: LoadedMap,
+  engines: Engines,
+  options: ReconcileOptions,
+): Promise<ReconcileResult> {
+  const readers = Object.fromEntries(
+    Object.entries(engines).map(([name, engine]) => [name, readOnly(engine)]),
+  );
+  if (options.dryRun) return { plan: (await observeAndPlan(map, readers, options)).plan };
+  const locks = await lockAll(map, engines, options);
+  try {
+    const registryAuth = options.registryAuth ?? defaultRegistryAuth();
+    if (options.pull === "always") await pullAll(map, engines, options, registryAuth);
+    const planned = await observeAndPlan(map, readers, {
+      ...options,
+      pull: options.pull === "always" ? "missing" : (options.pull ?? "missing"),
+    });
+    const result = await apply(planned.plan, {
+      engines,
+      map,
+      observed: planned.observed,
+      clients: planned.contexts,
+      ...(options.parallel === undefined ? {} : { parallel: options.parallel }),
+      ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      registryAuth,
+    });
+    return { plan: planned.plan, result };
+  } finally {
+    await Promise.all(locks.map((lock) => lock.release()));
+  }
+}
+
+export async function lockAll(
+  map: LoadedMap,
+  engines: Engines,
+  options: Pick<ReconcileOptions, "lockTimeoutMs" | "onProgress" | "clock">,
+): Promise<HeldLock[]> {
+  const held: HeldLock[] = [];
+  try {
+    for (const name of Object.keys(engines).sort()) {
+      held.push(
+        await acquireLock(engines[name] as EngineWriter, map.name, {
+          timeoutMs: options.lockTimeoutMs ?? 30_000,
+          ...(options.clock === undefined ? {} : { clock: options.clock }),
+          onWait: (holder) =>
+            options.onProgress?.({ type: "lock-wait", map: map.name, holder, time: Date.now() }),
+        }),
+      );
+    }
+    return held;
+  } catch (err) {
+    await Promise.all(held.map((lock) => lock.release()));
+    throw err;
+  }
+}
+
+function defaultRegistryAuth(): (image: string) => RegistryAuth | undefined {
+  const config = loadDockerConfig();
+  return (image) => registryAuthFor(image, config);
+}
+
+/** `--pull always`: every image the targets use is pulled before observing. */
+async function pullAll(
+  map: LoadedMap,
+  engines: Engines,
+  options: ReconcileOptions,
+  auth: (image: string) => RegistryAuth | undefined,
+): Promise<void> {
+  const keys = new Set(targetKeys(map.resolved, options.targets ?? []));
+  for (const [client, engine] of Object.entries(engines)) {
+    const images = new Set(
+      map.resolved.containers
+        .filter((c) => keys.has(c.key) && c.clients.includes(client))
+        .map((c) => c.image),
+    );
+    for (const image of images) await engine.pullImage(image, auth(image));
+  }
+}

@@ -52,7 +52,7 @@ export function checkPreparation(
     }
   }
   if (permissions !== null) {
-    const expected = applyMode(parseInt((before)[1] as string, 8), permissions, true);
+    const expected = applyMode(parseInt(before[1] as string, 8), permissions, true);
     if (expected !== undefined && expected !== parseInt(mode, 8)) {
       return { ok: false, problem: `mode is ${mode}, not ${expected.toString(8)}` };
     }

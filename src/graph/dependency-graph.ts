@@ -96,14 +96,17 @@ export class DependencyGraph {
   /** Every cycle, each as its list of edges (dependent first), reported once per strongly connected part. */
   cycles(): DependencyEdge[][] {
     const out: DependencyEdge[][] = [];
+    const covered = new Set<NodeId>();
     for (const component of alg.findCycles(this.graph) as NodeId[][]) {
+      component.forEach((node) => covered.add(node));
       const cycle = this.cycleWithin(new Set(component));
       if (cycle) out.push(cycle);
     }
-    // findCycles misses self-loops in some versions; check them directly.
+    // A self-loop is a cycle of its own unless its node is already in a reported part.
     for (const edge of this.edgeList) {
-      if (edge.dependency === edge.dependent && !out.some((c) => c.length === 1 && c[0] === edge))
-        out.push([edge]);
+      if (edge.dependency !== edge.dependent || covered.has(edge.dependent)) continue;
+      covered.add(edge.dependent);
+      out.push([edge]);
     }
     return out.sort((a, b) => (a[0]?.dependent ?? "").localeCompare(b[0]?.dependent ?? ""));
   }

@@ -120,7 +120,14 @@ export function resolveExtends(
       if (!drafts.has(base)) {
         if (!reported.has(`${name}>${base}`)) {
           reported.add(`${name}>${base}`);
-          problems.add(at, `\`${name}\` extends unknown config \`${base}\``, didYouMean(base, drafts.keys()));
+          problems.add(
+            at,
+            `\`${name}\` extends unknown config \`${base}\``,
+            didYouMean(
+              base,
+              [...drafts.keys()].filter((candidate) => candidate !== name),
+            ),
+          );
         }
         continue;
       }
@@ -128,8 +135,10 @@ export function resolveExtends(
         const cycle = [...chain.slice(chain.indexOf(base)), base].join(" -> ");
         if (!reported.has(`cycle:${cycle}`)) {
           reported.add(`cycle:${cycle}`);
+          // Reported where the first config of the printed path names its base.
+          const first = drafts.get(base) as ConfigDraft;
           problems.add(
-            at,
+            origins.field(first.fields, "extends") ?? first.at,
             `\`extends\` cycle: ${cycle}`,
             "a config cannot extend itself, directly or through others",
           );

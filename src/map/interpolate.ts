@@ -1,6 +1,7 @@
 /**
  * Compose-style variable interpolation in scalar values: `${VAR}`, `${VAR:-default}`,
- * `${VAR-default}`, `${VAR:?message}`, `${VAR?message}`; `$${` is a literal `${`.
+ * `${VAR-default}`, `${VAR:?message}`, `${VAR?message}`, `${VAR:+replacement}`,
+ * `${VAR+replacement}`, nested in defaults and replacements; `$${` is a literal `${`.
  * A bare `$VAR` is left alone, so shell commands in a map keep their own variables.
  */
 
@@ -15,53 +16,102 @@ export interface InterpolationFailure {
 
 export type InterpolationResult = { ok: true; value: string } | { ok: false; failure: InterpolationFailure };
 
-const EXPRESSION = /\$\$\{|\$\{([^}]*)\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const OPERATORS = [":-", ":?", ":+", "-", "?", "+"] as const;
+
+class Failure extends Error {
+  // Thrown inside the expander only; interpolate() turns it into a result.
+  constructor(readonly failure: InterpolationFailure) {
+    super(failure.message);
+  }
+}
 
 export function interpolate(input: string, env: Environment): InterpolationResult {
   if (!input.includes("${")) return { ok: true, value: input };
-  let failure: InterpolationFailure | undefined;
-  const value = input.replace(EXPRESSION, (match: string, body: string | undefined, offset: number) => {
-    if (match === "$${") return "${";
-    if (failure !== undefined || body === undefined) return match;
-    const resolved = resolveExpression(body, env);
-    if (typeof resolved === "string") return resolved;
-    failure = { ...resolved, offset };
-    return match;
-  });
-  return failure === undefined ? { ok: true, value } : { ok: false, failure };
+  try {
+    return { ok: true, value: expand(input, env, 0) };
+  } catch (err) {
+    if (err instanceof Failure) return { ok: false, failure: err.failure };
+    throw err;
+  }
 }
 
-function resolveExpression(body: string, env: Environment): string | Omit<InterpolationFailure, "offset"> {
-  const match = /^([^:?-]*)(:?[-?])?(.*)$/s.exec(body);
-  const name = match?.[1] ?? body;
-  const operator = match?.[2] as ":-" | "-" | ":?" | "?" | undefined;
-  const argument = match?.[3] ?? "";
-  if (!NAME.test(name)) {
-    return { variable: name, message: `invalid variable expression \`\${${body}}\`` };
+/** Expands every expression of a text; `base` is the text's offset in the scalar (for positions). */
+function expand(input: string, env: Environment, base: number): string {
+  let out = "";
+  let i = 0;
+  while (i < input.length) {
+    if (input.startsWith("$${", i)) {
+      out += "${";
+      i += 3;
+    } else if (input.startsWith("${", i)) {
+      const end = closingBrace(input, i);
+      if (end < 0) {
+        const text = input.slice(i, Math.min(input.length, i + 40));
+        throw new Failure({
+          variable: "",
+          message: `invalid variable expression \`${text}\` (no closing \`}\`)`,
+          offset: base + i,
+        });
+      }
+      out += expression(input.slice(i + 2, end), env, base + i);
+      i = end + 1;
+    } else {
+      out += input[i];
+      i++;
+    }
   }
+  return out;
+}
+
+/** Index of the `}` closing the `${` at `start`, counting nested expressions; -1 if none. */
+function closingBrace(input: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < input.length; i++) {
+    if (input.startsWith("$${", i)) {
+      i += 2;
+    } else if (input.startsWith("${", i)) {
+      depth++;
+      i++;
+    } else if (input[i] === "}") {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+/** The body of one `${…}`; a default or replacement is expanded only when it is used. */
+function expression(body: string, env: Environment, offset: number): string {
+  const fail = (variable: string, message: string): never => {
+    throw new Failure({ variable, message, offset });
+  };
+  const name = /^[^}:?+-]*/.exec(body)?.[0] ?? "";
+  const rest = body.slice(name.length);
+  const operator = OPERATORS.find((op) => rest.startsWith(op));
+  if (!NAME.test(name) || (operator === undefined && rest !== "")) {
+    return fail(name, `invalid variable expression \`\${${body}}\``);
+  }
+  const argument = () =>
+    expand(rest.slice(operator?.length ?? 0), env, offset + 2 + name.length + (operator?.length ?? 0));
   const value = env[name];
   const unset = value === undefined;
   const empty = unset || value === "";
   switch (operator) {
     case ":-":
-      return empty ? argument : value;
+      return empty ? argument() : value;
     case "-":
-      return unset ? argument : value;
+      return unset ? argument() : value;
+    case ":+":
+      return empty ? "" : argument();
+    case "+":
+      return unset ? "" : argument();
     case ":?":
-      if (empty) return { variable: name, message: requiredMessage(name, argument, "set and not empty") };
-      return value;
+      return empty ? fail(name, requiredMessage(name, argument(), "set and not empty")) : value;
     case "?":
-      if (unset) return { variable: name, message: requiredMessage(name, argument, "set") };
-      return value;
+      return unset ? fail(name, requiredMessage(name, argument(), "set")) : value;
     case undefined:
-      if (unset) {
-        return {
-          variable: name,
-          message: `variable ${name} is not set`,
-        };
-      }
-      return value;
+      return unset ? fail(name, `variable ${name} is not set`) : value;
   }
 }
 

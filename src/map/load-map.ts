@@ -121,7 +121,14 @@ function stripUndefined(env: Environment): Record<string, string> {
 }
 
 function mapName(options: LoadMapOptions, fileMaps: FileMap[], firstPath: string): string {
-  if (options.mapName !== undefined) return options.mapName;
+  if (options.mapName !== undefined) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(options.mapName)) {
+      throw new UsageError(`invalid map name \`${options.mapName}\``, {
+        hint: "a map name has letters, digits, `_`, `.` and `-`, starting with a letter or digit",
+      });
+    }
+    return options.mapName;
+  }
   for (const fileMap of [...fileMaps].reverse()) {
     if (typeof fileMap.mapKeys.name === "string") return fileMap.mapKeys.name;
   }
@@ -184,10 +191,18 @@ function normalizeMapKey(
       );
     case "groups":
       return Object.fromEntries(
-        Object.entries(entries).map(([name, v]) => [
-          name,
-          ctx.origins.entry(list(v) as string[], ctx.positions.valueAt([...path, name])),
-        ]),
+        Object.entries(entries).map(([name, v]) => {
+          // The list's position is the group's name; each member keeps its own.
+          const members = ctx.origins.entry(list(v) as string[], ctx.positions.keyAt([...path, name]));
+          members.forEach((_, i) =>
+            ctx.origins.setField(
+              members,
+              String(i),
+              ctx.positions.valueAt(Array.isArray(v) ? [...path, name, i] : [...path, name]),
+            ),
+          );
+          return [name, members];
+        }),
       );
     case "host": {
       const out: Record<string, unknown> = {};

@@ -104,6 +104,11 @@ export class Normalizer {
     return this.ctx.origins.entry(value, this.at(path));
   }
 
+  /** An entry written as a mapping key (`alias: ro`): its position is the key's. */
+  private entryAtKey<T extends object>(value: T, path: MapPath): T {
+    return this.ctx.origins.entry(value, this.ctx.positions.keyAt(path));
+  }
+
   // ---- map level ---------------------------------------------------------------------------------
 
   volume(raw: unknown, path: MapPath): NormalizedVolume {
@@ -153,10 +158,19 @@ export class Normalizer {
       at: this.ctx.positions.keyAt(path),
     };
     this.ctx.origins.entry(fields, draft.at);
+    if (spec.extends !== undefined)
+      this.ctx.origins.setField(fields, "extends", this.at([...path, "extends"]));
+    list(spec.clients).forEach((_, i) =>
+      this.ctx.origins.setField(
+        fields,
+        `clients.${i}`,
+        this.at(Array.isArray(spec.clients) ? [...path, "clients", i] : [...path, "clients"]),
+      ),
+    );
     const set = <K extends keyof NormalizedContainer>(key: K, value: NormalizedContainer[K] | undefined) => {
       if (value === undefined) return;
       fields[key] = value;
-      this.ctx.origins.setField(fields, key, this.ctx.positions.keyAt([...path, key]));
+      this.ctx.origins.setField(fields, key, this.ctx.positions.valueAt([...path, key]));
     };
     const p = (key: string): MapPath => [...path, key];
 
@@ -331,7 +345,7 @@ export class Normalizer {
         this.isDirectPath(first) &&
         item.length >= 2 &&
         typeof second === "string" &&
-        !(second in READONLY_WORDS)
+        !(second.toLowerCase() in READONLY_WORDS)
       ) {
         return [
           this.entry({ path: first, host_path: second, readonly: this.readonly(third, [...path, 2]) }, path),
@@ -344,9 +358,23 @@ export class Normalizer {
         );
         return [];
       }
+      if (this.isDirectPath(first)) {
+        this.problem(
+          path,
+          `the direct bind \`${first}\` needs a host path`,
+          "write `[/container/path, host/path, ro]`",
+        );
+        return [];
+      }
       return [this.entry({ path: first, readonly: this.readonly(second, [...path, 1]) }, path)];
     }
     const spec = item as Raw;
+    if (typeof spec.name === "string") {
+      // docker-map's `{name: alias, readonly: …}`.
+      return [
+        this.entry({ path: spec.name, readonly: this.readonly(spec.readonly, [...path, "readonly"]) }, path),
+      ];
+    }
     if (typeof spec.path === "string") {
       const entry: BindEntry = {
         path: spec.path,
@@ -359,10 +387,10 @@ export class Normalizer {
       const keyPath = [...path, key];
       if (this.isDirectPath(key)) {
         if (typeof value === "string" && !(value.toLowerCase() in READONLY_WORDS)) {
-          return this.entry({ path: key, host_path: value, readonly: false }, keyPath);
+          return this.entryAtKey({ path: key, host_path: value, readonly: false }, keyPath);
         }
         if (Array.isArray(value) && typeof value[0] === "string") {
-          return this.entry(
+          return this.entryAtKey(
             { path: key, host_path: value[0], readonly: this.readonly(value[1], [...keyPath, 1]) },
             keyPath,
           );
@@ -372,7 +400,7 @@ export class Normalizer {
           `the direct bind \`${key}\` needs a host path`,
           "write `/container/path: [host/path, ro]`",
         );
-        return this.entry({ path: key, readonly: false }, keyPath);
+        return this.entryAtKey({ path: key, readonly: false }, keyPath);
       }
       if (Array.isArray(value)) {
         this.problem(
@@ -381,7 +409,7 @@ export class Normalizer {
           "direct binds need a container path starting with `/` or `./`",
         );
       }
-      return this.entry(
+      return this.entryAtKey(
         { path: key, readonly: this.readonly(Array.isArray(value) ? null : value, keyPath) },
         keyPath,
       );
@@ -389,6 +417,22 @@ export class Normalizer {
   }
 
   attaches(raw: unknown, path: MapPath): AttachEntry[] {
+    const entries = this.attachEntries(raw, path);
+    const seen = new Set<string>();
+    return entries.filter((entry) => {
+      if (!seen.has(entry.name)) {
+        seen.add(entry.name);
+        return true;
+      }
+      this.ctx.problems.add(
+        this.ctx.origins.of(entry) ?? this.at(path),
+        `duplicate attached volume \`${entry.name}\``,
+      );
+      return false;
+    });
+  }
+
+  private attachEntries(raw: unknown, path: MapPath): AttachEntry[] {
     return this.items(raw, path, (item, itemPath) => {
       if (typeof item === "string") return [this.entry({ name: item }, itemPath)];
       if (Array.isArray(item)) {
@@ -405,7 +449,7 @@ export class Normalizer {
         ];
       }
       return Object.entries(spec).map(([name, mount]) =>
-        this.entry(typeof mount === "string" ? { name, path: mount } : { name }, [...itemPath, name]),
+        this.entryAtKey(typeof mount === "string" ? { name, path: mount } : { name }, [...itemPath, name]),
       );
     });
   }
@@ -434,9 +478,9 @@ export class Normalizer {
       return Object.entries(spec).map(([name, value]) => {
         const keyPath = [...itemPath, name];
         if (typeof value === "string" && this.isDirectPath(value)) {
-          return this.entry({ name, path: value, readonly: false }, keyPath);
+          return this.entryAtKey({ name, path: value, readonly: false }, keyPath);
         }
-        return this.entry({ name, readonly: this.readonly(value, keyPath) }, keyPath);
+        return this.entryAtKey({ name, readonly: this.readonly(value, keyPath) }, keyPath);
       });
     });
   }
@@ -461,7 +505,7 @@ export class Normalizer {
         ];
       }
       return Object.entries(spec).map(([container, alias]) =>
-        this.entry(typeof alias === "string" && alias !== "" ? { container, alias } : { container }, [
+        this.entryAtKey(typeof alias === "string" && alias !== "" ? { container, alias } : { container }, [
           ...itemPath,
           container,
         ]),
@@ -475,9 +519,9 @@ export class Normalizer {
         const keyPath = [...path, port];
         if (Array.isArray(value)) {
           const [host, iface, ipv6] = value as [unknown, unknown, unknown];
-          return this.expose(port, host, iface, ipv6, keyPath);
+          return this.expose(port, host, iface, ipv6, keyPath, true);
         }
-        return this.expose(port, value, undefined, undefined, keyPath);
+        return this.expose(port, value, undefined, undefined, keyPath, true);
       });
     }
     return this.items(raw, path, (item, itemPath) => {
@@ -510,11 +554,12 @@ export class Normalizer {
     iface: unknown,
     ipv6: unknown,
     path: MapPath,
+    atKey = false,
   ): ExposeEntry {
     const entry: ExposeEntry = { exposed_port: canonicalPort(port), ipv6: ipv6 === true };
     if (host !== undefined && host !== null) entry.host_port = Number(text(host).split("/")[0]);
     if (typeof iface === "string" && iface !== "") entry.interface = iface;
-    return this.entry(entry, path);
+    return atKey ? this.entryAtKey(entry, path) : this.entry(entry, path);
   }
 
   private user(raw: unknown, path: MapPath): string {
@@ -535,7 +580,10 @@ export class Normalizer {
   networks(raw: unknown, path: MapPath): NetworkEndpointEntry[] {
     if (raw !== null && typeof raw === "object" && !Array.isArray(raw) && !("network" in raw)) {
       return Object.entries(raw as Raw).map(([network, options]) =>
-        this.endpoint(network, (options ?? {}) as Raw, [...path, network]),
+        this.ctx.origins.entry(
+          this.endpoint(network, (options ?? {}) as Raw, [...path, network]),
+          this.ctx.positions.keyAt([...path, network]),
+        ),
       );
     }
     return this.items(raw, path, (item, itemPath) => {
@@ -563,7 +611,14 @@ export class Normalizer {
         ];
       }
       const spec = item as Raw;
-      return [this.endpoint(spec.network as string, spec, itemPath)];
+      if (typeof spec.network === "string") return [this.endpoint(spec.network, spec, itemPath)];
+      // docker-map also takes `- {net: {aliases: …}}`.
+      return Object.entries(spec).map(([network, options]) =>
+        this.ctx.origins.entry(
+          this.endpoint(network, (options ?? {}) as Raw, [...itemPath, network]),
+          this.ctx.positions.keyAt([...itemPath, network]),
+        ),
+      );
     });
   }
 
@@ -644,10 +699,10 @@ export class Normalizer {
             : testCommand(test)
           : prefixTest(test as string[] | undefined),
     };
-    if (spec.interval != null) entry.interval = this.duration(spec.interval);
-    if (spec.timeout != null) entry.timeout = this.duration(spec.timeout);
+    if (spec.interval != null) entry.interval = healthDuration(spec.interval);
+    if (spec.timeout != null) entry.timeout = healthDuration(spec.timeout);
     if (typeof spec.retries === "number") entry.retries = spec.retries;
-    if (spec.start_period != null) entry.start_period = this.duration(spec.start_period);
+    if (spec.start_period != null) entry.start_period = healthDuration(spec.start_period);
     return entry;
   }
 
@@ -729,9 +784,18 @@ export class Normalizer {
         typeof value === "string"
           ? (value as DependencyCondition)
           : (((value as Raw | null)?.condition as DependencyCondition | undefined) ?? "started");
-      return this.entry({ container, condition }, [...path, container]);
+      return this.entryAtKey({ container, condition }, [...path, container]);
     });
   }
+}
+
+/**
+ * A health-check duration. Numbers are seconds, except that docker-map maps wrote nanoseconds
+ * (as docker-py takes them): a number of a million or more is read as nanoseconds.
+ */
+function healthDuration(raw: unknown): string {
+  if (typeof raw === "number" && raw >= 1e6) return formatDuration(Math.round(raw));
+  return formatDuration(parseDuration(raw as string | number));
 }
 
 export function list(raw: unknown): unknown[] {
@@ -762,7 +826,8 @@ function testCommand(text: string): string[] {
 
 /** A list without `CMD`, `CMD-SHELL` or `NONE` first gets `CMD` (docker-map's rule). */
 function prefixTest(test: string[] | undefined): string[] {
-  if (test === undefined || test.length === 0) return ["NONE"];
+  // No test: the image's own test runs, with the intervals the map gives.
+  if (test === undefined || test.length === 0) return [];
   const first = test[0];
   return first === "CMD" || first === "CMD-SHELL" || first === "NONE" ? test : ["CMD", ...test];
 }

@@ -45,7 +45,9 @@ export class Origins {
     if (!source) return;
     const keep = only === undefined ? undefined : new Set(only);
     for (const [field, at] of source) {
-      if (keep === undefined || keep.has(field)) this.setField(to, field, at);
+      // `clients.0` goes with `clients`.
+      if (keep === undefined || keep.has(field) || keep.has(field.split(".")[0] as string))
+        this.setField(to, field, at);
     }
   }
 }

@@ -32,7 +32,7 @@ function prune(value: unknown, keepEmptyMembers = false): unknown {
     const pruned = prune(member, OBJECT_SECTIONS.has(key));
     if (pruned === undefined) continue;
     if (Array.isArray(pruned) && pruned.length === 0) continue;
-    if (isEmptyObject(pruned) && !keepEmptyMembers && !OBJECT_SECTIONS.has(key)) continue;
+    if (isEmptyObject(pruned) && !keepEmptyMembers && key !== "containers") continue;
     if (
       pruned === false &&
       (key === "persistent" || key === "detach" || key === "internal" || key === "ipv6" || key === "readonly")
@@ -53,7 +53,8 @@ function isEmptyObject(value: unknown): boolean {
 
 /** A literal `${` in a value must be written `$${`, or loading would interpolate it. */
 function escapeInterpolation(value: unknown): unknown {
-  if (typeof value === "string") return value.replaceAll("${", "$${");
+  // A function, because in a replacement string `$$` means one `$`.
+  if (typeof value === "string") return value.replaceAll("${", () => "$${");
   if (Array.isArray(value)) return value.map(escapeInterpolation);
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeInterpolation(v)]));

@@ -86,7 +86,10 @@ class Resolver {
     private readonly map: NormalizedMap,
     private readonly ctx: ResolveContext,
   ) {
-    this.hostRoot = map.host_root ?? (typeof map.host.root === "string" ? map.host.root : undefined);
+    const root = map.host_root ?? (typeof map.host.root === "string" ? map.host.root : undefined);
+    // A relative host_root is relative to the map's folder, as relative host paths are.
+    this.hostRoot =
+      root === undefined ? undefined : posix.isAbsolute(root) ? root : posix.join(ctx.baseDir, root);
     for (const [name, config] of Object.entries(map.containers)) {
       this.configs.set(
         name,
@@ -293,6 +296,7 @@ class Resolver {
       hostConfig: config.host_config,
     };
     this.uses(config, configName, self, out);
+    this.checkMounts(config, out);
     out.endpoints = this.endpoints(config, self);
     out.networkMode = this.networkMode(config, self, out.endpoints);
     const hostname = config.hostname ?? (this.map.set_hostname ? hostnameOf(name) : undefined);
@@ -333,11 +337,10 @@ class Resolver {
 
   private clients(config: NormalizedContainer, mapClients: string[]): string[] {
     if (config.clients === undefined || config.clients.length === 0) return mapClients;
-    const at = this.at(undefined, config, "clients");
-    for (const client of config.clients) {
+    for (const [index, client] of config.clients.entries()) {
       if (!mapClients.includes(client)) {
         this.problem(
-          at,
+          this.ctx.origins.field(config, `clients.${index}`) ?? this.at(undefined, config, "clients"),
           `unknown client \`${client}\``,
           didYouMean(client, mapClients) ?? `the map's clients: ${mapClients.join(", ")}`,
         );
@@ -472,7 +475,16 @@ class Resolver {
         at,
         field === "links" ? "links" : "network links",
       )) {
-        out.push({ container: target, alias: link.alias ?? hostnameOf(target) });
+        const alias = link.alias ?? hostnameOf(target);
+        if (out.some((l) => l.alias === alias)) {
+          this.problem(
+            at,
+            `link alias \`${alias}\` is used twice`,
+            "give each linked container its own alias",
+          );
+          continue;
+        }
+        out.push({ container: target, alias });
         this.edge(containerNode(target), self, kind, at);
       }
     }
@@ -483,6 +495,10 @@ class Resolver {
     const out: ResolvedEndpoint[] = [];
     for (const endpoint of config.networks) {
       const at = this.at(endpoint, config, "networks");
+      if (out.some((e) => e.network === endpoint.network)) {
+        this.problem(at, `network \`${endpoint.network}\` is listed twice`, "give one endpoint per network");
+        continue;
+      }
       const preset = PRESET_NETWORKS.has(endpoint.network);
       if (!preset && this.map.networks[endpoint.network] === undefined) {
         this.problem(
@@ -521,6 +537,22 @@ class Resolver {
         : { kind: "network", network: first.network };
     }
     const at = this.at(undefined, config, "network_mode");
+    const own = endpoints.filter((e) => e.network !== "bridge");
+    if (
+      mode === "host" ||
+      mode === "none" ||
+      mode === "disabled" ||
+      mode.startsWith("container:") ||
+      mode.startsWith("/")
+    ) {
+      if (own.length > 0) {
+        this.problem(
+          at,
+          `a container with network_mode \`${mode}\` cannot also join networks`,
+          "remove `networks` or `network_mode`",
+        );
+      }
+    }
     if (mode === "bridge" || mode === "host" || mode === "none" || mode === "disabled") return { kind: mode };
     if (mode.startsWith("container:"))
       return { kind: "external-container", name: mode.slice("container:".length) };
@@ -559,6 +591,48 @@ class Resolver {
     return out;
   }
 
+  /** Two mounts at one container path fail at create ("Duplicate mount point"); say so now. */
+  private checkMounts(config: NormalizedContainer, container: ContainerInstance): void {
+    if (container.instance !== null && container.instance !== config.instances[0]) return; // once per config
+    const mounts: [string, SourcePosition][] = [
+      ...config.shares.map((path): [string, SourcePosition] => [path, this.at(undefined, config, "shares")]),
+      ...container.binds.map((b, i): [string, SourcePosition] => [
+        b.containerPath,
+        this.at(config.binds[i], config, "binds"),
+      ]),
+      ...container.attaches.map((a): [string, SourcePosition] => [
+        a.path,
+        this.at(
+          config.attaches.find((e) => e.name === a.volume || a.volume.endsWith(`.${e.name}`)),
+          config,
+          "attaches",
+        ),
+      ]),
+      ...container.usesVolumes.map((u): [string, SourcePosition] => [
+        u.path,
+        this.at(
+          config.uses.find((e) => e.name === u.volume),
+          config,
+          "uses",
+        ),
+      ]),
+    ];
+    const seen = new Set<string>();
+    for (const [path, at] of mounts) {
+      if (!path.startsWith("/") && !path.startsWith("./")) {
+        this.problem(
+          at,
+          `mount path \`${path}\` in \`${container.config}\` is not absolute`,
+          "container paths start with `/`",
+        );
+      }
+      const normalized = posix.normalize(path).replace(/\/$/, "");
+      if (seen.has(normalized))
+        this.problem(at, `container path \`${path}\` is mounted twice in \`${container.config}\``);
+      seen.add(normalized);
+    }
+  }
+
   // ---- groups ------------------------------------------------------------------------------------
 
   private resolveGroups(containers: ContainerInstance[]): Record<string, string[]> {
@@ -570,8 +644,9 @@ class Resolver {
         this.problem(at, `group \`${group}\` has the name of a container`, "rename the group");
       }
       const keys: string[] = [];
-      for (const member of members) {
-        for (const key of this.instancesOf(member, at, `group \`${group}\``))
+      for (const [index, member] of members.entries()) {
+        const memberAt = this.ctx.origins.field(members, String(index)) ?? at;
+        for (const key of this.instancesOf(member, memberAt, `group \`${group}\``))
           if (!keys.includes(key)) keys.push(key);
       }
       groups[group] = keys;

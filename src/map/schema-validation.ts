@@ -215,15 +215,31 @@ class Explainer {
     for (const [key, member] of Object.entries(value)) {
       const memberPath = [...path, key];
       if (schema.propertyNames !== undefined && !valid(`${pointer}/propertyNames`, key)) {
-        this.report(memberPath, `invalid name \`${key}\``, expectedOf(`${pointer}/propertyNames`), true);
+        if (key === "__all__") {
+          this.report(
+            memberPath,
+            "`__all__` is reserved: it is the group of every container",
+            undefined,
+            true,
+          );
+        } else
+          this.report(memberPath, `invalid name \`${key}\``, expectedOf(`${pointer}/propertyNames`), true);
         continue;
       }
       if (key in properties) {
         this.explain(`${pointer}/properties/${encodePointer(key)}`, member, memberPath, owner);
       } else if (schema.additionalProperties === false) {
-        const where = owner === undefined ? "" : ` in ${owner}`;
-        const hint = didYouMean(key, known) ?? `known keys: ${known.join(", ")}`;
-        this.report(memberPath, `unknown key \`${key}\`${where}`, hint, true);
+        const where = describeOwner(path) ?? owner;
+        const hint =
+          (pointer === "/$defs/container" ? COMPOSE_HINTS[key] : undefined) ??
+          didYouMean(key, known) ??
+          `known keys: ${known.join(", ")}`;
+        this.report(
+          memberPath,
+          `unknown key \`${key}\`${where === undefined ? "" : ` in ${where}`}`,
+          hint,
+          true,
+        );
       } else if (isObject(schema.additionalProperties)) {
         this.explain(`${pointer}/additionalProperties`, member, memberPath, owner);
       }
@@ -288,6 +304,49 @@ class Explainer {
     }
     this.report(path, `expected ${expected ?? describeType(schema)}, found ${describeValue(value)}`);
   }
+}
+
+/** Keys Compose users write, and what berth calls them. */
+const COMPOSE_HINTS: Record<string, string> = {
+  ports: "berth calls them `exposes` (`exposes: {80: 8080}`)",
+  expose: "berth calls them `exposes`",
+  volumes:
+    "a container mounts host paths with `binds`, named volumes with `attaches` or `uses`, anonymous ones with `shares`",
+  volumes_from: "berth calls it `uses`",
+  container_name: "names are derived: `<map>.<config>[.<instance>]`",
+  stop_grace_period: "berth calls it `stop_timeout`",
+  env_file: "put variables in `.env` beside the map and write `${VAR}`",
+  mem_limit: "write it under `host_config`",
+  cpu_shares: "write it under `host_config`",
+  privileged: "write it under `host_config`",
+  cap_add: "write it under `host_config`",
+  build: "berth runs images; build them first",
+};
+
+/**
+ * Which object a path is in, for messages: `container \`web\``, `` `create_options` of
+ * container `web` ``, `volume \`data\``, `` `exec_commands[0]` of container `web` ``.
+ */
+function describeOwner(path: MapPath): string | undefined {
+  if (path.length === 0) return undefined;
+  const [first, second] = path;
+  const describe = (kind: string, name: unknown, rest: MapPath) => {
+    const base = `${kind} \`${text(name)}\``;
+    if (rest.length === 0) return base;
+    const field = rest
+      .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${p}`))
+      .join("");
+    return `\`${field}\` of ${base}`;
+  };
+  if (first === "containers")
+    return second === undefined ? undefined : describe("container", second, path.slice(2));
+  if (first === "volumes")
+    return second === undefined ? undefined : describe("volume", second, path.slice(2));
+  if (first === "networks")
+    return second === undefined ? undefined : describe("network", second, path.slice(2));
+  if (typeof first === "string" && !MAP_LEVEL_KEYS.includes(first))
+    return describe("container", first, path.slice(1));
+  return undefined;
 }
 
 function schemaAt(pointer: string): Schema {

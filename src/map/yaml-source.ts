@@ -112,8 +112,20 @@ export function parseYamlSource(
     );
   }
   let reported = false;
-  for (const error of first.errors) {
-    problems.add(at(error.pos[0]), yamlMessage(error.message));
+  // One mistake often makes the yaml package report several errors on a line: keep the first.
+  const lines = new Set<number>();
+  const errors = [...first.errors].sort((a, b) => errorRank(a.code) - errorRank(b.code));
+  for (const error of errors) {
+    const { offset, message, hint } = explainYamlError(
+      error.code,
+      error.pos[0],
+      yamlMessage(error.message),
+      text,
+    );
+    const position = atFirstNonSpace(at(offset), text);
+    if (lines.has(position.line)) continue;
+    lines.add(position.line);
+    problems.add(position, message, hint);
     reported = true;
   }
   for (const warning of first.warnings) {
@@ -123,9 +135,74 @@ export function parseYamlSource(
   }
   if (reported) return { file, value: null, positions };
 
-  const builder = new ValueBuilder(first, positions, at, options, problems);
+  const builder = new ValueBuilder(first, text, positions, at, options, problems);
   const value = builder.build(first.contents, [], { file, line: 1, col: 1 });
   return { file, value, positions };
+}
+
+/** Of several errors on a line, the clearer one first. */
+function errorRank(code: string): number {
+  return code === "MULTILINE_IMPLICIT_KEY" ? 0 : code === "BLOCK_AS_IMPLICIT_KEY" ? 2 : 1;
+}
+
+/**
+ * Moves some yaml errors to where the mistake is: an unclosed quote or `[` to where it opens,
+ * an over-indented line to that line.
+ */
+function explainYamlError(
+  code: string,
+  offset: number,
+  message: string,
+  text: string,
+): { offset: number; message: string; hint?: string } {
+  if (code === "MISSING_CHAR" && /quote/i.test(message)) {
+    const quote = message.includes("'") ? "'" : '"';
+    const open = text.lastIndexOf(quote, Math.max(0, offset - 1));
+    if (open >= 0)
+      return { offset: open, message: `this ${quote === '"' ? "double" : "single"} quote is never closed` };
+  }
+  if (/Flow sequence|Flow mapping/.test(message)) {
+    const [openChar, closeChar] = message.includes("sequence") ? ["[", "]"] : ["{", "}"];
+    let depth = 0;
+    for (let i = Math.min(offset, text.length) - 1; i >= 0; i--) {
+      if (text[i] === closeChar) depth++;
+      else if (text[i] === openChar) {
+        if (depth === 0)
+          return {
+            offset: i,
+            message: `this \`${openChar}\` is never closed`,
+            hint: `end the list with \`${closeChar}\` on the same line or indent its items`,
+          };
+        depth--;
+      }
+    }
+  }
+  if (code === "MULTILINE_IMPLICIT_KEY" || code === "BLOCK_AS_IMPLICIT_KEY") {
+    const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+    const lineEnd = text.indexOf("\n", offset);
+    const indent = (line: string) => /^ */.exec(line)?.[0].length ?? 0;
+    const current = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+    if (lineEnd >= 0) {
+      const nextEnd = text.indexOf("\n", lineEnd + 1);
+      const next = text.slice(lineEnd + 1, nextEnd < 0 ? undefined : nextEnd);
+      if (next.trim() !== "" && indent(next) > indent(current)) {
+        return {
+          offset: lineEnd + 1 + indent(next),
+          message: "this line is indented deeper than the key above it",
+          hint: "YAML reads it as a continuation of the value above; align it with the other keys",
+        };
+      }
+    }
+  }
+  return { offset, message };
+}
+
+/** The yaml package reports some errors at the start of a line; the mistake is at its first word. */
+function atFirstNonSpace(position: SourcePosition, text: string): SourcePosition {
+  if (position.col !== 1) return position;
+  const line = text.split("\n")[position.line - 1] ?? "";
+  const indent = /^ */.exec(line)?.[0].length ?? 0;
+  return indent > 0 && indent < line.length ? { ...position, col: indent + 1 } : position;
 }
 
 function yamlMessage(message: string): string {
@@ -146,8 +223,12 @@ class ValueBuilder {
   private bombReported = false;
   private readonly resolving = new Set<YamlNode>();
 
+  /** Positions of the aliases being expanded, innermost last (where an alias bomb is reported). */
+  private readonly aliasStack: SourcePosition[] = [];
+
   constructor(
     private readonly doc: Document,
+    private readonly text: string,
     private readonly positions: PositionIndex,
     private readonly at: (offset: number) => SourcePosition,
     private readonly options: ParseOptions,
@@ -166,7 +247,7 @@ class ValueBuilder {
       if (!this.bombReported) {
         this.bombReported = true;
         this.problems.add(
-          fallback,
+          this.aliasStack[0] ?? fallback,
           `the document expands to more than ${this.maxNodes} values through aliases`,
           "an alias bomb? reduce the nesting of aliases",
         );
@@ -190,17 +271,20 @@ class ValueBuilder {
         return null;
       }
       this.resolving.add(target);
+      this.aliasStack.push(position);
       try {
         const value = this.build(target, path, position, pathTag);
         this.positions.setValue(path, position);
         return value;
       } finally {
         this.resolving.delete(target);
+        this.aliasStack.pop();
       }
     }
     this.positions.setValue(path, position);
     const tagged = node.tag === "!path" || node.tag === "!path_lazy";
     if (isScalar(node)) return this.scalar(node, position, pathTag || tagged);
+
     if (isMap(node)) return this.mapping(node.items as Pair<YamlNode, YamlNode>[], path, position, tagged);
     if (isSeq(node)) {
       return (node.items as YamlNode[]).map((item, index) =>
@@ -220,18 +304,34 @@ class ValueBuilder {
         result.failure.message.endsWith("is not set") && !result.failure.message.includes(":")
           ? `set it in the environment or in .env beside the map, or write \${${result.failure.variable}:-default}`
           : undefined;
-      this.problems.add(position, result.failure.message, hint);
+      this.problems.add(
+        this.offsetPosition(node, result.failure.offset) ?? position,
+        result.failure.message,
+        hint,
+      );
       return value;
     }
-    // An unquoted `${PORT}` should become the number it stands for, as if it had been written.
-    if (result.value !== value && node.type === Scalar.PLAIN) {
+    // An unquoted `${PORT}` becomes the number (or boolean) it stands for, as if written so;
+    // any other text stays text.
+    if (result.value !== value && node.type === Scalar.PLAIN && result.value.trim() !== "") {
       try {
-        return parseYamlScalar(result.value) as unknown;
+        const reread = parseYamlScalar(result.value) as unknown;
+        if (typeof reread === "number" || typeof reread === "boolean") return reread;
       } catch {
-        return result.value;
+        // not a scalar of its own: keep the text
       }
     }
     return result.value;
+  }
+
+  /** Where an offset inside a scalar's value is in the file, when the source is the value itself. */
+  private offsetPosition(node: Scalar, offset: number): SourcePosition | undefined {
+    if (node.range === undefined || node.range === null || typeof node.value !== "string") return undefined;
+    const start = node.range[0];
+    const quote = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE ? 1 : 0;
+    if (node.type !== Scalar.PLAIN && quote === 0) return undefined;
+    if (this.text.slice(start + quote, start + quote + node.value.length) !== node.value) return undefined;
+    return this.at(start + quote + offset);
   }
 
   private mapping(

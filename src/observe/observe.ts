@@ -71,7 +71,11 @@ export function observedContainer(summary: ContainerSummary): ObservedContainer 
   const { exitCode, health } = parseStatus(summary.Status);
   return {
     id: summary.Id,
-    name: (summary.Names[0] ?? summary.Id).replace(/^\//, ""),
+    // A linked container is also listed under `/dependent/alias`; its own name has one slash.
+    name: (summary.Names.find((n) => n.lastIndexOf("/") === 0) ?? summary.Names[0] ?? summary.Id).replace(
+      /^\//,
+      "",
+    ),
     labels,
     mapName: labels[LABEL.map],
     kind: labels[LABEL.kind],

@@ -92,9 +92,12 @@ export class PlanContext {
   /** Containers left under a temporary name by an interrupted recreate of `key`. */
   temporaries(key: string): ObservedContainer[] {
     const name = this.container(key).name;
-    return this.observed.containers
-      .filter((c) => this.isOurs(c) && c.replaces === name)
-      .sort((a, b) => b.created - a.created || a.id.localeCompare(b.id));
+    return (
+      this.observed.containers
+        // Labels cannot change: a renamed container still says what it replaced, under the final name.
+        .filter((c) => this.isOurs(c) && c.replaces === name && c.name !== name)
+        .sort((a, b) => b.created - a.created || a.id.localeCompare(b.id))
+    );
   }
 
   imageId(reference: string): string | undefined {

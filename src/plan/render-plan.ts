@@ -96,11 +96,9 @@ function renderChange(change: ObjectChange, paint: Paint): string[] {
 
 /** `environment.FOO: "1" → "2"`, or the reason's message with its cause chain. */
 export function describeReason(reason: Reason): string {
-  if (
-    reason.field !== undefined &&
-    (reason.old !== undefined || reason.new !== undefined) &&
-    reason.cause === undefined
-  ) {
+  // A plain field change reads best as `field: old → new`; other reasons have their own words.
+  const plainChange = reason.field !== undefined && reason.message === `${reason.field} changed`;
+  if (plainChange && (reason.old !== undefined || reason.new !== undefined)) {
     return `${reason.field}: ${showValue(reason.old)} → ${showValue(reason.new)}`;
   }
   return reason.cause?.because === undefined

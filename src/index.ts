@@ -3,7 +3,13 @@
  * `reconcile`. The CLI is built on exactly these functions.
  */
 export { loadMap, type LoadMapOptions, type LoadedMap } from "./map/load-map.js";
-export { MapError, isMapError, formatProblem, type MapProblem, type SourcePosition } from "./map/map-error.js";
+export {
+  MapError,
+  isMapError,
+  formatProblem,
+  type MapProblem,
+  type SourcePosition,
+} from "./map/map-error.js";
 export type { NormalizedMap, ResolvedMap, ContainerInstance } from "./map/model.js";
 export { loadClientsFile, clientContexts, type ClientConfig } from "./map/clients-file.js";
 export { printMapJson, printMapYaml } from "./map/print-map.js";
@@ -54,7 +60,13 @@ export {
 export { renderPlanText, renderPlanJson } from "./plan/render-plan.js";
 export { CONTAINER_FIELD_CLASSES, HOST_CONFIG_FIELD_CLASSES, type FieldClass } from "./spec/field-classes.js";
 
-export { apply, type ApplyOptions, type ApplyResult, type StepResult, type StepStatus } from "./apply/executor.js";
+export {
+  apply,
+  type ApplyOptions,
+  type ApplyResult,
+  type StepResult,
+  type StepStatus,
+} from "./apply/executor.js";
 export type { ProgressEvent, ProgressListener } from "./apply/progress-events.js";
 export {
   StepError,

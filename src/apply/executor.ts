@@ -135,11 +135,20 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
     }
   };
 
+  // Waits for health or completion poll now and then; they do not hold an engine slot.
+  let busy = 0;
   while (ready.length > 0 || running.size > 0) {
-    while (ready.length > 0 && running.size < parallel && !options.signal?.aborted) {
-      const step = ready.shift() as Step;
+    while (!options.signal?.aborted) {
+      const index = ready.findIndex((step) => isWait(step) || busy < parallel);
+      if (index < 0) break;
+      const [step] = ready.splice(index, 1) as [Step];
       if (results.has(step.id)) continue;
-      const task: Promise<void> = runStep(step).finally(() => running.delete(task));
+      const slot = isWait(step) ? 0 : 1;
+      busy += slot;
+      const task: Promise<void> = runStep(step).finally(() => {
+        busy -= slot;
+        running.delete(task);
+      });
       running.add(task);
     }
     if (running.size === 0) break;
@@ -164,6 +173,10 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   const durationMs = clock.now() - started;
   emit({ type: "run-done", time: clock.now(), ok, interrupted, durationMs });
   return { ok, interrupted, results: ordered, durationMs };
+}
+
+function isWait(step: Step): boolean {
+  return step.type === "wait-healthy" || step.type === "wait-completed";
 }
 
 function runExecutor<T extends StepType>(

@@ -1,13 +1,17 @@
 import type { Command } from "commander";
 import { loadMap, type LoadedMap } from "../map/load-map.js";
-import type { CliIo } from "./cli-io.js";
+import { Writable } from "node:stream";
+import type { Logger } from "pino";
+import type { ProgressListener } from "../apply/progress-events.js";
+import { createLogger, type LogFormat } from "../common/logger.js";
+import { useColor, type CliIo } from "./cli-io.js";
 
 export interface GlobalOptions {
   file?: string[];
   mapName?: string;
   clients?: string;
   logLevel?: string;
-  logFormat?: "pretty" | "json";
+  logFormat?: LogFormat;
 }
 
 export function globalOptions(command: Command): GlobalOptions {
@@ -23,4 +27,52 @@ export function loadMapFor(command: Command, io: CliIo): LoadedMap {
     env: io.env,
     cwd: io.cwd,
   });
+}
+
+/** The run's logger: pino on stderr at --log-level, pretty (colour on a terminal) or JSON lines. */
+export function loggerFor(command: Command, io: CliIo): Logger {
+  const options = globalOptions(command);
+  return createLogger({
+    level: options.logLevel ?? "warn",
+    format: options.logFormat ?? "pretty",
+    color: useColor(io),
+    destination: new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        io.stderr.write(chunk.toString());
+        done();
+      },
+    }),
+  });
+}
+
+/** Progress events as log lines: runs at info, steps at debug, failures at error. */
+export function logProgress(logger: Logger): ProgressListener {
+  return (event) => {
+    switch (event.type) {
+      case "run-start":
+        logger.info({ map: event.map, steps: event.steps }, "apply started");
+        break;
+      case "step-start":
+        logger.debug({ step: event.step.id }, "step started");
+        break;
+      case "step-done":
+        logger.debug({ step: event.step.id, ms: event.durationMs, detail: event.detail }, "step done");
+        break;
+      case "step-failed":
+        logger.error({ step: event.step.id, ms: event.durationMs }, event.error);
+        break;
+      case "step-skipped":
+        logger.warn({ step: event.step.id, because: event.because }, "step skipped");
+        break;
+      case "step-cancelled":
+        logger.warn({ step: event.step.id }, "step cancelled");
+        break;
+      case "lock-wait":
+        logger.info({ map: event.map, holder: event.holder }, "waiting for the map's lock");
+        break;
+      case "run-done":
+        logger.info({ ok: event.ok, interrupted: event.interrupted, ms: event.durationMs }, "apply finished");
+        break;
+    }
+  };
 }

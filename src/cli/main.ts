@@ -1,4 +1,4 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { isBerthError } from "../common/berth-error.js";
 import { isMapError } from "../map/map-error.js";
 import { BERTH_VERSION } from "../version.js";
@@ -23,6 +23,14 @@ export function buildProgram(io: CliIo): Command {
     )
     .option("--map-name <name>", "map name (default: the map's name key, else the file's base name)")
     .option("--clients <file>", "clients file: engine names → base_url, interfaces (docker-map format)")
+    .addOption(
+      new Option("--log-level <level>", "log level of the logs on stderr")
+        .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+        .default("warn"),
+    )
+    .addOption(
+      new Option("--log-format <format>", "log format").choices(["pretty", "json"]).default("pretty"),
+    )
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),

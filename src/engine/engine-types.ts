@@ -72,6 +72,7 @@ export interface ContainerDetails {
     Entrypoint?: string[] | null;
     Labels?: Labels | null;
     User?: string;
+    Hostname?: string;
     Healthcheck?: unknown;
   };
   HostConfig: Record<string, unknown> & {

@@ -12,6 +12,7 @@ import { UPDATABLE_LIMITS } from "../spec/field-classes.js";
 import { decodeSpecLabel } from "../spec/spec-label.js";
 import type {
   ContainerDetailsSummary,
+  InspectedEndpoint,
   ObservedClient,
   ObservedContainer,
   ObservedEndpoint,
@@ -93,7 +94,7 @@ export function observedContainer(summary: ContainerSummary): ObservedContainer 
     networks: Object.fromEntries(
       Object.entries(summary.NetworkSettings?.Networks ?? {}).map(([name, endpoint]) => [
         name,
-        observedEndpoint(endpoint, summary.Id),
+        observedEndpoint(endpoint),
       ]),
     ),
     mounts: (summary.Mounts ?? []).map((m) => ({
@@ -106,16 +107,27 @@ export function observedContainer(summary: ContainerSummary): ObservedContainer 
   };
 }
 
-function observedEndpoint(endpoint: EndpointSettings, containerId: string): ObservedEndpoint {
-  const shortId = containerId.slice(0, 12);
+function observedEndpoint(endpoint: EndpointSettings): ObservedEndpoint {
+  return { networkId: endpoint.NetworkID ?? "" };
+}
+
+/**
+ * An endpoint from an inspect. The engine adds aliases of its own on user networks (the short
+ * id, the container's name and hostname); they are not the map's and are left out.
+ */
+function inspectedEndpoint(endpoint: EndpointSettings, details: ContainerDetails): InspectedEndpoint {
+  const own = new Set([
+    details.Id.slice(0, 12),
+    details.Id,
+    details.Name.replace(/^\//, ""),
+    details.Config.Hostname ?? "",
+  ]);
   return {
-    networkId: endpoint.NetworkID ?? "",
-    // The engine adds the container's short id as an alias on user networks; it is not the map's.
-    aliases: (endpoint.Aliases ?? []).filter((a) => a !== shortId && a !== containerId).sort(),
+    aliases: (endpoint.Aliases ?? []).filter((a) => !own.has(a)).sort(),
     links: [...(endpoint.Links ?? [])].sort(),
-    ipv4Address: endpoint.IPAMConfig?.IPv4Address || null,
-    ipv6Address: endpoint.IPAMConfig?.IPv6Address || null,
-    linkLocalIps: [...(endpoint.IPAMConfig?.LinkLocalIPs ?? [])].sort(),
+    ipv4_address: endpoint.IPAMConfig?.IPv4Address || null,
+    ipv6_address: endpoint.IPAMConfig?.IPv6Address || null,
+    link_local_ips: [...(endpoint.IPAMConfig?.LinkLocalIPs ?? [])].sort(),
   };
 }
 
@@ -185,5 +197,11 @@ function detailsSummary(details: ContainerDetails): ContainerDetailsSummary {
   const limits: Record<string, unknown> = {};
   for (const engineName of Object.values(UPDATABLE_LIMITS))
     limits[engineName] = details.HostConfig[engineName];
-  return { restartPolicy, limits };
+  const endpoints = Object.fromEntries(
+    Object.entries(details.NetworkSettings.Networks ?? {}).map(([name, endpoint]) => [
+      name,
+      inspectedEndpoint(endpoint, details),
+    ]),
+  );
+  return { restartPolicy, limits, endpoints };
 }

@@ -17,13 +17,18 @@ export interface ObservedClient {
   images: Record<string, string>;
 }
 
+/** A network a container is on, as the container list tells: membership only (no aliases). */
 export interface ObservedEndpoint {
   networkId: string;
+}
+
+/** An endpoint as an inspect tells it, in the spec's terms (engine-added aliases left out). */
+export interface InspectedEndpoint {
   aliases: string[];
   links: string[];
-  ipv4Address: string | null;
-  ipv6Address: string | null;
-  linkLocalIps: string[];
+  ipv4_address: string | null;
+  ipv6_address: string | null;
+  link_local_ips: string[];
 }
 
 export interface ObservedMount {
@@ -65,11 +70,13 @@ export interface ObservedContainer {
   details?: ContainerDetailsSummary;
 }
 
-/** The parts of an inspect the planner uses: values `docker update` may have changed. */
+/** The parts of an inspect the planner uses: values `docker update` or a reconnect may have changed. */
 export interface ContainerDetailsSummary {
   restartPolicy: string;
   /** Engine names (Memory, CpuShares, …) → values. */
   limits: Record<string, unknown>;
+  /** By network name. */
+  endpoints: Record<string, InspectedEndpoint>;
 }
 
 export interface ObservedVolume {

@@ -5,9 +5,10 @@ import { diffSpecs } from "../spec/spec-diff.js";
 import { defaultClientContext } from "./plan.js";
 
 /**
- * Containers whose in-place fields (limits, restart policy) differ between their label and the
- * map: after a `docker update` the label still shows the old value, so only an inspect tells
- * whether the update is still to do. For a map that nothing changed, the answer is none.
+ * Containers whose in-place fields (limits, restart policy) or network endpoints differ between
+ * their label and the map: after a `docker update` or a reconnect the label still shows the old
+ * value, so only an inspect tells whether the change is still to do. For a map that nothing
+ * changed, the answer is none.
  */
 export function containersToInspect(
   map: LoadedMap,
@@ -26,10 +27,9 @@ export function containersToInspect(
       const applied = observedContainer?.applied;
       if (observedContainer === undefined || applied === undefined) continue;
       const desired = buildContainerSpec(container, context, nameOf);
-      const inPlace = diffSpecs(applied.spec, desired, applied.salt, map.resolved.sensitive).filter(
-        (c) => c.class === "in-place",
-      );
-      if (inPlace.length > 0) ids.add(observedContainer.id);
+      const changes = diffSpecs(applied.spec, desired, applied.salt, map.resolved.sensitive);
+      if (changes.some((c) => c.class === "in-place" || c.class === "reconnect"))
+        ids.add(observedContainer.id);
     }
     if (ids.size > 0) out.set(client, ids);
   }

@@ -2,7 +2,7 @@ import { canonicalJson } from "../common/canonical-json.js";
 import { nodeKey, nodeKind, STALE_MAKING_KINDS } from "../graph/dependency-graph.js";
 import type { ContainerInstance, ResolvedNetwork, ResolvedVolume } from "../map/model.js";
 import { containerNode, type DependencyEdge, type NodeId } from "../map/resolve.js";
-import type { ObservedContainer, ObservedEndpoint } from "../observe/observed-state.js";
+import type { InspectedEndpoint, ObservedContainer } from "../observe/observed-state.js";
 import type { ContainerSpec, EndpointSpec } from "../spec/container-spec.js";
 import { extraEndpoints } from "../spec/create-body.js";
 import { UPDATABLE_LIMITS, type UpdatableLimit } from "../spec/field-classes.js";
@@ -472,20 +472,26 @@ export class ReconcilePlanner {
     return true;
   }
 
+  /**
+   * Network endpoints: membership from the container list; aliases, links and addresses from an
+   * inspect when the label no longer tells (after a reconnect), else from the label.
+   */
   private endpointChanges(spec: ContainerSpec, observed: ObservedContainer): EndpointChange[] {
     const mode = spec.network_mode;
     if (mode === "host" || mode === "none" || mode === "disabled" || mode.startsWith("container:")) return [];
+    const known: Record<string, InspectedEndpoint | EndpointSpec> =
+      observed.details?.endpoints ?? observed.applied?.spec.networks ?? {};
     const changes: EndpointChange[] = [];
     for (const [network, endpoint] of Object.entries(spec.networks)) {
-      const current = observed.networks[network];
-      if (current === undefined) {
+      const current = known[network];
+      if (observed.networks[network] === undefined) {
         changes.push({
           network,
           connect: endpoint,
           disconnect: false,
           reason: `not connected to network ${network}`,
         });
-      } else if (!sameEndpoint(current, endpoint)) {
+      } else if (current !== undefined && !sameEndpoint(current, endpoint)) {
         changes.push({
           network,
           connect: endpoint,
@@ -805,16 +811,14 @@ function differences(pairs: [string, unknown, unknown][]): Reason[] {
     .map(([field, before, after]) => ({ message: `${field} changed`, field, old: before, new: after }));
 }
 
-function sameEndpoint(current: ObservedEndpoint, desired: EndpointSpec): boolean {
-  const aliases =
-    desired.aliases.every((a) => current.aliases.includes(a)) &&
-    current.aliases.every((a) => desired.aliases.includes(a));
+function sameEndpoint(current: InspectedEndpoint | EndpointSpec, desired: EndpointSpec): boolean {
+  const sorted = (values: readonly string[]) => canonicalJson([...values].sort());
   return (
-    aliases &&
-    canonicalJson(current.links) === canonicalJson(desired.links) &&
-    (current.ipv4Address ?? null) === desired.ipv4_address &&
-    (current.ipv6Address ?? null) === desired.ipv6_address &&
-    canonicalJson(current.linkLocalIps) === canonicalJson(desired.link_local_ips)
+    sorted(current.aliases) === sorted(desired.aliases) &&
+    sorted(current.links) === sorted(desired.links) &&
+    current.ipv4_address === desired.ipv4_address &&
+    current.ipv6_address === desired.ipv6_address &&
+    sorted(current.link_local_ips) === sorted(desired.link_local_ips)
   );
 }
 

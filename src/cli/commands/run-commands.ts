@@ -11,7 +11,7 @@ import type { Plan, PlanAction } from "../../plan/plan-types.js";
 import { renderPlanJson, renderPlanText, summaryLine } from "../../plan/render-plan.js";
 import { lockAll, observeAndPlan, openEngines, reconcile, type Engines } from "../../reconcile.js";
 import { useColor, type CliIo } from "../cli-io.js";
-import { globalOptions, loadMapFor } from "../global-options.js";
+import { globalOptions, loadMapFor, loggerFor, logProgress } from "../global-options.js";
 import { EXIT } from "../exit-codes.js";
 import { progressRenderer, type ProgressMode } from "../progress-renderer.js";
 
@@ -153,12 +153,16 @@ function runCommand(
       return;
     }
     const renderer = progressRenderer(flags.progress, io);
+    const log = logProgress(loggerFor(cmd, io));
     const { plan, result } = await reconcile(map, engines, {
       ...options,
       parallel: flags.parallel,
       waitTimeoutMs: flags.waitTimeout * 1000,
       lockTimeoutMs: flags.lockTimeout * 1000,
-      onProgress: renderer.listener,
+      onProgress: (event) => {
+        renderer.listener(event);
+        log(event);
+      },
       ...(io.signal === undefined ? {} : { signal: io.signal }),
     });
     renderer.finish();
@@ -275,6 +279,7 @@ export function applyCommand(io: CliIo): Command {
         const current = await observeAndPlan(map, readers, { ...saved.options, clients });
         checkSavedPlan(saved, current.plan);
         const renderer = progressRenderer(flags.progress, io);
+        const log = logProgress(loggerFor(cmd, io));
         const result = await apply(current.plan, {
           engines,
           map,
@@ -282,7 +287,10 @@ export function applyCommand(io: CliIo): Command {
           clients: current.contexts,
           parallel: flags.parallel,
           waitTimeoutMs: flags.waitTimeout * 1000,
-          onProgress: renderer.listener,
+          onProgress: (event) => {
+            renderer.listener(event);
+            log(event);
+          },
           ...(io.signal === undefined ? {} : { signal: io.signal }),
         });
         renderer.finish();

@@ -3,8 +3,8 @@
 # fixture images they use. Idempotent: safe to run before every test run.
 #
 # - Uses the engine that already answers (DOCKER_HOST, else the default socket) when there is one.
-# - Otherwise, as root on Debian: installs what is missing (docker.io, busybox-static, and for
-#   registry tests docker-registry + apache2-utils), starts dockerd in the background, waits for it.
+# - Installs what is missing, as root on Debian (docker.io, busybox-static, and for registry tests
+#   docker-registry + apache2-utils); starts dockerd in the background when no engine answers.
 # - Builds the fixture images (FROM scratch + a static busybox; no registry is needed).
 # It never removes anything it did not create.
 set -euo pipefail
@@ -42,7 +42,7 @@ apt_install_missing() {
 }
 
 start_dockerd() {
-  command -v dockerd >/dev/null 2>&1 || die "dockerd not found after installing docker.io"
+  command -v dockerd >/dev/null 2>&1 || die "no engine answers and dockerd is not installed (Debian: apt-get install docker.io, as root)"
   mkdir -p "$STATE_DIR" "$(dirname "$DOCKERD_LOG")"
   log "starting dockerd (log: $DOCKERD_LOG)"
   # setsid + nohup: the engine outlives this script and the test run that called it.
@@ -67,7 +67,6 @@ ensure_engine() {
   if [ -n "${DOCKER_HOST:-}" ] && [ "${DOCKER_HOST}" != "unix:///var/run/docker.sock" ]; then
     die "DOCKER_HOST=${DOCKER_HOST} does not answer; unset it to let this script start a local engine"
   fi
-  apt_install_missing docker.io
   start_dockerd
 }
 
@@ -87,7 +86,6 @@ build_image() {
 }
 
 build_fixture_images() {
-  apt_install_missing busybox-static
   local bb
   bb=$(busybox_path) || die "no static busybox found (package busybox-static)"
   local ctx
@@ -126,5 +124,11 @@ CMD ["sh", "-c", "trap \"exit 0\" TERM INT; sleep ${BERTH_READY_AFTER:-1}; touch
   log "fixture images ready: berth-test/base:1, berth-test/base:2, berth-test/oneshot:1, berth-test/healthy:1"
 }
 
+# Everything the tests need, in one apt run on a fresh machine: the engine, busybox for the fixture
+# images, and a registry with htpasswd for the registry-credential tests.
+# (As root on Debian; elsewhere they must be there already.)
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt_install_missing docker.io busybox-static docker-registry apache2-utils
+fi
 ensure_engine
 build_fixture_images

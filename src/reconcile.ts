@@ -101,7 +101,7 @@ export async function reconcile(
   if (options.dryRun) return { plan: (await observeAndPlan(map, readers, options)).plan };
   const locks = await lockAll(map, engines, options);
   try {
-    const registryAuth = options.registryAuth ?? defaultRegistryAuth();
+    const registryAuth = options.registryAuth ?? registryAuthFrom();
     if (options.pull === "always") await pullAll(map, engines, options, registryAuth);
     const planned = await observeAndPlan(map, readers, {
       ...options,
@@ -149,8 +149,11 @@ export async function lockAll(
   }
 }
 
-function defaultRegistryAuth(): (image: string) => RegistryAuth | undefined {
-  const config = loadDockerConfig();
+/** Registry credentials from the Docker config file of an environment (DOCKER_CONFIG or ~/.docker). */
+export function registryAuthFrom(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): (image: string) => RegistryAuth | undefined {
+  const config = loadDockerConfig(env);
   return (image) => registryAuthFor(image, config);
 }
 

@@ -9,7 +9,14 @@ import { loadMap, type LoadedMap } from "../../map/load-map.js";
 import { loadClientsFile, type ClientConfig } from "../../map/clients-file.js";
 import type { Plan, PlanAction } from "../../plan/plan-types.js";
 import { renderPlanJson, renderPlanText, summaryLine } from "../../plan/render-plan.js";
-import { lockAll, observeAndPlan, openEngines, reconcile, type Engines } from "../../reconcile.js";
+import {
+  lockAll,
+  observeAndPlan,
+  openEngines,
+  reconcile,
+  registryAuthFrom,
+  type Engines,
+} from "../../reconcile.js";
 import { useColor, type CliIo } from "../cli-io.js";
 import { globalOptions, loadMapFor, loggerFor, logProgress } from "../global-options.js";
 import { EXIT } from "../exit-codes.js";
@@ -159,6 +166,7 @@ function runCommand(
       parallel: flags.parallel,
       waitTimeoutMs: flags.waitTimeout * 1000,
       lockTimeoutMs: flags.lockTimeout * 1000,
+      registryAuth: registryAuthFrom(io.env),
       onProgress: (event) => {
         renderer.listener(event);
         log(event);
@@ -287,6 +295,7 @@ export function applyCommand(io: CliIo): Command {
           clients: current.contexts,
           parallel: flags.parallel,
           waitTimeoutMs: flags.waitTimeout * 1000,
+          registryAuth: registryAuthFrom(io.env),
           onProgress: (event) => {
             renderer.listener(event);
             log(event);

@@ -644,6 +644,19 @@ export class Normalizer {
   }
 
   execCommands(raw: unknown, path: MapPath): ExecEntry[] {
+    const entries = this.execEntries(raw, path);
+    for (const entry of entries) {
+      if (typeof entry.cmd !== "string") continue;
+      try {
+        shellSplit(entry.cmd);
+      } catch (err) {
+        this.ctx.problems.add(this.ctx.origins.of(entry) ?? this.at(path), (err as Error).message);
+      }
+    }
+    return entries;
+  }
+
+  private execEntries(raw: unknown, path: MapPath): ExecEntry[] {
     return this.items(raw, path, (item, itemPath) => {
       if (typeof item === "string")
         return [this.entry({ cmd: item, policy: "restart" as const, detach: false }, itemPath)];

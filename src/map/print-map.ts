@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import type { NormalizedMap, ResolvedMap } from "./model.js";
+import type { NormalizedContainer, NormalizedMap, ResolvedMap } from "./model.js";
 
 /**
  * The normalized map as a map file: long forms only, defaults and empty entries left out, with
@@ -7,8 +7,8 @@ import type { NormalizedMap, ResolvedMap } from "./model.js";
  * ignores. Loading the printed map gives back the same normalized map.
  */
 export function printableMap(normalized: NormalizedMap, resolved?: ResolvedMap): Record<string, unknown> {
-  const out = escapeInterpolation(prune(normalized)) as Record<string, unknown>;
-  if (resolved !== undefined) out["x-berth"] = { resolved };
+  const out = escapeInterpolation(pruneMap(normalized)) as Record<string, unknown>;
+  if (resolved !== undefined) out["x-berth"] = escapeInterpolation({ resolved });
   return out;
 }
 
@@ -21,34 +21,86 @@ export function printMapJson(normalized: NormalizedMap, resolved?: ResolvedMap):
 }
 
 /**
- * Drops what loading fills in again: empty lists and mappings, false flags that default to false.
- * Entries of `containers`, `volumes` and `networks` stay even when empty: they are the objects.
+ * Leaves out exactly what loading fills in again — the defaults of each long form (empty lists
+ * and mappings, false flags) — and keeps every other value, empty or not: an empty `command` or
+ * `clients: []` means something.
  */
-function prune(value: unknown, keepEmptyMembers = false): unknown {
-  if (Array.isArray(value)) return value.map((v) => prune(v));
-  if (value === null || typeof value !== "object") return value;
+type Defaults = Record<string, "empty" | "false">;
+
+const MAP_DEFAULTS: Defaults = {
+  volumes: "empty",
+  host: "empty",
+  networks: "empty",
+  groups: "empty",
+  sensitive: "empty",
+};
+const CONTAINER_DEFAULTS: Defaults = {
+  instances: "empty",
+  shares: "empty",
+  binds: "empty",
+  attaches: "empty",
+  uses: "empty",
+  links: "empty",
+  exposes: "empty",
+  networks: "empty",
+  exec_commands: "empty",
+  create_options: "empty",
+  host_config: "empty",
+  environment: "empty",
+  labels: "empty",
+  depends_on: "empty",
+  persistent: "false",
+};
+const VOLUME_DEFAULTS: Defaults = { driver_options: "empty", create_options: "empty" };
+const NETWORK_DEFAULTS: Defaults = { driver_options: "empty", create_options: "empty", internal: "false" };
+/** Entries of list fields: binds, uses (readonly), exposes (ipv6), exec (detach), endpoints. */
+const ENTRY_DEFAULTS: Defaults = {
+  readonly: "false",
+  ipv6: "false",
+  detach: "false",
+  aliases: "empty",
+  links: "empty",
+  link_local_ips: "empty",
+};
+
+function withoutDefaults(value: object, defaults: Defaults): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, member] of Object.entries(value)) {
-    const pruned = prune(member, OBJECT_SECTIONS.has(key));
-    if (pruned === undefined) continue;
-    if (Array.isArray(pruned) && pruned.length === 0) continue;
-    if (isEmptyObject(pruned) && !keepEmptyMembers && key !== "containers") continue;
-    if (
-      pruned === false &&
-      (key === "persistent" || key === "detach" || key === "internal" || key === "ipv6" || key === "readonly")
-    )
-      continue;
-    out[key] = pruned;
+    if (member === undefined) continue;
+    const rule = defaults[key];
+    if (rule === "false" && member === false) continue;
+    if (rule === "empty" && isEmpty(member)) continue;
+    out[key] = member;
   }
   return out;
 }
 
-const OBJECT_SECTIONS = new Set(["containers", "volumes", "networks"]);
+function isEmpty(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  return value !== null && typeof value === "object" && Object.keys(value).length === 0;
+}
 
-function isEmptyObject(value: unknown): boolean {
-  return (
-    value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0
+function pruneMap(map: NormalizedMap): Record<string, unknown> {
+  const out = withoutDefaults(map, MAP_DEFAULTS);
+  out.containers = Object.fromEntries(
+    Object.entries(map.containers).map(([name, c]) => [name, pruneContainer(c)]),
   );
+  if (out.volumes) out.volumes = mapValues(map.volumes, (v) => withoutDefaults(v, VOLUME_DEFAULTS));
+  if (out.networks) out.networks = mapValues(map.networks, (n) => withoutDefaults(n, NETWORK_DEFAULTS));
+  return out;
+}
+
+function pruneContainer(container: NormalizedContainer): Record<string, unknown> {
+  const out = withoutDefaults(container, CONTAINER_DEFAULTS);
+  for (const key of ["binds", "uses", "exposes", "exec_commands", "networks"] as const) {
+    if (Array.isArray(out[key]))
+      out[key] = (container[key] as object[]).map((entry) => withoutDefaults(entry, ENTRY_DEFAULTS));
+  }
+  return out;
+}
+
+function mapValues<T>(record: Record<string, T>, f: (value: T) => unknown): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
 }
 
 /** A literal `${` in a value must be written `$${`, or loading would interpolate it. */

@@ -51,7 +51,7 @@ const BYTE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2,
 /** docker-py's size strings (`512m`, `1g`, `100k`, `1.5GiB`) or a number of bytes → bytes. */
 export function parseByteSize(value: string | number): number {
   if (typeof value === "number") return value;
-  const match = /^([0-9]+(?:\.[0-9]+)?)\s*([bkmgt]?)(?:i?b)?$/i.exec(value.trim());
+  const match = /^([0-9]+(?:\.[0-9]+)?)\s*([bkmgt]?)(?:ib|i|b)?$/i.exec(value.trim());
   if (!match) throw new Error(`invalid size \`${value}\``);
   const unit = (match[2] ?? "").toLowerCase();
   return Math.round(Number(match[1]) * (BYTE_UNITS[unit] ?? 1));

@@ -128,7 +128,7 @@ export async function reconcile(
 export async function lockAll(
   map: LoadedMap,
   engines: Engines,
-  options: Pick<ReconcileOptions, "lockTimeoutMs" | "onProgress" | "clock">,
+  options: Pick<ReconcileOptions, "lockTimeoutMs" | "onProgress" | "clock" | "signal">,
 ): Promise<HeldLock[]> {
   const held: HeldLock[] = [];
   try {
@@ -137,6 +137,7 @@ export async function lockAll(
         await acquireLock(engines[name] as EngineWriter, map.name, {
           timeoutMs: options.lockTimeoutMs ?? 30_000,
           ...(options.clock === undefined ? {} : { clock: options.clock }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
           onWait: (holder) =>
             options.onProgress?.({ type: "lock-wait", map: map.name, holder, time: Date.now() }),
         }),

@@ -22,6 +22,8 @@ export interface LockOptions {
   onWait?: (holder: string) => void;
   /** Identifies this run; default user@host pid N. */
   holder?: string;
+  /** Aborted (SIGINT): stop waiting at once. */
+  signal?: AbortSignal;
 }
 
 export interface HeldLock {
@@ -44,6 +46,11 @@ export async function acquireLock(
   const deadline = clock.now() + options.timeoutMs;
   let waitedFor: string | undefined;
   for (;;) {
+    if (options.signal?.aborted) {
+      throw new LockError(
+        `interrupted while waiting for the lock of map ${mapName} on engine ${engine.name}`,
+      );
+    }
     const expires = new Date(clock.now() + (options.ttlMs ?? 15 * 60_000)).toISOString();
     try {
       const id = await createLockContainer(engine, name, mapName, holder, expires);
@@ -72,7 +79,10 @@ export async function acquireLock(
       waitedFor = currentHolder;
       options.onWait?.(currentHolder);
     }
-    await clock.sleep(Math.min(500, Math.max(0, deadline - clock.now())));
+    // An abort ends the sleep; the check at the top of the loop reports it.
+    await clock
+      .sleep(Math.min(500, Math.max(0, deadline - clock.now())), options.signal)
+      .catch(() => undefined);
   }
 }
 

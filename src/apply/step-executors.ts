@@ -158,7 +158,7 @@ export const executors: Executors = {
           step.object.client,
           `volume ${step.volume}`,
           "prepare",
-          `the helper exited with code ${exitCode}: ${output.trim().slice(-500)}`,
+          `the helper exited with code ${exitCode}: ${helperOutput(output)}`,
         );
       }
       const check = checkPreparation(output, step.user, step.permissions);
@@ -407,4 +407,13 @@ async function readLogs(engine: EngineWriter, id: string): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The helper's own messages on one line (without the `before` mode line the check reads). */
+function helperOutput(output: string): string {
+  const lines = output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !/^before \d+$/.test(l));
+  return lines.slice(-5).join(" | ").slice(-500) || "(no output)";
 }

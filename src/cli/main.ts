@@ -111,7 +111,8 @@ export async function main(argv: string[]): Promise<number> {
   process.on("SIGINT", onInterrupt);
   try {
     const code = await runCli(argv, processIo(controller.signal));
-    return controller.signal.aborted && code === EXIT.ok ? EXIT.interrupted : code;
+    // Interrupted is interrupted, also when the interrupt made a wait (the lock) give up with an error.
+    return controller.signal.aborted ? EXIT.interrupted : code;
   } finally {
     process.off("SIGINT", onInterrupt);
   }

@@ -45,6 +45,8 @@ export class ReconcilePlanner {
   private readonly volumeReady = new Map<string, string>();
   private readonly networkReady = new Map<string, string>();
   private readonly pulls = new Map<string, string>();
+  /** Removals of containers left under a temporary name, by container key: a new one waits for them. */
+  private readonly leftoverRemovals = new Map<string, string[]>();
   private readonly waits = new Map<string, string>();
   /** Containers to recreate after a volume they mount is made again (volume keys). */
   private readonly volumeBlocked = new Map<string, string[]>();
@@ -267,7 +269,7 @@ export class ReconcilePlanner {
     let adopted: string | undefined;
     if (primary === undefined && temporaries.length > 0) {
       const [newest, ...rest] = temporaries as [ObservedContainer, ...ObservedContainer[]];
-      this.removeLeftovers(ref, rest);
+      this.leftoverRemovals.set(key, this.removeLeftovers(ref, rest));
       this.builder.fingerprint({
         object: { ...ref, name: newest.name },
         id: newest.id,
@@ -285,7 +287,7 @@ export class ReconcilePlanner {
       ]);
       primary = { ...newest, name: finalName };
     } else {
-      this.removeLeftovers(ref, temporaries);
+      this.leftoverRemovals.set(key, this.removeLeftovers(ref, temporaries));
     }
     this.builder.fingerprint({
       object: ref,
@@ -309,7 +311,8 @@ export class ReconcilePlanner {
     }
   }
 
-  private removeLeftovers(ref: ObjectRef, leftovers: ObservedContainer[]): void {
+  private removeLeftovers(ref: ObjectRef, leftovers: ObservedContainer[]): string[] {
+    const removals: string[] = [];
     for (const leftover of leftovers) {
       const object = { ...ref, name: leftover.name };
       this.builder.fingerprint({
@@ -318,15 +321,18 @@ export class ReconcilePlanner {
         state: leftover.state,
         specHash: leftover.specHash ?? null,
       });
-      this.builder.add({
-        type: "remove-container",
-        object,
-        container: leftover.id,
-        removeVolumes: false,
-        force: true,
-      });
+      removals.push(
+        this.builder.add({
+          type: "remove-container",
+          object,
+          container: leftover.id,
+          removeVolumes: false,
+          force: true,
+        }),
+      );
       this.builder.change(object, "remove", [{ message: "left behind by an interrupted recreate" }]);
     }
+    return removals;
   }
 
   private decide(key: string, observed: ObservedContainer | undefined, cascade: Cause[]): Decision {
@@ -639,7 +645,12 @@ export class ReconcilePlanner {
       name: temporaryName,
       temporary: true,
       carriedVolumes: carried,
-      after: [...this.prerequisites(key, spec, { pull: true }), adopted],
+      // A container left under the temporary name must be gone before the name is taken again.
+      after: [
+        ...this.prerequisites(key, spec, { pull: true }),
+        adopted,
+        ...(this.leftoverRemovals.get(key) ?? []),
+      ],
     });
     const stopped = stopOld([created]);
     const removed = this.builder.add({

@@ -281,7 +281,10 @@ export function applyCommand(io: CliIo): Command {
       });
       const clients = clientsFor(cmd);
       const engines: Engines = openEngines(map, clients);
-      const locks = await lockAll(map, engines, { lockTimeoutMs: flags.lockTimeout * 1000 });
+      const locks = await lockAll(map, engines, {
+        lockTimeoutMs: flags.lockTimeout * 1000,
+        ...(io.signal === undefined ? {} : { signal: io.signal }),
+      });
       try {
         const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
         const current = await observeAndPlan(map, readers, { ...saved.options, clients });

@@ -45,7 +45,7 @@ export function loggerFor(command: Command, io: CliIo): Logger {
   });
 }
 
-/** Progress events as log lines: runs at info, steps at debug, failures at error. */
+/** Progress events as log lines: runs, failures and skips at info, steps at debug. */
 export function logProgress(logger: Logger): ProgressListener {
   return (event) => {
     switch (event.type) {
@@ -58,14 +58,15 @@ export function logProgress(logger: Logger): ProgressListener {
       case "step-done":
         logger.debug({ step: event.step.id, ms: event.durationMs, detail: event.detail }, "step done");
         break;
+      // Failures are in the run's summary already; as logs they are details of the run.
       case "step-failed":
-        logger.error({ step: event.step.id, ms: event.durationMs }, event.error);
+        logger.info({ step: event.step.id, ms: event.durationMs, error: event.error }, "step failed");
         break;
       case "step-skipped":
-        logger.warn({ step: event.step.id, because: event.because }, "step skipped");
+        logger.info({ step: event.step.id, because: event.because }, "step skipped");
         break;
       case "step-cancelled":
-        logger.warn({ step: event.step.id }, "step cancelled");
+        logger.info({ step: event.step.id }, "step cancelled");
         break;
       case "lock-wait":
         logger.info({ map: event.map, holder: event.holder }, "waiting for the map's lock");

@@ -2,7 +2,7 @@ import { digest } from "../common/canonical-json.js";
 import { targetKeys } from "../graph/dependency-graph.js";
 import type { LoadedMap } from "../map/load-map.js";
 import { DEFAULT_CLIENT } from "../map/model.js";
-import type { ObservedState } from "../observe/observed-state.js";
+import type { ObservedContainer, ObservedState } from "../observe/observed-state.js";
 import type { ClientContext } from "../spec/container-spec.js";
 import { PlanBuilder } from "./plan-builder.js";
 import { PlanContext, PlanError } from "./plan-context.js";
@@ -44,8 +44,23 @@ export function defaultClientContext(name: string = DEFAULT_CLIENT): ClientConte
  * The planner: desired map + observed engines → a Plan of typed steps with reasons. Pure: no I/O,
  * no clock, no randomness; the same input gives the same plan.
  */
+/** The plan options alone (callers may pass a wider object): what the plan records and saves. */
+export function planOptions(given: Partial<PlanOptions> & { action: PlanAction }): PlanOptions {
+  const defaults = DEFAULT_PLAN_OPTIONS;
+  return {
+    action: given.action,
+    targets: given.targets ?? defaults.targets,
+    removeOrphans: given.removeOrphans ?? defaults.removeOrphans,
+    removeVolumes: given.removeVolumes ?? defaults.removeVolumes,
+    recreateVolumes: given.recreateVolumes ?? defaults.recreateVolumes,
+    pull: given.pull ?? defaults.pull,
+    nonrecoverableExitCodes: given.nonrecoverableExitCodes ?? defaults.nonrecoverableExitCodes,
+    killSignal: given.killSignal ?? defaults.killSignal,
+  };
+}
+
 export function plan(input: PlanInput): Plan {
-  const options: PlanOptions = { ...DEFAULT_PLAN_OPTIONS, ...input.options };
+  const options = planOptions(input.options);
   const { resolved, graph } = input.map;
   const builder = new PlanBuilder();
   const selected = targetKeys(resolved, options.targets);
@@ -115,7 +130,7 @@ function planOrphans(ctx: PlanContext, options: PlanOptions): void {
           timeoutSeconds: null,
         })
       : undefined;
-    builder.add({
+    const removed = builder.add({
       type: "remove-container",
       object: ref,
       container: container.id,
@@ -124,6 +139,7 @@ function planOrphans(ctx: PlanContext, options: PlanOptions): void {
       after: [stopped],
     });
     builder.change(ref, "remove", [{ message: "orphan: not in the map (--remove-orphans)" }]);
+    if (options.removeVolumes) removeCarriedVolumes(ctx, container, removed);
   }
   const networkNames = new Set([...ctx.networks.values()].map((n) => n.name));
   for (const network of ctx.observed.networks) {
@@ -163,6 +179,22 @@ function planOrphans(ctx: PlanContext, options: PlanOptions): void {
     const removals = builder.steps.filter((s) => s.type === "remove-container").map((s) => s.id);
     builder.add({ type: "remove-volume", object: ref, after: removals });
     builder.change(ref, "remove", [{ message: "orphan: not in the map (--remove-orphans --volumes)" }]);
+  }
+}
+
+/**
+ * Anonymous volumes mounted by name (carried over by a recreate) survive the engine's `v=1`;
+ * with --volumes they go once the container holding them is removed and nothing else mounts them.
+ */
+function removeCarriedVolumes(ctx: PlanContext, container: ObservedContainer, removal: string): void {
+  for (const mount of container.mounts) {
+    if (mount.type !== "volume" || mount.name === null || !/^[0-9a-f]{64}$/.test(mount.name)) continue;
+    const name = mount.name;
+    if (ctx.observed.containers.some((c) => c.id !== container.id && c.mounts.some((m) => m.name === name)))
+      continue;
+    const ref: ObjectRef = { kind: "volume", name, client: ctx.client.name };
+    ctx.builder.fingerprint({ object: ref, id: name });
+    ctx.builder.add({ type: "remove-volume", object: ref, after: [removal] });
   }
 }
 

@@ -5,6 +5,8 @@ import type { PlanContext } from "./plan-context.js";
 import type { ObjectRef, Reason } from "./plan-types.js";
 
 const RUNNING_STATES = new Set(["running", "restarting", "paused"]);
+/** Anonymous volumes have a 64-hex name. */
+const ANONYMOUS = /^[0-9a-f]{64}$/;
 
 /**
  * Plans the actions that work on what exists: shutdown, stop, remove, start, restart, kill.
@@ -33,6 +35,7 @@ export class TeardownPlanner {
         break;
       case "remove":
         for (const key of this.reverseOrder(keys)) this.removeStopped(key);
+        this.removeAnonymousVolumes();
         break;
       case "start":
         for (const key of this.forwardOrder(keys)) this.start(key);
@@ -157,7 +160,36 @@ export class TeardownPlanner {
     }
     const removedKeys = new Set(order);
     this.shutdownVolumes(removedKeys);
+    this.removeAnonymousVolumes();
     this.shutdownNetworks(removedKeys);
+  }
+
+  /**
+   * With --volumes, the anonymous volumes of the removed containers go too, once no container that
+   * stays mounts them. The engine's own `v=1` removes only volumes a container was created with as
+   * anonymous; one carried over by a recreate is mounted by name and would be left behind.
+   */
+  private removeAnonymousVolumes(): void {
+    if (!this.ctx.options.removeVolumes) return;
+    const names = new Set<string>();
+    for (const container of this.ctx.observed.containers) {
+      if (!this.removals.has(container.id)) continue;
+      for (const mount of container.mounts) {
+        if (mount.type === "volume" && mount.name !== null && ANONYMOUS.test(mount.name))
+          names.add(mount.name);
+      }
+    }
+    for (const name of [...names].sort()) {
+      const mounting = this.ctx.observed.containers.filter((c) => c.mounts.some((m) => m.name === name));
+      if (mounting.some((c) => !this.removals.has(c.id))) continue;
+      const ref: ObjectRef = { kind: "volume", name, client: this.ctx.client.name };
+      this.builder.fingerprint({ object: ref, id: name });
+      this.builder.add({
+        type: "remove-volume",
+        object: ref,
+        after: mounting.map((c) => this.removals.get(c.id)),
+      });
+    }
   }
 
   /** With --volumes, attached volumes go once nothing left in the map mounts them. */
@@ -230,13 +262,16 @@ export class TeardownPlanner {
       this.builder.change(ref, "skip", [{ message: "running: stop it first, or use shutdown" }]);
       return;
     }
-    this.builder.add({
-      type: "remove-container",
-      object: ref,
-      container: container.id,
-      removeVolumes: this.ctx.options.removeVolumes,
-      force: false,
-    });
+    this.removals.set(
+      container.id,
+      this.builder.add({
+        type: "remove-container",
+        object: ref,
+        container: container.id,
+        removeVolumes: this.ctx.options.removeVolumes,
+        force: false,
+      }),
+    );
     this.builder.change(ref, "remove", [{ message: "remove requested" }]);
   }
 

@@ -9,9 +9,8 @@ import { loadDockerConfig, registryAuthFor } from "./engine/registry-auth.js";
 import { targetKeys } from "./graph/dependency-graph.js";
 import { clientContexts, type ClientConfig } from "./map/clients-file.js";
 import type { LoadedMap } from "./map/load-map.js";
-import { inspectContainers, observe } from "./observe/observe.js";
+import { observe } from "./observe/observe.js";
 import type { ObservedState } from "./observe/observed-state.js";
-import { containersToInspect } from "./plan/inspection.js";
 import { plan } from "./plan/plan.js";
 import type { Plan, PlanAction, PlanOptions } from "./plan/plan-types.js";
 import type { ClientContext } from "./spec/container-spec.js";
@@ -41,8 +40,7 @@ export interface PlannedRun {
 }
 
 /**
- * Observes (a constant number of engine calls per engine, plus an inspect of containers updated in
- * place) and plans. Takes readers only: it cannot change anything.
+ * Observes (four list calls per engine, whatever the map's size) and plans. Takes readers only: it cannot change anything.
  */
 export async function observeAndPlan(
   map: LoadedMap,
@@ -56,16 +54,6 @@ export async function observeAndPlan(
     return reader;
   });
   const observed = await observe(engines);
-  const toInspect = containersToInspect(map, observed, contexts);
-  await Promise.all(
-    [...toInspect].map(([client, ids]) =>
-      inspectContainers(
-        readers[client] as EngineReader,
-        observed.clients[client] as ObservedState["clients"][string],
-        ids,
-      ),
-    ),
-  );
   const { clients: _clients, ...planOptions } = options;
   return { plan: plan({ map, observed, options: planOptions, clients: contexts }), observed, contexts };
 }

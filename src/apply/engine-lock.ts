@@ -11,7 +11,8 @@ import { LockError } from "./apply-errors.js";
  * runs from two machines cannot both create it. Its labels say who holds it and until when; an
  * expired lock, or one whose holder process on this machine is gone, is taken over.
  */
-export const LOCK_IMAGE = "berth/lock:1";
+/** An empty image berth imports itself (no registry needed) for its never-started marker containers. */
+export const MARKER_IMAGE = "berth/marker:1";
 
 export interface LockOptions {
   /** How long to wait for another run to finish (0: do not wait). */
@@ -93,25 +94,36 @@ async function createLockContainer(
   holder: string,
   expires: string,
 ): Promise<string> {
+  return createMarkerContainer(engine, name, {
+    [LABEL.map]: mapName,
+    [LABEL.kind]: "lock",
+    [LABEL.lockHolder]: holder,
+    [LABEL.lockExpires]: expires,
+    "berth.lock.host": hostname(),
+    "berth.lock.pid": String(process.pid),
+  });
+}
+
+/**
+ * A never-started container that only carries labels (the lock, the map's state record). Its
+ * image is made on first use: an empty image, imported, so no registry is needed.
+ */
+export async function createMarkerContainer(
+  engine: EngineWriter,
+  name: string,
+  labels: Record<string, string>,
+): Promise<string> {
   const body = {
-    Image: LOCK_IMAGE,
-    Cmd: ["berth-lock"],
-    Labels: {
-      [LABEL.map]: mapName,
-      [LABEL.kind]: "lock",
-      [LABEL.lockHolder]: holder,
-      [LABEL.lockExpires]: expires,
-      "berth.lock.host": hostname(),
-      "berth.lock.pid": String(process.pid),
-    },
+    Image: MARKER_IMAGE,
+    Cmd: ["berth-marker"],
+    Labels: labels,
     HostConfig: { NetworkMode: "none" },
   };
   try {
     return await engine.createContainer(name, body);
   } catch (err) {
-    // The lock image is made on first use: an empty image, imported, so no registry is needed.
     if (!isEngineNotFoundError(err) || !/image/i.test(String(err))) throw err;
-    const [repository, tag] = LOCK_IMAGE.split(":") as [string, string];
+    const [repository, tag] = MARKER_IMAGE.split(":") as [string, string];
     await engine.importImage(emptyTar(), repository, tag);
     return engine.createContainer(name, body);
   }

@@ -12,7 +12,9 @@ import { createBody, endpointConfig, updateBody } from "../spec/create-body.js";
 import { digest } from "../common/canonical-json.js";
 import { encodeSpecLabels } from "../spec/spec-label.js";
 import { BERTH_VERSION } from "../version.js";
+import { encodeMapState } from "../spec/map-state.js";
 import { ExecFailedError, VolumePreparationError, WaitError } from "./apply-errors.js";
+import { createMarkerContainer } from "./engine-lock.js";
 import { checkPreparation, preparationScript, VOLUME_MOUNT } from "./volume-preparation.js";
 
 /** What the step executors share during one apply. */
@@ -298,6 +300,16 @@ export const executors: Executors = {
       );
     }
     return undefined;
+  },
+
+  "record-state": async (step, ctx) => {
+    // Replaced whole: the run holds the map's lock, so nobody else writes it meanwhile.
+    const engine = ctx.engine(step.object.client);
+    await engine.removeContainer(step.object.name, { force: true }).catch((err: unknown) => {
+      if (!isEngineNotFoundError(err)) throw err;
+    });
+    await createMarkerContainer(engine, step.object.name, encodeMapState(ctx.map.name, step.state));
+    return `${Object.keys(step.state.containers).length} container(s) recorded`;
   },
 
   "wait-healthy": async (step, ctx) => {

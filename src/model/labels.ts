@@ -9,7 +9,7 @@ export const LABEL = {
   config: "berth.config",
   /** Instance name of a container (empty for a config without instances). */
   instance: "berth.instance",
-  /** Object kind: container, volume, network, lock, helper. */
+  /** Object kind: container, volume, network, lock, helper, state. */
   kind: "berth.kind",
   /** Volume alias of an attached volume; network name of a network (as written in the map). */
   alias: "berth.alias",
@@ -22,6 +22,8 @@ export const LABEL = {
   /** Lock holder and expiry (lock objects only). */
   lockHolder: "berth.lock.holder",
   lockExpires: "berth.lock.expires",
+  /** What berth changed on the map's containers after it made them (the state container only). */
+  state: "berth.state",
   /** berth's version that created the object. */
   version: "berth.version",
 } as const;

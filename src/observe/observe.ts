@@ -1,6 +1,5 @@
 import type { EngineReader } from "../engine/engine.js";
 import type {
-  ContainerDetails,
   ContainerSummary,
   EndpointSettings,
   ImageSummary,
@@ -8,11 +7,8 @@ import type {
   VolumeSummary,
 } from "../engine/engine-types.js";
 import { LABEL } from "../model/labels.js";
-import { UPDATABLE_LIMITS } from "../spec/field-classes.js";
 import { decodeSpecLabel } from "../spec/spec-label.js";
 import type {
-  ContainerDetailsSummary,
-  InspectedEndpoint,
   ObservedClient,
   ObservedContainer,
   ObservedEndpoint,
@@ -46,22 +42,6 @@ export async function observeEngine(engine: EngineReader): Promise<ObservedClien
     networks: networks.map(observedNetwork),
     images: imageIndex(images),
   };
-}
-
-/**
- * Inspects the containers the planner needs details of (those whose in-place fields were changed
- * since creation, so their labels no longer tell), one call each, in parallel.
- */
-export async function inspectContainers(
-  engine: EngineReader,
-  observed: ObservedClient,
-  ids: ReadonlySet<string>,
-): Promise<void> {
-  const targets = observed.containers.filter((c) => ids.has(c.id));
-  const details = await Promise.all(targets.map((c) => engine.inspectContainer(c.id)));
-  targets.forEach((container, index) => {
-    container.details = detailsSummary(details[index] as ContainerDetails);
-  });
 }
 
 export function observedContainer(summary: ContainerSummary): ObservedContainer {
@@ -109,26 +89,6 @@ export function observedContainer(summary: ContainerSummary): ObservedContainer 
 
 function observedEndpoint(endpoint: EndpointSettings): ObservedEndpoint {
   return { networkId: endpoint.NetworkID ?? "" };
-}
-
-/**
- * An endpoint from an inspect. The engine adds aliases of its own on user networks (the short
- * id, the container's name and hostname); they are not the map's and are left out.
- */
-function inspectedEndpoint(endpoint: EndpointSettings, details: ContainerDetails): InspectedEndpoint {
-  const own = new Set([
-    details.Id.slice(0, 12),
-    details.Id,
-    details.Name.replace(/^\//, ""),
-    details.Config.Hostname ?? "",
-  ]);
-  return {
-    aliases: (endpoint.Aliases ?? []).filter((a) => !own.has(a)).sort(),
-    links: [...(endpoint.Links ?? [])].sort(),
-    ipv4_address: endpoint.IPAMConfig?.IPv4Address || null,
-    ipv6_address: endpoint.IPAMConfig?.IPv6Address || null,
-    link_local_ips: [...(endpoint.IPAMConfig?.LinkLocalIPs ?? [])].sort(),
-  };
 }
 
 /** `Exited (137) 5 minutes ago`, `Up 3 seconds (healthy)`, `Up 1 second (health: starting)`. */
@@ -184,24 +144,4 @@ function imageIndex(images: readonly ImageSummary[]): Record<string, string> {
       if (!digest.startsWith("<none>")) out[normalizeImageReference(digest)] = image.Id;
   }
   return out;
-}
-
-function detailsSummary(details: ContainerDetails): ContainerDetailsSummary {
-  const policy = details.HostConfig.RestartPolicy;
-  const restartPolicy =
-    policy === undefined || policy.Name === "" || policy.Name === "no"
-      ? "no"
-      : policy.Name === "on-failure" && (policy.MaximumRetryCount ?? 0) > 0
-        ? `on-failure:${policy.MaximumRetryCount}`
-        : policy.Name;
-  const limits: Record<string, unknown> = {};
-  for (const engineName of Object.values(UPDATABLE_LIMITS))
-    limits[engineName] = details.HostConfig[engineName];
-  const endpoints = Object.fromEntries(
-    Object.entries(details.NetworkSettings.Networks ?? {}).map(([name, endpoint]) => [
-      name,
-      inspectedEndpoint(endpoint, details),
-    ]),
-  );
-  return { restartPolicy, limits, endpoints };
 }

@@ -22,15 +22,6 @@ export interface ObservedEndpoint {
   networkId: string;
 }
 
-/** An endpoint as an inspect tells it, in the spec's terms (engine-added aliases left out). */
-export interface InspectedEndpoint {
-  aliases: string[];
-  links: string[];
-  ipv4_address: string | null;
-  ipv6_address: string | null;
-  link_local_ips: string[];
-}
-
 export interface ObservedMount {
   type: string;
   /** Volume name for volumes. */
@@ -66,17 +57,6 @@ export interface ObservedContainer {
   networkMode: string;
   networks: Record<string, ObservedEndpoint>;
   mounts: ObservedMount[];
-  /** Filled by a targeted inspect only (in-place fields whose label may be stale). */
-  details?: ContainerDetailsSummary;
-}
-
-/** The parts of an inspect the planner uses: values `docker update` or a reconnect may have changed. */
-export interface ContainerDetailsSummary {
-  restartPolicy: string;
-  /** Engine names (Memory, CpuShares, …) → values. */
-  limits: Record<string, unknown>;
-  /** By network name. */
-  endpoints: Record<string, InspectedEndpoint>;
 }
 
 export interface ObservedVolume {

@@ -10,6 +10,7 @@ import {
   type ClientContext,
   type ContainerSpec,
 } from "../spec/container-spec.js";
+import { decodeMapState, emptyMapState, stateContainerName, type MapState } from "../spec/map-state.js";
 import type { PlanBuilder } from "./plan-builder.js";
 import type { ObjectRef, PlanOptions } from "./plan-types.js";
 
@@ -98,6 +99,19 @@ export class PlanContext {
         .filter((c) => this.isOurs(c) && c.replaces === name && c.name !== name)
         .sort((a, b) => b.created - a.created || a.id.localeCompare(b.id))
     );
+  }
+
+  /** The state container of this map on this engine, if berth wrote one. */
+  stateContainer(): ObservedContainer | undefined {
+    const found = this.byName.get(stateContainerName(this.mapName));
+    return found !== undefined && found.mapName === this.mapName && found.kind === "state"
+      ? found
+      : undefined;
+  }
+
+  /** What berth changed on the map's containers after making them (by container id). */
+  mapState(): MapState {
+    return decodeMapState(this.stateContainer()?.labels) ?? emptyMapState();
   }
 
   imageId(reference: string): string | undefined {

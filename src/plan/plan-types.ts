@@ -1,5 +1,6 @@
 import type { EdgeKind } from "../map/resolve.js";
 import type { EndpointSpec } from "../spec/container-spec.js";
+import type { MapState } from "../spec/map-state.js";
 
 /** What a plan is for; the first three reconcile, the others act on what exists. */
 export type PlanAction = "startup" | "update" | "shutdown" | "start" | "stop" | "restart" | "remove" | "kill";
@@ -109,6 +110,7 @@ export type Step =
       detach: boolean;
       timeoutMs: number | null;
     })
+  | (StepBase & { type: "record-state"; state: MapState })
   | (StepBase & { type: "wait-healthy"; container: string })
   | (StepBase & { type: "wait-completed"; container: string });
 

@@ -2,12 +2,18 @@ import { canonicalJson } from "../common/canonical-json.js";
 import { nodeKey, nodeKind, STALE_MAKING_KINDS } from "../graph/dependency-graph.js";
 import type { ContainerInstance, ResolvedNetwork, ResolvedVolume } from "../map/model.js";
 import { containerNode, type DependencyEdge, type NodeId } from "../map/resolve.js";
-import type { InspectedEndpoint, ObservedContainer } from "../observe/observed-state.js";
+import type { ObservedContainer } from "../observe/observed-state.js";
 import type { ContainerSpec, EndpointSpec } from "../spec/container-spec.js";
 import { extraEndpoints } from "../spec/create-body.js";
-import { UPDATABLE_LIMITS, type UpdatableLimit } from "../spec/field-classes.js";
 import { diffSpecs, type FieldChange } from "../spec/spec-diff.js";
 import { protectSpec, specHash } from "../spec/spec-label.js";
+import {
+  effectiveSpec,
+  inPlaceRecordOf,
+  stateContainerName,
+  type InPlaceRecord,
+  type MapState,
+} from "../spec/map-state.js";
 import { PlanError, shortId, TEMPORARY_SUFFIX, type PlanContext } from "./plan-context.js";
 import type { Cause, ObjectRef, Reason } from "./plan-types.js";
 
@@ -48,6 +54,12 @@ export class ReconcilePlanner {
   /** Removals of containers left under a temporary name, by container key: a new one waits for them. */
   private readonly leftoverRemovals = new Map<string, string[]>();
   private readonly waits = new Map<string, string>();
+  /** Containers this plan renames to their final name (an interrupted recreate), by key: their ids. */
+  private readonly adoptedIds = new Map<string, string>();
+  /** What berth changed on containers after making them, as recorded before this plan. */
+  private readonly state: MapState;
+  /** Containers updated in place or reconnected by this plan: their new record and the steps. */
+  private readonly recorded = new Map<string, { record: InPlaceRecord; steps: string[] }>();
   /** Containers to recreate after a volume they mount is made again (volume keys). */
   private readonly volumeBlocked = new Map<string, string[]>();
   /** Containers to connect again after a network they are on is made again (network keys). */
@@ -55,6 +67,7 @@ export class ReconcilePlanner {
   private readonly jobs: Set<string>;
 
   constructor(private readonly ctx: PlanContext) {
+    this.state = ctx.mapState();
     // A container another one waits to `complete` is a job: exited with 0 is where it should be.
     this.jobs = new Set(
       [...ctx.containers.values()].flatMap((c) =>
@@ -91,6 +104,33 @@ export class ReconcilePlanner {
       this.ctx.assertNameFree(key);
       this.planContainer(key, cascade);
     }
+    this.recordState();
+  }
+
+  /**
+   * Labels cannot change: what this plan updates in place or reconnects is written to the map's
+   * state record, once those steps are done, so the next plan compares against it.
+   */
+  private recordState(): void {
+    if (this.recorded.size === 0) return;
+    const live = new Set(this.ctx.ours().map((c) => c.id));
+    const containers: MapState["containers"] = {};
+    for (const [id, record] of Object.entries(this.state.containers))
+      if (live.has(id)) containers[id] = record;
+    for (const [id, { record }] of this.recorded) containers[id] = record;
+    const current = this.ctx.stateContainer();
+    const object: ObjectRef = {
+      kind: "container",
+      name: stateContainerName(this.ctx.mapName),
+      client: this.ctx.client.name,
+    };
+    this.builder.fingerprint({ object, id: current?.id ?? null });
+    this.builder.add({
+      type: "record-state",
+      object,
+      state: { v: 1, containers },
+      after: [...this.recorded.values()].flatMap((r) => r.steps),
+    });
   }
 
   // ---- networks and volumes ---------------------------------------------------------------------
@@ -286,6 +326,7 @@ export class ReconcilePlanner {
         { message: `finishes an interrupted recreate: ${newest.name} becomes ${finalName}` },
       ]);
       primary = { ...newest, name: finalName };
+      this.adoptedIds.set(key, newest.id);
     } else {
       this.leftoverRemovals.set(key, this.removeLeftovers(ref, temporaries));
     }
@@ -343,11 +384,22 @@ export class ReconcilePlanner {
     const blocking = this.volumeBlocked.get(key) ?? [];
 
     const applied = observed.applied;
+    const record = this.state.containers[observed.id];
+    const sensitive = this.ctx.resolved.sensitive;
     let changes: FieldChange[] = [];
+    /** In-place and reconnect fields compare against what berth set since: label plus record. */
+    let current: FieldChange[] = [];
     if (applied === undefined) {
       recreate.push({ message: "created without a spec berth can read (made by hand or by another tool)" });
-    } else if (specHash(protectSpec(spec, applied.salt, this.ctx.resolved.sensitive)) !== observed.specHash) {
-      changes = diffSpecs(applied.spec, spec, applied.salt, this.ctx.resolved.sensitive);
+    } else if (
+      record !== undefined ||
+      specHash(protectSpec(spec, applied.salt, sensitive)) !== observed.specHash
+    ) {
+      changes = diffSpecs(applied.spec, spec, applied.salt, sensitive);
+      current =
+        record === undefined
+          ? changes
+          : diffSpecs(effectiveSpec(applied.spec, record), spec, applied.salt, sensitive);
     }
     for (const change of changes.filter((c) => c.class === "recreate")) recreate.push(fieldReason(change));
     recreate.push(...this.imageReasons(spec, observed));
@@ -367,7 +419,7 @@ export class ReconcilePlanner {
         message: `exited with code ${observed.exitCode}, which the engine cannot recover from by a start`,
       });
     }
-    const inPlace = changes.filter((c) => c.class === "in-place");
+    const inPlace = current.filter((c) => c.class === "in-place");
     const update: string[] = [];
     for (const change of inPlace) {
       if (change.new === undefined && change.field !== "restart") {
@@ -375,7 +427,7 @@ export class ReconcilePlanner {
           ...fieldReason(change),
           message: `${change.field} removed; the engine cannot unset it in place`,
         });
-      } else if (!this.alreadyApplied(change, observed)) update.push(change.field);
+      } else update.push(change.field);
     }
     for (const volume of blocking)
       recreate.push({ message: `volume ${volume} is recreated (--recreate-volumes)` });
@@ -384,13 +436,14 @@ export class ReconcilePlanner {
       const mode = blocking.length > 0 ? "remove-first" : "safe";
       return { kind: "recreate", reasons: recreate, old: observed, mode };
     }
-    const reconnect = this.update ? this.endpointChanges(spec, observed) : [];
+    const known = applied === undefined ? {} : effectiveSpec(applied.spec, record).networks;
+    const reconnect = this.update ? this.endpointChanges(spec, observed, known) : [];
     const reasons: Reason[] = [];
     if (!this.update) {
       const outdated = [
         ...recreate,
         ...inPlace.map(fieldReason),
-        ...this.endpointChanges(spec, observed).map((e) => ({ message: e.reason })),
+        ...this.endpointChanges(spec, observed, known).map((e) => ({ message: e.reason })),
       ];
       if (outdated.length > 0) this.builder.change(this.ctx.containerRef(key), "outdated", outdated);
     }
@@ -445,7 +498,9 @@ export class ReconcilePlanner {
       const targetName = this.ctx.containers.get(target)?.name;
       if (targetName === undefined) continue;
       const boundId = bound[targetName];
-      const current = this.ctx.primary(target);
+      // A replacement left under its temporary name is the target once this plan renames it.
+      const adoptedId = this.adoptedIds.get(target);
+      const current = adoptedId === undefined ? this.ctx.primary(target) : { id: adoptedId };
       if (boundId !== undefined && current !== undefined && current.id !== boundId) {
         reasons.push({
           message: `${target} was replaced after this container was made (${edge.kind}): its reference is stale`,
@@ -454,18 +509,6 @@ export class ReconcilePlanner {
       }
     }
     return reasons;
-  }
-
-  /** After a `docker update`, the label still shows the old value; the inspected value tells. */
-  private alreadyApplied(change: FieldChange, observed: ObservedContainer): boolean {
-    const details = observed.details;
-    if (details === undefined) return false;
-    if (change.field === "restart") return details.restartPolicy === (change.new ?? "no");
-    const limit = change.field.slice("host_config.".length) as UpdatableLimit;
-    if (!(limit in UPDATABLE_LIMITS)) return false;
-    return (
-      canonicalJson(details.limits[UPDATABLE_LIMITS[limit]] ?? null) === canonicalJson(change.new ?? null)
-    );
   }
 
   private needsStart(key: string, container: ContainerInstance, observed: ObservedContainer): boolean {
@@ -479,14 +522,16 @@ export class ReconcilePlanner {
   }
 
   /**
-   * Network endpoints: membership from the container list; aliases, links and addresses from an
-   * inspect when the label no longer tells (after a reconnect), else from the label.
+   * Network endpoints: membership from the container list; aliases, links and addresses from what
+   * berth set (the label, or the state record after a reconnect).
    */
-  private endpointChanges(spec: ContainerSpec, observed: ObservedContainer): EndpointChange[] {
+  private endpointChanges(
+    spec: ContainerSpec,
+    observed: ObservedContainer,
+    known: Record<string, EndpointSpec>,
+  ): EndpointChange[] {
     const mode = spec.network_mode;
     if (mode === "host" || mode === "none" || mode === "disabled" || mode.startsWith("container:")) return [];
-    const known: Record<string, InspectedEndpoint | EndpointSpec> =
-      observed.details?.endpoints ?? observed.applied?.spec.networks ?? {};
     const changes: EndpointChange[] = [];
     for (const [network, endpoint] of Object.entries(spec.networks)) {
       const current = known[network];
@@ -731,6 +776,10 @@ export class ReconcilePlanner {
         "reconnect",
         decision.reconnect.map((c) => ({ message: c.reason })),
       );
+    if (decision.update.length > 0 || decision.reconnect.length > 0) {
+      const steps = [...(decision.update.length > 0 && last !== undefined ? [last] : []), ...reconnects];
+      this.recorded.set(container.id, { record: inPlaceRecordOf(spec), steps });
+    }
     // A network made again drops its endpoints; connect the containers that stay.
     for (const [network, endpoint] of Object.entries(spec.networks)) {
       const networkKey = [...this.ctx.networks.values()].find((n) => n.name === network)?.key;
@@ -822,7 +871,7 @@ function differences(pairs: [string, unknown, unknown][]): Reason[] {
     .map(([field, before, after]) => ({ message: `${field} changed`, field, old: before, new: after }));
 }
 
-function sameEndpoint(current: InspectedEndpoint | EndpointSpec, desired: EndpointSpec): boolean {
+function sameEndpoint(current: EndpointSpec, desired: EndpointSpec): boolean {
   const sorted = (values: readonly string[]) => canonicalJson([...values].sort());
   return (
     sorted(current.aliases) === sorted(desired.aliases) &&

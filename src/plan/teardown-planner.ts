@@ -162,6 +162,23 @@ export class TeardownPlanner {
     this.shutdownVolumes(removedKeys);
     this.removeAnonymousVolumes();
     this.shutdownNetworks(removedKeys);
+    this.removeStateRecord(removedKeys);
+  }
+
+  /** Once every container of the map is gone, so is its state record. */
+  private removeStateRecord(removed: ReadonlySet<string>): void {
+    const record = this.ctx.stateContainer();
+    if (record === undefined || [...this.ctx.containers.keys()].some((k) => !removed.has(k))) return;
+    const object: ObjectRef = { kind: "container", name: record.name, client: this.ctx.client.name };
+    this.builder.fingerprint({ object, id: record.id });
+    this.builder.add({
+      type: "remove-container",
+      object,
+      container: record.id,
+      removeVolumes: false,
+      force: true,
+      after: [...this.removals.values()],
+    });
   }
 
   /**

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { emptyTar, LOCK_IMAGE, lockName } from "../../src/apply/engine-lock.js";
+import { emptyTar, MARKER_IMAGE, lockName } from "../../src/apply/engine-lock.js";
 import { isEngineNotFoundError } from "../../src/engine/engine-errors.js";
 import { LABEL } from "../../src/model/labels.js";
 import { berth, spawnBerth, tempFolder, writeMap } from "../helpers/cli.js";
@@ -76,8 +76,8 @@ async function expectConverged(mapName: string, configs: string[], image: string
 
 async function ensureLockImage(): Promise<void> {
   const tags = new Set((await engine.listImages()).flatMap((i) => i.RepoTags ?? []));
-  if (tags.has(LOCK_IMAGE)) return;
-  const [repository, tag] = LOCK_IMAGE.split(":") as [string, string];
+  if (tags.has(MARKER_IMAGE)) return;
+  const [repository, tag] = MARKER_IMAGE.split(":") as [string, string];
   await engine.importImage(emptyTar(), repository, tag);
 }
 
@@ -85,7 +85,7 @@ async function ensureLockImage(): Promise<void> {
 async function holdLock(mapName: string, labels: Record<string, string>): Promise<string> {
   await ensureLockImage();
   return engine.createContainer(lockName(mapName), {
-    Image: LOCK_IMAGE,
+    Image: MARKER_IMAGE,
     Cmd: ["berth-lock"],
     Labels: { [LABEL.map]: mapName, [LABEL.kind]: "lock", ...labels },
     HostConfig: { NetworkMode: "none" },

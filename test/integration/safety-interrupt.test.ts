@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { emptyTar, LOCK_IMAGE, lockName } from "../../src/apply/engine-lock.js";
+import { emptyTar, MARKER_IMAGE, lockName } from "../../src/apply/engine-lock.js";
 import { isEngineNotFoundError } from "../../src/engine/engine-errors.js";
 import { LABEL } from "../../src/model/labels.js";
 import { berth, spawnBerth, tempFolder, writeMap, type BerthProcess } from "../helpers/cli.js";
@@ -199,12 +199,12 @@ describe("SIGINT during a run", () => {
     const file = writeMap(folder.dir, slowMap(mapName, FIXTURE_IMAGES.base1), `${mapName}.yaml`);
     // Another run holds the lock (made by hand, valid for ten minutes).
     const tags = new Set((await engine.listImages()).flatMap((i) => i.RepoTags ?? []));
-    if (!tags.has(LOCK_IMAGE)) {
-      const [repository, tag] = LOCK_IMAGE.split(":") as [string, string];
+    if (!tags.has(MARKER_IMAGE)) {
+      const [repository, tag] = MARKER_IMAGE.split(":") as [string, string];
       await engine.importImage(emptyTar(), repository, tag);
     }
     await engine.createContainer(lockName(mapName), {
-      Image: LOCK_IMAGE,
+      Image: MARKER_IMAGE,
       Cmd: ["berth-lock"],
       Labels: {
         [LABEL.map]: mapName,

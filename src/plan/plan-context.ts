@@ -140,6 +140,43 @@ export class PlanContext {
     }
   }
 
+  /**
+   * A container's start and then its exec commands, one after the other: `restart` commands after
+   * every start, `initial` ones only when the container was just made. Returns the start step and
+   * the last step (after which the container is ready).
+   */
+  startSteps(
+    key: string,
+    after: (string | undefined)[],
+    created: boolean,
+  ): { started: string; last: string } {
+    const ref = this.containerRef(key);
+    const container = this.container(key);
+    const started = this.builder.add({
+      type: "start-container",
+      object: ref,
+      container: ref.name,
+      delayMs: container.startDelayMs ?? 0,
+      after,
+    });
+    let last = started;
+    for (const exec of container.execCommands) {
+      if (exec.policy === "initial" && !created) continue;
+      last = this.builder.add({
+        type: "exec",
+        object: ref,
+        container: ref.name,
+        command: exec.cmd,
+        text: exec.text,
+        user: exec.user ?? null,
+        detach: exec.detach,
+        timeoutMs: exec.timeoutMs ?? null,
+        after: [last],
+      });
+    }
+    return { started, last };
+  }
+
   /** Labels berth puts on the lock and helper containers are not map containers. */
   static isBerthInfrastructure(container: ObservedContainer): boolean {
     return container.labels[LABEL.kind] === "lock" || container.labels[LABEL.kind] === "helper";

@@ -630,7 +630,7 @@ export class ReconcilePlanner {
     });
     this.exists.set(key, created);
     this.builder.change(ref, "create", reasons);
-    this.emitStart(key, ref, [created, ...this.connects(ref, spec, created)], true);
+    this.emitStart(key, [created, ...this.connects(ref, spec, created)], true);
   }
 
   private emitRecreate(
@@ -679,7 +679,7 @@ export class ReconcilePlanner {
         after: [...this.prerequisites(key, spec, { pull: true }), removed],
       });
       this.exists.set(key, created);
-      this.emitStart(key, ref, [created, ...this.connects(ref, spec, created)], true);
+      this.emitStart(key, [created, ...this.connects(ref, spec, created)], true);
       return;
     }
     // Safe order: the new container exists before the old one goes, and takes its name after.
@@ -714,7 +714,7 @@ export class ReconcilePlanner {
       after: [removed],
     });
     this.exists.set(key, renamed);
-    this.emitStart(key, ref, [renamed, ...this.connects(ref, spec, renamed)], true);
+    this.emitStart(key, [renamed, ...this.connects(ref, spec, renamed)], true);
   }
 
   private addAfter(stepId: string, dependency: string): void {
@@ -799,12 +799,7 @@ export class ReconcilePlanner {
     }
     if (decision.start) {
       this.builder.change(ref, "start", reasons);
-      this.emitStart(
-        key,
-        ref,
-        [last, ...reconnects, ...this.prerequisites(key, spec, { pull: false })],
-        false,
-      );
+      this.emitStart(key, [last, ...reconnects, ...this.prerequisites(key, spec, { pull: false })], false);
     } else if (last !== undefined || reconnects.length > 0) {
       this.ready.set(key, reconnects.at(-1) ?? (last as string));
     }
@@ -825,30 +820,8 @@ export class ReconcilePlanner {
     );
   }
 
-  private emitStart(key: string, ref: ObjectRef, after: (string | undefined)[], created: boolean): void {
-    const container = this.ctx.container(key);
-    const started = this.builder.add({
-      type: "start-container",
-      object: ref,
-      container: ref.name,
-      delayMs: container.startDelayMs ?? 0,
-      after: [...after, ...this.waitsFor(key)],
-    });
-    let last = started;
-    for (const exec of container.execCommands) {
-      if (exec.policy === "initial" && !created) continue;
-      last = this.builder.add({
-        type: "exec",
-        object: ref,
-        container: ref.name,
-        command: exec.cmd,
-        text: exec.text,
-        user: exec.user ?? null,
-        detach: exec.detach,
-        timeoutMs: exec.timeoutMs ?? null,
-        after: [last],
-      });
-    }
+  private emitStart(key: string, after: (string | undefined)[], created: boolean): void {
+    const { started, last } = this.ctx.startSteps(key, [...after, ...this.waitsFor(key)], created);
     if (!this.exists.has(key)) this.exists.set(key, started);
     this.ready.set(key, last);
   }

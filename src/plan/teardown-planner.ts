@@ -305,7 +305,7 @@ export class TeardownPlanner {
       .dependencyEdges(containerNode(key))
       .filter((e) => nodeKind(e.dependency) === "container")
       .map((e) => this.starts.get(nodeKey(e.dependency)));
-    this.starts.set(key, this.emitStart(key, ref, dependencies));
+    this.starts.set(key, this.emitStart(key, dependencies));
     this.builder.change(ref, "start", [{ message: `container is ${container.state}` }]);
   }
 
@@ -317,33 +317,12 @@ export class TeardownPlanner {
       this.builder.change(ref, "skip", [{ message: "does not exist (startup creates it)" }]);
       return;
     }
-    this.emitStart(key, ref, [this.stopStep(key, container)]);
+    this.emitStart(key, [this.stopStep(key, container)]);
     this.builder.change(ref, "restart", [{ message: "restart requested" }]);
   }
 
-  private emitStart(key: string, ref: ObjectRef, after: (string | undefined)[]): string {
-    const instance = this.ctx.container(key);
-    let last = this.builder.add({
-      type: "start-container",
-      object: ref,
-      container: ref.name,
-      delayMs: instance.startDelayMs ?? 0,
-      after,
-    });
-    for (const exec of instance.execCommands.filter((e) => e.policy === "restart")) {
-      last = this.builder.add({
-        type: "exec",
-        object: ref,
-        container: ref.name,
-        command: exec.cmd,
-        text: exec.text,
-        user: exec.user ?? null,
-        detach: exec.detach,
-        timeoutMs: exec.timeoutMs ?? null,
-        after: [last],
-      });
-    }
-    return last;
+  private emitStart(key: string, after: (string | undefined)[]): string {
+    return this.ctx.startSteps(key, after, false).last;
   }
 
   private kill(key: string): void {

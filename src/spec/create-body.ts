@@ -135,17 +135,9 @@ function portBindings(exposes: readonly string[]): Record<string, { HostIp: stri
   return out;
 }
 
+/** host_config keys (docker-py names) → the engine's HostConfig names. */
 const HOST_OPTION_NAMES: Record<string, string> = {
-  mem_limit: "Memory",
-  memswap_limit: "MemorySwap",
-  mem_reservation: "MemoryReservation",
-  cpu_shares: "CpuShares",
-  cpu_period: "CpuPeriod",
-  cpu_quota: "CpuQuota",
-  cpuset_cpus: "CpusetCpus",
-  cpuset_mems: "CpusetMems",
-  blkio_weight: "BlkioWeight",
-  pids_limit: "PidsLimit",
+  ...UPDATABLE_LIMITS,
   privileged: "Privileged",
   cap_add: "CapAdd",
   cap_drop: "CapDrop",

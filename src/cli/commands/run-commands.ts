@@ -20,7 +20,7 @@ import {
 import { useColor, type CliIo } from "../cli-io.js";
 import { globalOptions, loadMapFor, loggerFor, logProgress } from "../global-options.js";
 import { EXIT } from "../exit-codes.js";
-import { progressRenderer, type ProgressMode } from "../progress-renderer.js";
+import { progressRenderer, type ProgressMode, type ProgressRenderer } from "../progress-renderer.js";
 
 interface PlanningFlags {
   removeOrphans?: boolean;
@@ -127,6 +127,32 @@ export function planCommand(io: CliIo): Command {
     );
 }
 
+/** The progress display and the logs (--log-level) of one run, fed by the same events. */
+function progressFor(cmd: Command, io: CliIo, mode: ProgressMode): ProgressRenderer {
+  const display = progressRenderer(mode, io);
+  const log = logProgress(loggerFor(cmd, io));
+  return {
+    listener: (event) => {
+      display.listener(event);
+      log(event);
+    },
+    finish: () => display.finish(),
+  };
+}
+
+/** The options of everything that applies steps: parallelism, waits, the lock, progress. */
+function withApplyOptions(command: Command): Command {
+  return command
+    .option("--parallel <n>", "most engine operations at once", positiveInt, 8)
+    .option("--wait-timeout <seconds>", "limit of each health or completion wait", seconds, 120)
+    .option("--lock-timeout <seconds>", "how long to wait for another run on the same map", seconds, 30)
+    .addOption(
+      new Option("--progress <mode>", "progress display on stderr")
+        .choices(["auto", "tty", "plain", "json", "quiet"])
+        .default("auto"),
+    );
+}
+
 function runCommand(
   io: CliIo,
   name: PlanAction,
@@ -138,15 +164,8 @@ function runCommand(
     .argument("[targets...]", "configs, config.instance names or groups (default: all)")
     .option("--dry-run", "print the plan and change nothing (read-only)")
     .option("--detailed-exitcode", "with --dry-run: exit 2 when there are changes")
-    .option("--json", "print the plan (dry run) or the plan and step results as JSON on stdout")
-    .option("--parallel <n>", "most engine operations at once", positiveInt, 8)
-    .option("--wait-timeout <seconds>", "limit of each health or completion wait", seconds, 120)
-    .option("--lock-timeout <seconds>", "how long to wait for another run on the same map", seconds, 30)
-    .addOption(
-      new Option("--progress <mode>", "progress display on stderr")
-        .choices(["auto", "tty", "plain", "json", "quiet"])
-        .default("auto"),
-    );
+    .option("--json", "print the plan (dry run) or the plan and step results as JSON on stdout");
+  command = withApplyOptions(command);
   if (configure) command = configure(command);
   return command.action(async (targets: string[], flags: RunFlags, cmd: Command) => {
     const map = loadMapFor(cmd, io);
@@ -159,18 +178,14 @@ function runCommand(
       cmd.setOptionValue("exitCode", printPlan(plan, io, flags));
       return;
     }
-    const renderer = progressRenderer(flags.progress, io);
-    const log = logProgress(loggerFor(cmd, io));
+    const renderer = progressFor(cmd, io, flags.progress);
     const { plan, result } = await reconcile(map, engines, {
       ...options,
       parallel: flags.parallel,
       waitTimeoutMs: flags.waitTimeout * 1000,
       lockTimeoutMs: flags.lockTimeout * 1000,
       registryAuth: registryAuthFrom(io.env),
-      onProgress: (event) => {
-        renderer.listener(event);
-        log(event);
-      },
+      onProgress: renderer.listener,
       ...(io.signal === undefined ? {} : { signal: io.signal }),
     });
     renderer.finish();
@@ -256,61 +271,49 @@ export function runCommands(io: CliIo): Command[] {
 }
 
 export function applyCommand(io: CliIo): Command {
-  return new Command("apply")
+  const command = new Command("apply")
     .description(
       "carry out a plan saved with `berth plan -o FILE`; refused if anything it touches changed since",
     )
     .argument("<plan-file>", "the saved plan (JSON)")
-    .option("--json", "print the plan and step results as JSON on stdout")
-    .option("--parallel <n>", "most engine operations at once", positiveInt, 8)
-    .option("--wait-timeout <seconds>", "limit of each health or completion wait", seconds, 120)
-    .option("--lock-timeout <seconds>", "how long to wait for another run on the same map", seconds, 30)
-    .addOption(
-      new Option("--progress <mode>", "progress display on stderr")
-        .choices(["auto", "tty", "plain", "json", "quiet"])
-        .default("auto"),
-    )
-    .action(async (file: string, flags: RunFlags, cmd: Command) => {
-      const saved = parseSavedPlan(readText(resolvePath(io.cwd, file)), file);
-      const globals = globalOptions(cmd);
-      const map: LoadedMap = loadMap({
-        files: globals.file ?? saved.files,
-        mapName: saved.map,
-        env: io.env,
-        cwd: io.cwd,
-      });
-      const clients = clientsFor(cmd);
-      const engines: Engines = openEngines(map, clients);
-      const locks = await lockAll(map, engines, {
-        lockTimeoutMs: flags.lockTimeout * 1000,
+    .option("--json", "print the plan and step results as JSON on stdout");
+  return withApplyOptions(command).action(async (file: string, flags: RunFlags, cmd: Command) => {
+    const saved = parseSavedPlan(readText(resolvePath(io.cwd, file)), file);
+    const globals = globalOptions(cmd);
+    const map: LoadedMap = loadMap({
+      files: globals.file ?? saved.files,
+      mapName: saved.map,
+      env: io.env,
+      cwd: io.cwd,
+    });
+    const clients = clientsFor(cmd);
+    const engines: Engines = openEngines(map, clients);
+    const locks = await lockAll(map, engines, {
+      lockTimeoutMs: flags.lockTimeout * 1000,
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+    });
+    try {
+      const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
+      const current = await observeAndPlan(map, readers, { ...saved.options, clients });
+      checkSavedPlan(saved, current.plan);
+      const renderer = progressFor(cmd, io, flags.progress);
+      const result = await apply(current.plan, {
+        engines,
+        map,
+        observed: current.observed,
+        clients: current.contexts,
+        parallel: flags.parallel,
+        waitTimeoutMs: flags.waitTimeout * 1000,
+        registryAuth: registryAuthFrom(io.env),
+        onProgress: renderer.listener,
         ...(io.signal === undefined ? {} : { signal: io.signal }),
       });
-      try {
-        const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
-        const current = await observeAndPlan(map, readers, { ...saved.options, clients });
-        checkSavedPlan(saved, current.plan);
-        const renderer = progressRenderer(flags.progress, io);
-        const log = logProgress(loggerFor(cmd, io));
-        const result = await apply(current.plan, {
-          engines,
-          map,
-          observed: current.observed,
-          clients: current.contexts,
-          parallel: flags.parallel,
-          waitTimeoutMs: flags.waitTimeout * 1000,
-          registryAuth: registryAuthFrom(io.env),
-          onProgress: (event) => {
-            renderer.listener(event);
-            log(event);
-          },
-          ...(io.signal === undefined ? {} : { signal: io.signal }),
-        });
-        renderer.finish();
-        cmd.setOptionValue("exitCode", reportRun(current.plan, result, io, flags));
-      } finally {
-        await Promise.all(locks.map((l) => l.release()));
-      }
-    });
+      renderer.finish();
+      cmd.setOptionValue("exitCode", reportRun(current.plan, result, io, flags));
+    } finally {
+      await Promise.all(locks.map((l) => l.release()));
+    }
+  });
 }
 
 function readText(path: string): string {

@@ -87,6 +87,14 @@ export async function reconcile(
     Object.entries(engines).map(([name, engine]) => [name, readOnly(engine)]),
   );
   if (options.dryRun) return { plan: (await observeAndPlan(map, readers, options)).plan };
+  // Nothing to do is known without the lock (a read-only look), and costs no lock calls; anything
+  // to do is planned again under the lock, from a fresh observation.
+  if (options.pull !== "always") {
+    const first = await observeAndPlan(map, readers, options);
+    if (first.plan.steps.length === 0) {
+      return { plan: first.plan, result: { ok: true, interrupted: false, results: [], durationMs: 0 } };
+    }
+  }
   const locks = await lockAll(map, engines, options);
   try {
     const registryAuth = options.registryAuth ?? registryAuthFrom();

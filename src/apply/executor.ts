@@ -71,11 +71,21 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   const waiting = new Map<string, number>();
   for (const step of plan.steps) {
     waiting.set(step.id, step.after.filter((id) => byId.has(id)).length);
-    for (const dependency of step.after)
-      dependents.set(dependency, [...(dependents.get(dependency) ?? []), step.id]);
+    for (const dependency of step.after) {
+      const list = dependents.get(dependency);
+      if (list === undefined) dependents.set(dependency, [step.id]);
+      else list.push(step.id);
+    }
   }
   const results = new Map<string, StepResult>();
-  const ready: Step[] = plan.steps.filter((s) => waiting.get(s.id) === 0);
+  // Ready steps, first in first out; waits for health or completion poll now and then and do not
+  // hold an engine slot, so they have a queue of their own.
+  const waits: Step[] = [];
+  const work: Step[] = [];
+  let waitsHead = 0;
+  let workHead = 0;
+  const enqueue = (step: Step) => (isWait(step) ? waits : work).push(step);
+  for (const step of plan.steps) if (waiting.get(step.id) === 0) enqueue(step);
   const running = new Set<Promise<void>>();
 
   emit({ type: "run-start", map: plan.map, steps: plan.steps.length, time: clock.now() });
@@ -89,7 +99,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
       }
       const left = (waiting.get(next) ?? 1) - 1;
       waiting.set(next, left);
-      if (left === 0 && !results.has(next)) ready.push(byId.get(next) as Step);
+      if (left === 0 && !results.has(next)) enqueue(byId.get(next) as Step);
     }
   };
   const skip = (step: Step, because: string) => {
@@ -135,13 +145,16 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
     }
   };
 
-  // Waits for health or completion poll now and then; they do not hold an engine slot.
   let busy = 0;
-  while (ready.length > 0 || running.size > 0) {
+  const next = (): Step | undefined => {
+    if (waitsHead < waits.length) return waits[waitsHead++];
+    if (busy < parallel && workHead < work.length) return work[workHead++];
+    return undefined;
+  };
+  while (waitsHead < waits.length || workHead < work.length || running.size > 0) {
     while (!options.signal?.aborted) {
-      const index = ready.findIndex((step) => isWait(step) || busy < parallel);
-      if (index < 0) break;
-      const [step] = ready.splice(index, 1) as [Step];
+      const step = next();
+      if (step === undefined) break;
       if (results.has(step.id)) continue;
       const slot = isWait(step) ? 0 : 1;
       busy += slot;

@@ -5,20 +5,37 @@ import { createHash } from "node:crypto";
  * `undefined` members are dropped, as JSON.stringify does.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeysDeep(value));
+  return write(value) ?? "null";
 }
 
-function sortKeysDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeysDeep);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const member = (value as Record<string, unknown>)[key];
-      if (member !== undefined) out[key] = sortKeysDeep(member);
-    }
-    return out;
+/** JSON.stringify's output with sorted keys, written directly (no sorted copy is built). */
+function write(value: unknown): string | undefined {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      return Number.isFinite(value) ? String(value) : "null";
+    case "boolean":
+      return value ? "true" : "false";
+    case "object":
+      break;
+    case "bigint":
+    case "function":
+    case "symbol":
+    case "undefined":
+      return undefined; // left out (or null in arrays), as JSON.stringify does
   }
-  return value;
+  if (Array.isArray(value)) return `[${value.map((item) => write(item) ?? "null").join(",")}]`;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function")
+    return write((value as { toJSON(): unknown }).toJSON());
+  const record = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    const member = write(record[key]);
+    if (member !== undefined) parts.push(`${JSON.stringify(key)}:${member}`);
+  }
+  return `{${parts.join(",")}}`;
 }
 
 export function sha256(text: string): string {

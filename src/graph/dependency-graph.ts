@@ -46,6 +46,9 @@ export class DependencyGraph {
   private readonly graph: GraphT;
   private readonly edgeList: DependencyEdge[];
   private levelsCache: NodeId[][] | undefined;
+  /** Edges by node, kept beside the graphlib graph: planning asks for them once per node. */
+  private readonly incoming = new Map<NodeId, DependencyEdge[]>();
+  private readonly outgoing = new Map<NodeId, DependencyEdge[]>();
 
   constructor(nodes: Iterable<NodeId>, edges: DependencyEdge[]) {
     this.graph = new Graph({ directed: true, multigraph: true });
@@ -59,6 +62,8 @@ export class DependencyGraph {
       seen.add(id);
       this.edgeList.push(edge);
       this.graph.setEdge(edge.dependency, edge.dependent, edge, edge.kind);
+      append(this.incoming, edge.dependent, edge);
+      append(this.outgoing, edge.dependency, edge);
     }
   }
 
@@ -85,12 +90,12 @@ export class DependencyGraph {
 
   /** Direct dependencies of a node, with the edges that make them. */
   dependencyEdges(node: NodeId): DependencyEdge[] {
-    return (this.graph.inEdges(node) ?? []).map((e) => this.graph.edge(e));
+    return this.incoming.get(node) ?? [];
   }
 
   /** Direct dependents of a node, with the edges that make them. */
   dependentEdges(node: NodeId): DependencyEdge[] {
-    return (this.graph.outEdges(node) ?? []).map((e) => this.graph.edge(e));
+    return this.outgoing.get(node) ?? [];
   }
 
   /** Every cycle, each as its list of edges (dependent first), reported once per strongly connected part. */
@@ -203,6 +208,12 @@ export class DependencyGraph {
     }
     return out;
   }
+}
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
 }
 
 function describeKind(kind: EdgeKind): string {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import schemaDocument from "../../schemas/container-map.schema.json" with { type: "json" };
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { text } from "../common/text.js";
 import { closest, didYouMean } from "./did-you-mean.js";
@@ -9,9 +9,7 @@ type Schema = Record<string, unknown>;
 
 export const MAP_SCHEMA_ID = "https://berth.dev/schemas/container-map.schema.json";
 
-const mapSchema = JSON.parse(
-  readFileSync(new URL("../../schemas/container-map.schema.json", import.meta.url), "utf8"),
-) as Schema;
+const mapSchema = schemaDocument as Schema;
 
 const ajv = new Ajv2020({
   allErrors: true,

@@ -93,7 +93,9 @@ export function parseYamlSource(
   const documents = parseAllDocuments(text, {
     lineCounter,
     merge: true,
-    uniqueKeys: true,
+    // Duplicate keys are found while building values (the yaml package's check is quadratic in
+    // the keys of a mapping, and a map's top level can hold thousands of containers).
+    uniqueKeys: false,
     prettyErrors: false,
     customTags: CUSTOM_TAGS.flatMap((tag) => [
       { tag, resolve: (value: string) => value },
@@ -359,6 +361,10 @@ class ValueBuilder {
         continue;
       }
       const key = text(keyNode.value);
+      if (Object.hasOwn(out, key)) {
+        this.problems.add(keyPosition, `duplicate key \`${key}\``, "a mapping holds each key once");
+        continue;
+      }
       const childPath = [...path, key];
       this.positions.setKey(childPath, keyPosition);
       // `!path` on a mapping expands its values, one level deep (as docker-map does).

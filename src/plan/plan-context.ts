@@ -30,6 +30,8 @@ export class PlanContext {
   readonly networks: Map<string, ResolvedNetwork>;
   private readonly specs = new Map<string, ContainerSpec>();
   private readonly byName = new Map<string, ObservedContainer>();
+  private readonly byReplaced = new Map<string, ObservedContainer[]>();
+  private readonly byVolume = new Map<string, ObservedContainer[]>();
   private readonly nameOf: (key: string) => string;
 
   constructor(
@@ -46,7 +48,28 @@ export class PlanContext {
     this.volumes = new Map(resolved.volumes.map((v) => [v.key, v]));
     this.networks = new Map(resolved.networks.map((n) => [n.key, n]));
     this.nameOf = containerNameLookup(resolved);
-    for (const container of observed.containers) this.byName.set(container.name, container);
+    // Indexes, so that planning stays linear in the number of containers.
+    for (const container of observed.containers) {
+      this.byName.set(container.name, container);
+      // Labels cannot change: a renamed container still says what it replaced, under the final name.
+      if (
+        container.replaces !== undefined &&
+        container.replaces !== container.name &&
+        this.isOurs(container)
+      ) {
+        const list = this.byReplaced.get(container.replaces);
+        if (list === undefined) this.byReplaced.set(container.replaces, [container]);
+        else list.push(container);
+      }
+      for (const mount of container.mounts) {
+        if (mount.name === null) continue;
+        const list = this.byVolume.get(mount.name);
+        if (list === undefined) this.byVolume.set(mount.name, [container]);
+        else list.push(container);
+      }
+    }
+    for (const list of this.byReplaced.values())
+      list.sort((a, b) => b.created - a.created || a.id.localeCompare(b.id));
   }
 
   get mapName(): string {
@@ -92,13 +115,12 @@ export class PlanContext {
 
   /** Containers left under a temporary name by an interrupted recreate of `key`. */
   temporaries(key: string): ObservedContainer[] {
-    const name = this.container(key).name;
-    return (
-      this.observed.containers
-        // Labels cannot change: a renamed container still says what it replaced, under the final name.
-        .filter((c) => this.isOurs(c) && c.replaces === name && c.name !== name)
-        .sort((a, b) => b.created - a.created || a.id.localeCompare(b.id))
-    );
+    return this.byReplaced.get(this.container(key).name) ?? [];
+  }
+
+  /** Observed containers that mount a volume (by volume name). */
+  mountersOf(volume: string): ObservedContainer[] {
+    return this.byVolume.get(volume) ?? [];
   }
 
   /** The state container of this map on this engine, if berth wrote one. */

@@ -79,7 +79,7 @@ export function plan(input: PlanInput): Plan {
   return {
     format: PLAN_FORMAT,
     map: resolved.name,
-    mapDigest: digest(input.map.normalized, 32),
+    mapDigest: mapDigest(input.map),
     files: input.map.files,
     options,
     changes: builder.changes,
@@ -88,6 +88,18 @@ export function plan(input: PlanInput): Plan {
     observed: builder.observed(),
     summary: summarize(builder),
   };
+}
+
+const digests = new WeakMap<object, string>();
+
+/** Digest of the normalized map (once per loaded map: a large map takes a while to serialise). */
+function mapDigest(map: LoadedMap): string {
+  let found = digests.get(map.normalized);
+  if (found === undefined) {
+    found = digest(map.normalized, 32);
+    digests.set(map.normalized, found);
+  }
+  return found;
 }
 
 /**
@@ -190,8 +202,7 @@ function removeCarriedVolumes(ctx: PlanContext, container: ObservedContainer, re
   for (const mount of container.mounts) {
     if (mount.type !== "volume" || mount.name === null || !/^[0-9a-f]{64}$/.test(mount.name)) continue;
     const name = mount.name;
-    if (ctx.observed.containers.some((c) => c.id !== container.id && c.mounts.some((m) => m.name === name)))
-      continue;
+    if (ctx.mountersOf(name).some((c) => c.id !== container.id)) continue;
     const ref: ObjectRef = { kind: "volume", name, client: ctx.client.name };
     ctx.builder.fingerprint({ object: ref, id: name });
     ctx.builder.add({ type: "remove-volume", object: ref, after: [removal] });

@@ -230,9 +230,7 @@ export class ReconcilePlanner {
       return;
     }
     // The volume is removed once every container mounting it is gone; they are made again after.
-    const users = this.ctx
-      .ours()
-      .filter((c) => c.mounts.some((m) => m.type === "volume" && m.name === volume.name));
+    const users = this.ctx.mountersOf(volume.name).filter((c) => this.ctx.isOurs(c));
     for (const user of users) {
       if (user.key !== undefined) addTo(this.volumeBlocked, user.key, volume.key);
     }

@@ -197,7 +197,7 @@ export class TeardownPlanner {
       }
     }
     for (const name of [...names].sort()) {
-      const mounting = this.ctx.observed.containers.filter((c) => c.mounts.some((m) => m.name === name));
+      const mounting = this.ctx.mountersOf(name);
       if (mounting.some((c) => !this.removals.has(c.id))) continue;
       const ref: ObjectRef = { kind: "volume", name, client: this.ctx.client.name };
       this.builder.fingerprint({ object: ref, id: name });
@@ -228,9 +228,7 @@ export class TeardownPlanner {
         this.builder.change(ref, "skip", [{ message: "volumes are kept (--volumes removes them)" }]);
         continue;
       }
-      const mounting = this.ctx.observed.containers.filter((c) =>
-        c.mounts.some((m) => m.name === volume.name),
-      );
+      const mounting = this.ctx.mountersOf(volume.name);
       const after = mounting.map((c) => this.removals.get(c.id));
       if (mounting.some((c) => !this.removals.has(c.id))) {
         this.builder.change(ref, "skip", [{ message: "still mounted by a container that stays" }]);

@@ -18,6 +18,14 @@ describe("canonicalJson", () => {
     );
   });
 
+  it("reads back as the value JSON.stringify gives", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(JSON.parse(canonicalJson(value))).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+    );
+  });
+
   it("drops undefined members", () => {
     expect(canonicalJson({ a: undefined, b: 2 })).toBe('{"b":2}');
   });

@@ -1,0 +1,45 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../helpers/cli.js";
+
+/** The `berth` executable as installed: bin/berth.js on the bundled CLI that `npm run build` makes. */
+function berthBin(args: string[]) {
+  return spawnSync(process.execPath, ["bin/berth.js", ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NO_COLOR: "1" },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+}
+
+describe("bin/berth.js (the built, bundled CLI)", () => {
+  it("prints its version and validates a map", () => {
+    const version = berthBin(["--version"]);
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const valid = berthBin(["-f", "examples/networks/berth.yaml", "validate"]);
+    expect(valid.stderr).toBe("");
+    expect(valid.stdout).toContain("map `networks` is valid");
+  });
+
+  it("plans against the engine and prints the plan as JSON", () => {
+    const run = berthBin([
+      "-f",
+      "examples/web-app/berth.yaml",
+      "--map-name",
+      "bt-bundle-plan",
+      "plan",
+      "--json",
+    ]);
+    expect(run.status).toBe(0);
+    const plan = JSON.parse(run.stdout) as { format: string; map: string };
+    expect(plan).toMatchObject({ format: "berth.plan/1", map: "bt-bundle-plan" });
+  });
+
+  it("reports a bad map at FILE:LINE:COL and exits 1, without a stack trace", () => {
+    const run = berthBin(["-f", "test/fixtures/invalid/05-yaml-duplicate-key.yaml", "validate"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/05-yaml-duplicate-key\.yaml:\d+:\d+: duplicate key/);
+    expect(run.stderr).not.toContain("    at ");
+  });
+});

@@ -594,41 +594,45 @@ class Resolver {
   /** Two mounts at one container path fail at create ("Duplicate mount point"); say so now. */
   private checkMounts(config: NormalizedContainer, container: ContainerInstance): void {
     if (container.instance !== null && container.instance !== config.instances[0]) return; // once per config
-    const mounts: [string, SourcePosition][] = [
-      ...config.shares.map((path): [string, SourcePosition] => [path, this.at(undefined, config, "shares")]),
-      ...container.binds.map((b, i): [string, SourcePosition] => [
+    // Positions are looked up only for a problem: finding them costs more than the checks.
+    type Mount = [path: string, at: () => SourcePosition];
+    const mounts: Mount[] = [
+      ...config.shares.map((path): Mount => [path, () => this.at(undefined, config, "shares")]),
+      ...container.binds.map((b, i): Mount => [
         b.containerPath,
-        this.at(config.binds[i], config, "binds"),
+        () => this.at(config.binds[i], config, "binds"),
       ]),
-      ...container.attaches.map((a): [string, SourcePosition] => [
+      ...container.attaches.map((a): Mount => [
         a.path,
-        this.at(
-          config.attaches.find((e) => e.name === a.volume || a.volume.endsWith(`.${e.name}`)),
-          config,
-          "attaches",
-        ),
+        () =>
+          this.at(
+            config.attaches.find((e) => e.name === a.volume || a.volume.endsWith(`.${e.name}`)),
+            config,
+            "attaches",
+          ),
       ]),
-      ...container.usesVolumes.map((u): [string, SourcePosition] => [
+      ...container.usesVolumes.map((u): Mount => [
         u.path,
-        this.at(
-          config.uses.find((e) => e.name === u.volume),
-          config,
-          "uses",
-        ),
+        () =>
+          this.at(
+            config.uses.find((e) => e.name === u.volume),
+            config,
+            "uses",
+          ),
       ]),
     ];
     const seen = new Set<string>();
     for (const [path, at] of mounts) {
       if (!path.startsWith("/") && !path.startsWith("./")) {
         this.problem(
-          at,
+          at(),
           `mount path \`${path}\` in \`${container.config}\` is not absolute`,
           "container paths start with `/`",
         );
       }
       const normalized = posix.normalize(path).replace(/\/$/, "");
       if (seen.has(normalized))
-        this.problem(at, `container path \`${path}\` is mounted twice in \`${container.config}\``);
+        this.problem(at(), `container path \`${path}\` is mounted twice in \`${container.config}\``);
       seen.add(normalized);
     }
   }

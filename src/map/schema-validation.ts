@@ -1,6 +1,7 @@
 import schemaDocument from "../../schemas/container-map.schema.json" with { type: "json" };
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { text } from "../common/text.js";
+import validateMapFile from "./generated/map-schema-validator.js";
 import { closest, didYouMean } from "./did-you-mean.js";
 import { ProblemList } from "./map-error.js";
 import type { MapPath, PositionIndex } from "./yaml-source.js";
@@ -11,16 +12,16 @@ export const MAP_SCHEMA_ID = "https://berth.dev/schemas/container-map.schema.jso
 
 const mapSchema = schemaDocument as Schema;
 
-const ajv = new Ajv2020({
+/** ajv's options, for the precompiled validator too (scripts/map-validator-source.mjs). */
+export const AJV_OPTIONS = {
   allErrors: true,
   strict: true,
   strictTuples: false,
   strictRequired: false,
   allowUnionTypes: true,
-});
-ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
-ajv.addSchema(mapSchema);
+} as const;
 
+let ajv: Ajv2020 | undefined;
 const validators = new Map<string, ValidateFunction>();
 
 /** Whether a value matches the subschema at a JSON pointer (not a type guard: it narrows nothing). */
@@ -28,14 +29,26 @@ function valid(pointer: string, value: unknown): boolean {
   return validatorAt(pointer)(value);
 }
 
-/** A validator for the subschema at a JSON pointer of the map schema (cached). */
+/**
+ * A validator for the subschema at a JSON pointer of the map schema (cached). Only an invalid map
+ * needs these: compiling costs hundreds of milliseconds, which is why a valid map is checked by the
+ * validator compiled ahead of time.
+ */
 function validatorAt(pointer: string): ValidateFunction {
   let validate = validators.get(pointer);
   if (!validate) {
+    ajv ??= newAjv();
     validate = ajv.compile({ $ref: `${MAP_SCHEMA_ID}#${pointer}` });
     validators.set(pointer, validate);
   }
   return validate;
+}
+
+function newAjv(): Ajv2020 {
+  const instance = new Ajv2020(AJV_OPTIONS);
+  instance.addKeyword({ keyword: "x-expected", schemaType: "string" });
+  instance.addSchema(mapSchema);
+  return instance;
 }
 
 export function mapSchemaDocument(): Readonly<Schema> {
@@ -62,7 +75,7 @@ export interface ShapeContext {
  */
 export function validateMapShape(value: unknown, context: ShapeContext): boolean {
   if (value === null || value === undefined) return true; // an empty file is an empty map
-  if (validatorAt("")(value)) return true;
+  if (validateMapFile(value)) return true;
   const before = context.problems.items.length;
   const explainer = new Explainer(context);
   if (isObject(value)) explainer.explainRoot(value);

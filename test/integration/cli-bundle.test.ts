@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/cli.js";
 
 /** The `berth` executable as installed: bin/berth.js on the bundled CLI that `npm run build` makes. */
-function berthBin(args: string[]) {
+function berthBin(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ["bin/berth.js", ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...env },
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -41,5 +41,14 @@ describe("bin/berth.js (the built, bundled CLI)", () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/05-yaml-duplicate-key\.yaml:\d+:\d+: duplicate key/);
     expect(run.stderr).not.toContain("    at ");
+  });
+
+  it("loads the ssh transport, left out of the bundle, when DOCKER_HOST asks for it", () => {
+    const run = berthBin(["-f", "examples/web-app/berth.yaml", "plan"], {
+      DOCKER_HOST: "ssh://nobody@127.0.0.1:1",
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("no engine answers at ssh://127.0.0.1:1");
+    expect(run.stderr).not.toMatch(/Cannot find module|unexpected error/);
   });
 });

@@ -68,6 +68,10 @@ interface Modem {
     onProgress?: (event: unknown) => void,
   ): void;
   demuxStream(stream: Readable, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void;
+  socketPath?: string;
+  host?: string;
+  port?: number | string;
+  protocol?: string;
 }
 
 const SUCCESS = [200, 201, 202, 204];
@@ -484,6 +488,13 @@ export class DockerEngine implements EngineWriter {
 
   // ---- plumbing --------------------------------------------------------------------------------
 
+  /** Where the engine is expected, for messages: the socket or the host the modem dials. */
+  private address(): string {
+    const { socketPath, host, port, protocol } = this.modem;
+    if (socketPath !== undefined && socketPath !== "") return `unix://${socketPath}`;
+    return `${protocol ?? "http"}://${host ?? "localhost"}${port === undefined ? "" : `:${port}`}`;
+  }
+
   private context(c: { operation: string; object: string }): EngineErrorContext {
     return { engine: this.name, object: c.object, operation: c.operation };
   }
@@ -536,10 +547,11 @@ export class DockerEngine implements EngineWriter {
       return new EngineTimeoutError(context, "the engine did not answer in time", { cause: err });
     }
     if (err.code !== undefined && UNREACHABLE_CODES.has(err.code)) {
-      return new EngineUnreachableError(context, `no engine answers (${err.code}: ${err.message})`, {
-        cause: err,
-        hint: "start Docker, or point DOCKER_HOST at a running engine (npm run engine starts a test engine)",
-      });
+      return new EngineUnreachableError(
+        context,
+        `no engine answers at ${this.address()} (${err.code}: ${err.message})`,
+        { cause: err, hint: "start Docker, or point DOCKER_HOST at a running engine" },
+      );
     }
     return new EngineApiError(context, 0, message, { cause: err });
   }

@@ -12,6 +12,7 @@ export interface EngineErrorContext {
 
 /** `create container` + `container main.web` reads `create container main.web`. */
 function describeOperation({ operation, object }: EngineErrorContext): string {
+  if (object === "") return operation;
   const kind = operation.split(" ").at(-1) ?? "";
   return object.startsWith(`${kind} `)
     ? `${operation}${object.slice(kind.length)}`

@@ -84,11 +84,20 @@ describe("engine layer against the real engine", () => {
     );
   });
 
-  it("names the engine when none answers", async () => {
+  it("names the engine and its address when none answers", async () => {
     const nowhere = new DockerEngine({ name: "nowhere", baseUrl: "unix:///tmp/berth-no-such.sock" });
-    const err = await nowhere.ping().catch((e: unknown) => e);
+    const err = await nowhere.listContainers({}).catch((e: unknown) => e);
     expect(isEngineUnreachableError(err)).toBe(true);
-    expect(String(err)).toContain("nowhere");
+    expect(String(err)).toContain(
+      "nowhere: list containers: no engine answers at unix:///tmp/berth-no-such.sock",
+    );
+  });
+
+  it("tells a TCP engine's address the same way", async () => {
+    const closed = new DockerEngine({ name: "closed", baseUrl: "tcp://127.0.0.1:1" });
+    const err = await closed.ping().catch((e: unknown) => e);
+    expect(isEngineUnreachableError(err)).toBe(true);
+    expect(String(err)).toContain("no engine answers at http://127.0.0.1:1");
   });
 
   it("counts every call per operation", async () => {

@@ -176,7 +176,7 @@ export class Normalizer {
 
     if (typeof spec.image === "string") set("image", spec.image);
     if (spec.instances !== undefined)
-      set("instances", this.uniqueNames(spec.instances, p("instances"), "instance"));
+      set("instances", this.uniqueNames(instanceNames(spec.instances), p("instances"), "instance"));
     if (spec.clients !== undefined) set("clients", list(spec.clients) as string[]);
     if (spec.shares !== undefined) set("shares", list(spec.shares) as string[]);
     if (spec.binds !== undefined) set("binds", this.binds(spec.binds, p("binds")));
@@ -851,4 +851,10 @@ export function restartPolicy(raw: unknown): string {
   const name = ((spec.Name ?? spec.name ?? "no") as string) || "no";
   const count = (spec.MaximumRetryCount ?? spec.maximum_retry_count) as number | undefined;
   return name === "on-failure" && count !== undefined && count > 0 ? `on-failure:${count}` : name;
+}
+
+/** `instances: [1, 2]` names instances `1` and `2`, as docker-map formats them. */
+function instanceNames(raw: unknown): unknown {
+  const asName = (value: unknown) => (typeof value === "number" ? String(value) : value);
+  return Array.isArray(raw) ? raw.map(asName) : asName(raw);
 }

@@ -117,7 +117,8 @@ export type RawDependsOn =
 
 export interface RawContainer {
   image?: string;
-  instances?: StringOrList;
+  /** Whole numbers are instance names too (`instances: [1, 2]`). */
+  instances?: string | number | (string | number)[];
   abstract?: boolean;
   extends?: StringOrList;
   clients?: StringOrList;

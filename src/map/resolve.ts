@@ -299,6 +299,7 @@ class Resolver {
     this.checkMounts(config, out);
     out.endpoints = this.endpoints(config, self);
     out.networkMode = this.networkMode(config, self, out.endpoints);
+    this.checkNetworkModeConflicts(config, out);
     const hostname = config.hostname ?? (this.map.set_hostname ? hostnameOf(name) : undefined);
     if (hostname !== undefined) out.hostname = hostname;
     const domainname = config.domainname ?? this.map.default_domain;
@@ -577,6 +578,39 @@ class Resolver {
     }
     this.edge(containerNode(target), self, "network-mode", at);
     return { kind: "container", container: target };
+  }
+
+  /**
+   * The engine refuses links, ports and a hostname beside a shared network namespace ("conflicting
+   * options") — at create, halfway through an apply. Say so while loading, once per config.
+   */
+  private checkNetworkModeConflicts(config: NormalizedContainer, container: ContainerInstance): void {
+    if (container.instance !== null && container.instance !== config.instances[0]) return;
+    const kind = container.networkMode.kind;
+    const shares = kind === "container" || kind === "external-container";
+    if (!shares && kind !== "host") return;
+    const at = (field: string) => this.at(undefined, config, field);
+    const mode = `network_mode \`${config.network_mode ?? kind}\``;
+    if (container.links.length > 0)
+      this.problem(
+        at("links"),
+        `\`${container.config}\` has links and ${mode}; the engine refuses both together`,
+        shares
+          ? "remove `links`: the container reaches what the container whose network it shares reaches"
+          : "remove `links`: on the host network, reach other containers through published ports",
+      );
+    if (shares && container.ports.length > 0)
+      this.problem(
+        at("exposes"),
+        `\`${container.config}\` exposes ports and has ${mode}; the engine refuses both together`,
+        "expose the ports on the container whose network it shares",
+      );
+    if (shares && config.hostname !== undefined)
+      this.problem(
+        at("hostname"),
+        `\`${container.config}\` sets a hostname and has ${mode}; the engine refuses both together`,
+        "remove `hostname`: the container has the hostname of the container whose network it shares",
+      );
   }
 
   private dependsOn(config: NormalizedContainer, self: NodeId): ResolvedDependency[] {

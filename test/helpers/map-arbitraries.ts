@@ -495,6 +495,10 @@ interface ConfigInfo {
   mode: undefined | "bridge" | "restrictive" | "container";
   /** Configs it links to (itself or through what it extends). */
   linked: Set<string>;
+  /** Shares the host's or another container's network (itself or through what it extends). */
+  sharesNetwork: boolean;
+  /** Sets `exposes` or `hostname`, which a shared network refuses (itself or through what it extends). */
+  exposesOrHostname: boolean;
 }
 
 interface MapContext {
@@ -875,6 +879,8 @@ function configValue(g: G, ctx: MapContext, info: ConfigInfo, extendsList: strin
     for (const network of baseInfo.networks) info.networks.add(network);
     for (const linked of baseInfo.linked) info.linked.add(linked);
     info.mode = baseInfo.mode ?? info.mode;
+    info.sharesNetwork ||= baseInfo.sharesNetwork;
+    info.exposesOrHostname ||= baseInfo.exposesOrHostname;
   }
   for (const instance of own) if (!instances.includes(instance)) instances.push(instance);
   info.instances = instances;
@@ -892,10 +898,13 @@ function configValue(g: G, ctx: MapContext, info: ConfigInfo, extendsList: strin
     info.extendable = false;
   }
   if ((ctx.attached.length > 0 || targets.length > 0) && chance(g, p)) spec.uses = usesValue(g, ctx, targets);
-  if (targets.some((t) => !info.linked.has(t.name)) && chance(g, p)) {
+  // The engine refuses links, exposes and a hostname beside a shared network namespace.
+  const onHost = info.networks.has("host");
+  if (!info.sharesNetwork && !onHost && targets.some((t) => !info.linked.has(t.name)) && chance(g, p)) {
     spec.links = linksValue(g, ctx, targets, info.linked);
   }
-  if (chance(g, p)) {
+  if (!info.sharesNetwork && chance(g, p)) {
+    info.exposesOrHostname = true;
     // Host ports only where they are published once: no instances, and never extended.
     const publishes = !info.abstract && info.instances.length === 0 && chance(g, 0.6);
     spec.exposes = exposesValue(g, publishes ? () => hostPort(g, ctx) : undefined);
@@ -913,15 +922,23 @@ function configValue(g: G, ctx: MapContext, info: ConfigInfo, extendsList: strin
     // One base's mode with another's networks: the config sets a mode that allows them.
     spec.network_mode = "bridge";
     info.mode = "bridge";
+    info.sharesNetwork = false;
   } else if (chance(g, 0.2)) {
     const onlyBridge = [...info.networks].every((n) => n === "bridge");
-    const containerMode = !info.abstract && info.networks.size === 0 && targets.length > 0 && chance(g, 0.4);
+    const mayShare = info.linked.size === 0 && !info.exposesOrHostname;
+    const containerMode =
+      mayShare && !info.abstract && info.networks.size === 0 && targets.length > 0 && chance(g, 0.4);
     if (containerMode) {
       spec.network_mode = reference(g, targets, true);
       info.mode = "container";
+      info.sharesNetwork = true;
       info.extendable = false;
     } else if (onlyBridge && chance(g, 0.7)) {
-      spec.network_mode = pick(g, ["host", "none", "disabled", "container:external", "/external2"]);
+      const modes = mayShare
+        ? ["host", "none", "disabled", "container:external", "/external2"]
+        : ["none", "disabled"];
+      spec.network_mode = pick(g, modes);
+      info.sharesNetwork = !["none", "disabled"].includes(spec.network_mode as string);
       info.mode = "restrictive";
     } else {
       spec.network_mode = "bridge";
@@ -929,7 +946,10 @@ function configValue(g: G, ctx: MapContext, info: ConfigInfo, extendsList: strin
     }
   }
   if (info.mode !== "container" && chance(g, 0.25)) {
-    const allowed = info.mode === "restrictive" ? ["bridge"] : [...ctx.networks, ...PRESET_NETWORKS];
+    const allowed = (info.mode === "restrictive" ? ["bridge"] : [...ctx.networks, ...PRESET_NETWORKS]).filter(
+      // The host network refuses links.
+      (n) => n !== "host" || info.linked.size === 0,
+    );
     spec.networks = networksValue(g, ctx, targets, allowed);
     for (const network of networkNames(spec.networks)) info.networks.add(network);
   }
@@ -941,11 +961,20 @@ function configValue(g: G, ctx: MapContext, info: ConfigInfo, extendsList: strin
   if (chance(g, 0.15)) spec.entrypoint = commandValue(g);
   if (chance(g, 0.25)) spec.labels = keyValues(g, LABEL_NAMES, false);
   if (chance(g, 0.1)) spec.working_dir = text(g);
-  if (chance(g, 0.1)) spec.hostname = pick(g, ["custom-host", ""]);
+  if (!info.sharesNetwork && chance(g, 0.1)) {
+    spec.hostname = pick(g, ["custom-host", ""]);
+    info.exposesOrHostname = true;
+  }
   if (chance(g, 0.1)) spec.domainname = pick(g, ["example.org", ""]);
   if (chance(g, 0.2)) spec.restart = restartValue(g);
   if (targets.length > 0 && chance(g, p)) spec.depends_on = dependsOnValue(g, targets);
-  if (chance(g, 0.25)) spec.create_options = createOptionsValue(g);
+  if (chance(g, 0.25)) {
+    const options = createOptionsValue(g);
+    // A hostname in create_options is the config's hostname, which a shared network refuses.
+    if (info.sharesNetwork) delete options.hostname;
+    else if (options.hostname !== undefined) info.exposesOrHostname = true;
+    spec.create_options = options;
+  }
   if (chance(g, 0.25)) spec.host_config = hostConfigValue(g);
 
   for (const alias of attaching) {
@@ -1074,16 +1103,27 @@ export function validMapArbitrary(): fc.Arbitrary<GeneratedMap> {
         networks: new Set(),
         mode: undefined,
         linked: new Set(),
+        sharesNetwork: false,
+        exposesOrHostname: false,
       };
       // Bases that link to the same config would give the config a link alias twice.
+      // Nor may one base share a network (or join the host's) while another links, exposes or
+      // sets a hostname: the engine refuses the merged config.
       const linked = new Set<string>();
       const bases: string[] = [];
+      let shares = false;
+      let refused = false;
       for (const base of subset(
         g,
         ctx.configs.filter((c) => c.extendable),
         0.25,
       )) {
         if ([...base.linked].some((l) => linked.has(l))) continue;
+        const baseShares = base.sharesNetwork || base.networks.has("host");
+        const baseRefused = base.linked.size > 0 || base.exposesOrHostname;
+        if ((baseShares && refused) || (baseRefused && shares)) continue;
+        shares ||= baseShares;
+        refused ||= baseRefused;
         base.linked.forEach((l) => linked.add(l));
         bases.push(base.name);
       }
@@ -1159,7 +1199,10 @@ export function cyclicMapArbitrary(): fc.Arbitrary<CyclicMap> {
       // What would make the map invalid besides the cycle becomes a plain depends_on.
       if (kind === "network_mode" && (taken.has(`${from}|network_mode`) || taken.has(`${from}|networks`)))
         kind = "depends_on";
-      if (kind === "network-link" && taken.has(`${from}|network_mode`)) kind = "depends_on";
+      if ((kind === "network-link" || kind === "links") && taken.has(`${from}|network_mode`))
+        kind = "depends_on";
+      // The engine refuses links beside a shared network namespace.
+      if (kind === "network_mode" && taken.has(`${from}|links`)) kind = "depends_on";
       if (
         (kind === "links" || kind === "network-link" || kind === "uses-volume") &&
         taken.has(`${from}|${kind}|${to}`)
@@ -1174,6 +1217,7 @@ export function cyclicMapArbitrary(): fc.Arbitrary<CyclicMap> {
       taken.add(`${from}|${kind}|${to}`);
       if (kind === "network_mode") taken.add(`${from}|network_mode`);
       if (kind === "network-link") taken.add(`${from}|networks`);
+      if (kind === "links") taken.add(`${from}|links`);
       references.push(reference);
     };
 

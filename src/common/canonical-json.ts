@@ -5,37 +5,65 @@ import { createHash } from "node:crypto";
  * `undefined` members are dropped, as JSON.stringify does.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value) ?? "null";
+  const resolved = withToJson(value);
+  return isLeftOut(resolved) ? "null" : append("", resolved);
 }
 
-/** JSON.stringify's output with sorted keys, written directly (no sorted copy is built). */
-function write(value: unknown): string | undefined {
-  if (value === null) return "null";
+/** What JSON.stringify leaves out of objects (and writes as null in arrays). */
+function isLeftOut(value: unknown): boolean {
+  const type = typeof value;
+  return type === "undefined" || type === "function" || type === "symbol" || type === "bigint";
+}
+
+function withToJson(value: unknown): unknown {
+  return value !== null &&
+    typeof value === "object" &&
+    typeof (value as { toJSON?: unknown }).toJSON === "function"
+    ? (value as { toJSON(): unknown }).toJSON()
+    : value;
+}
+
+/**
+ * Appends JSON.stringify's output with sorted keys to `out`, written directly into one string: no
+ * sorted copy and no string per nesting level (planning writes one per container; garbage
+ * collection was what grew fastest with the size of a map).
+ */
+function append(out: string, value: unknown): string {
+  if (value === null) return `${out}null`;
   switch (typeof value) {
     case "string":
-      return JSON.stringify(value);
+      return out + JSON.stringify(value);
     case "number":
-      return Number.isFinite(value) ? String(value) : "null";
+      return out + (Number.isFinite(value) ? String(value) : "null");
     case "boolean":
-      return value ? "true" : "false";
+      return out + (value ? "true" : "false");
     case "object":
-      break;
     case "bigint":
     case "function":
     case "symbol":
     case "undefined":
-      return undefined; // left out (or null in arrays), as JSON.stringify does
+      break; // objects below; the others never get here (see isLeftOut)
   }
-  if (Array.isArray(value)) return `[${value.map((item) => write(item) ?? "null").join(",")}]`;
-  if (typeof (value as { toJSON?: unknown }).toJSON === "function")
-    return write((value as { toJSON(): unknown }).toJSON());
+  if (Array.isArray(value)) {
+    let text = `${out}[`;
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) text += ",";
+      const item = withToJson(value[i]);
+      text = isLeftOut(item) ? `${text}null` : append(text, item);
+    }
+    return `${text}]`;
+  }
   const record = value as Record<string, unknown>;
-  const parts: string[] = [];
+  let text = `${out}{`;
+  let first = true;
   for (const key of Object.keys(record).sort()) {
-    const member = write(record[key]);
-    if (member !== undefined) parts.push(`${JSON.stringify(key)}:${member}`);
+    const member = withToJson(record[key]);
+    if (isLeftOut(member)) continue;
+    text += first ? JSON.stringify(key) : `,${JSON.stringify(key)}`;
+    text = append(`${text}:`, member);
+    first = false;
   }
-  return `{${parts.join(",")}}`;
+  return `${text}}`;
 }
 
 export function sha256(text: string): string {

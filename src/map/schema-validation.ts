@@ -1,5 +1,9 @@
 import schemaDocument from "../../schemas/container-map.schema.json" with { type: "json" };
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+// ajv's options, shared with the validator compiled ahead of time (scripts/map-validator-source.mjs).
+import ajvOptions from "./ajv-options.json" with { type: "json" };
+import { createRequire } from "node:module";
+import type * as AjvModule from "ajv/dist/2020.js";
+import type { Ajv2020, ValidateFunction } from "ajv/dist/2020.js";
 import { text } from "../common/text.js";
 import validateMapFile from "./generated/map-schema-validator.js";
 import { closest, didYouMean } from "./did-you-mean.js";
@@ -11,15 +15,6 @@ type Schema = Record<string, unknown>;
 export const MAP_SCHEMA_ID = "https://berth.dev/schemas/container-map.schema.json";
 
 const mapSchema = schemaDocument as Schema;
-
-/** ajv's options, for the precompiled validator too (scripts/map-validator-source.mjs). */
-export const AJV_OPTIONS = {
-  allErrors: true,
-  strict: true,
-  strictTuples: false,
-  strictRequired: false,
-  allowUnionTypes: true,
-} as const;
 
 let ajv: Ajv2020 | undefined;
 const validators = new Map<string, ValidateFunction>();
@@ -45,7 +40,9 @@ function validatorAt(pointer: string): ValidateFunction {
 }
 
 function newAjv(): Ajv2020 {
-  const instance = new Ajv2020(AJV_OPTIONS);
+  // Loaded on first use: a valid map never needs ajv itself, and `berth` starts without it.
+  const { Ajv2020: Ajv } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof AjvModule;
+  const instance = new Ajv(ajvOptions);
   instance.addKeyword({ keyword: "x-expected", schemaType: "string" });
   instance.addSchema(mapSchema);
   return instance;

@@ -3,7 +3,12 @@ import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { ContainerInstance, ResolvedMap, ResolvedNetwork, ResolvedVolume } from "../map/model.js";
 import { LABEL } from "../model/labels.js";
 import { normalizeImageReference } from "../observe/observe.js";
-import type { ObservedClient, ObservedContainer } from "../observe/observed-state.js";
+import type {
+  ObservedClient,
+  ObservedContainer,
+  ObservedNetwork,
+  ObservedVolume,
+} from "../observe/observed-state.js";
 import {
   buildContainerSpec,
   containerNameLookup,
@@ -32,6 +37,9 @@ export class PlanContext {
   private readonly byName = new Map<string, ObservedContainer>();
   private readonly byReplaced = new Map<string, ObservedContainer[]>();
   private readonly byVolume = new Map<string, ObservedContainer[]>();
+  private readonly volumesByName = new Map<string, ObservedVolume>();
+  private readonly networksByName = new Map<string, ObservedNetwork[]>();
+  private readonly byNetwork = new Map<string, ObservedContainer[]>();
   private readonly nameOf: (key: string) => string;
 
   constructor(
@@ -61,13 +69,12 @@ export class PlanContext {
         if (list === undefined) this.byReplaced.set(container.replaces, [container]);
         else list.push(container);
       }
-      for (const mount of container.mounts) {
-        if (mount.name === null) continue;
-        const list = this.byVolume.get(mount.name);
-        if (list === undefined) this.byVolume.set(mount.name, [container]);
-        else list.push(container);
-      }
+      for (const mount of container.mounts)
+        if (mount.name !== null) push(this.byVolume, mount.name, container);
+      for (const network of Object.keys(container.networks)) push(this.byNetwork, network, container);
     }
+    for (const volume of observed.volumes) this.volumesByName.set(volume.name, volume);
+    for (const network of observed.networks) push(this.networksByName, network.name, network);
     for (const list of this.byReplaced.values())
       list.sort((a, b) => b.created - a.created || a.id.localeCompare(b.id));
   }
@@ -93,6 +100,21 @@ export class PlanContext {
 
   containerRef(key: string): ObjectRef {
     return { kind: "container", name: this.container(key).name, client: this.client.name, key };
+  }
+
+  /** The volume of that name on the engine, whoever made it. */
+  observedVolume(name: string): ObservedVolume | undefined {
+    return this.volumesByName.get(name);
+  }
+
+  /** The networks of that name on the engine (before API 1.44 the engine allows several). */
+  observedNetworks(name: string): readonly ObservedNetwork[] {
+    return this.networksByName.get(name) ?? [];
+  }
+
+  /** Observed containers connected to a network, by the network's name. */
+  containersOnNetwork(name: string): readonly ObservedContainer[] {
+    return this.byNetwork.get(name) ?? [];
   }
 
   /** The container that holds a name on the engine, whoever made it. */
@@ -207,4 +229,10 @@ export class PlanContext {
 
 export function shortId(id: string): string {
   return id.replace(/^sha256:/, "").slice(0, 12);
+}
+
+function push<K, V>(index: Map<K, V[]>, key: K, value: V): void {
+  const list = index.get(key);
+  if (list === undefined) index.set(key, [value]);
+  else list.push(value);
 }

@@ -141,7 +141,7 @@ export class ReconcilePlanner {
 
   private planNetwork(network: ResolvedNetwork): void {
     const ref = this.networkRef(network);
-    const matches = this.ctx.observed.networks.filter((n) => n.name === network.name);
+    const matches = this.ctx.observedNetworks(network.name);
     if (matches.length > 1) {
       throw new PlanError(`engine ${ref.client}: ${matches.length} networks are named ${network.name}`, {
         hint: `remove the extra ones (docker network ls --filter name=${network.name})`,
@@ -197,7 +197,7 @@ export class ReconcilePlanner {
 
   private planVolume(volume: ResolvedVolume): void {
     const ref = this.volumeRef(volume);
-    const existing = this.ctx.observed.volumes.find((v) => v.name === volume.name);
+    const existing = this.ctx.observedVolume(volume.name);
     this.builder.fingerprint({ object: ref, id: existing === undefined ? null : existing.name });
     if (existing === undefined) {
       const created = this.builder.add({ type: "create-volume", object: ref });

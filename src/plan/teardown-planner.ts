@@ -221,7 +221,7 @@ export class TeardownPlanner {
       const users = this.ctx.graph.dependentEdges(volumeNode(volume.key)).map((e) => nodeKey(e.dependent));
       const allGone = users.length > 0 && users.every((k) => removed.has(k) || !this.ctx.containers.has(k));
       if (!allGone) continue;
-      const existing = this.ctx.observed.volumes.find((v) => v.name === volume.name);
+      const existing = this.ctx.observedVolume(volume.name);
       if (existing === undefined || existing.mapName !== this.ctx.mapName) continue;
       this.builder.fingerprint({ object: ref, id: existing.name });
       if (!this.ctx.options.removeVolumes) {
@@ -252,9 +252,9 @@ export class TeardownPlanner {
         .dependentEdges(networkNode(network.key))
         .map((e) => nodeKey(e.dependent));
       if (!members.every((k) => removed.has(k) || !this.ctx.containers.has(k))) continue;
-      const existing = this.ctx.observed.networks.find((n) => n.name === network.name);
+      const existing = this.ctx.observedNetworks(network.name)[0];
       if (existing === undefined || existing.mapName !== this.ctx.mapName) continue;
-      const attached = this.ctx.observed.containers.filter((c) => c.networks[network.name] !== undefined);
+      const attached = this.ctx.containersOnNetwork(network.name);
       if (attached.some((c) => !this.removals.has(c.id))) continue;
       this.builder.fingerprint({ object: ref, id: existing.id });
       this.builder.add({

@@ -20,6 +20,21 @@ export function uniqueMapName(prefix: string): string {
   return `bt-${prefix}-${randomBytes(3).toString("hex")}`;
 }
 
+/** One container of a map, as the engine lists it. */
+export interface ContainerRow {
+  name: string;
+  id: string;
+  state: string;
+  image: string;
+}
+
+/** The containers of one map (found by berth's label), sorted by name. */
+export async function mapContainers(engine: DockerEngine, mapName: string): Promise<ContainerRow[]> {
+  return (await engine.listContainers({ [LABEL.map]: mapName }))
+    .map((c) => ({ name: (c.Names[0] ?? "").replace(/^\//, ""), id: c.Id, state: c.State, image: c.Image }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /**
  * Removes exactly the objects of one map (found by berth's labels): containers first, then
  * networks and volumes. Returns what it removed, so a test can assert on leftovers.

@@ -5,7 +5,14 @@ import { emptyTar, MARKER_IMAGE, lockName } from "../../src/apply/engine-lock.js
 import { isEngineNotFoundError } from "../../src/engine/engine-errors.js";
 import { LABEL } from "../../src/model/labels.js";
 import { berth, spawnBerth, tempFolder, writeMap } from "../helpers/cli.js";
-import { FIXTURE_IMAGES, removeMapObjects, testEngine, uniqueMapName } from "../helpers/engine.js";
+import {
+  FIXTURE_IMAGES,
+  mapContainers,
+  removeMapObjects,
+  testEngine,
+  uniqueMapName,
+  type ContainerRow,
+} from "../helpers/engine.js";
 
 /**
  * Two runs on one map at once: the engine-side lock makes them take turns (or the second refuses
@@ -51,17 +58,10 @@ web:
   depends_on: app
 `;
 
-interface Row {
-  name: string;
-  id: string;
-  state: string;
-  image: string;
-}
+type Row = ContainerRow;
 
-async function rows(mapName: string): Promise<Row[]> {
-  return (await engine.listContainers({ [LABEL.map]: mapName }))
-    .map((c) => ({ name: (c.Names[0] ?? "").replace(/^\//, ""), id: c.Id, state: c.State, image: c.Image }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+function rows(mapName: string): Promise<Row[]> {
+  return mapContainers(engine, mapName);
 }
 
 /** Exactly the map's containers, one per config, running, with no temporary or lock left. */

@@ -3,7 +3,14 @@ import { emptyTar, MARKER_IMAGE, lockName } from "../../src/apply/engine-lock.js
 import { isEngineNotFoundError } from "../../src/engine/engine-errors.js";
 import { LABEL } from "../../src/model/labels.js";
 import { berth, spawnBerth, tempFolder, writeMap, type BerthProcess } from "../helpers/cli.js";
-import { FIXTURE_IMAGES, removeMapObjects, testEngine, uniqueMapName } from "../helpers/engine.js";
+import {
+  FIXTURE_IMAGES,
+  mapContainers,
+  removeMapObjects,
+  testEngine,
+  uniqueMapName,
+  type ContainerRow,
+} from "../helpers/engine.js";
 
 /**
  * A run that dies (SIGKILL) or is interrupted (SIGINT) in the middle of a recreate: the next
@@ -36,17 +43,10 @@ b: *slow
 c: *slow
 `;
 
-interface Row {
-  name: string;
-  id: string;
-  state: string;
-  image: string;
-}
+type Row = ContainerRow;
 
-async function rows(mapName: string): Promise<Row[]> {
-  return (await engine.listContainers({ [LABEL.map]: mapName }))
-    .map((c) => ({ name: (c.Names[0] ?? "").replace(/^\//, ""), id: c.Id, state: c.State, image: c.Image }))
-    .sort((x, y) => x.name.localeCompare(y.name));
+function rows(mapName: string): Promise<Row[]> {
+  return mapContainers(engine, mapName);
 }
 
 async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 30_000) {

@@ -43,7 +43,7 @@ export function nodeLabel(node: NodeId): string {
  * from a dependency to its dependent, each remembering its kind and where the map wrote it.
  */
 export class DependencyGraph {
-  private readonly graph: GraphT;
+  private readonly nodeSet = new Set<NodeId>();
   private readonly edgeList: DependencyEdge[];
   private levelsCache: NodeId[][] | undefined;
   /** Edges by node, kept beside the graphlib graph: planning asks for them once per node. */
@@ -51,8 +51,9 @@ export class DependencyGraph {
   private readonly outgoing = new Map<NodeId, DependencyEdge[]>();
 
   constructor(nodes: Iterable<NodeId>, edges: DependencyEdge[]) {
-    this.graph = new Graph({ directed: true, multigraph: true });
-    for (const node of nodes) this.graph.setNode(node);
+    // Adjacency lists only: a graphlib graph costs about 1 KB per edge for as long as the map lives,
+    // and only the cycle check needs one (see cycles()).
+    for (const node of nodes) this.nodeSet.add(node);
     // One edge per (dependency, dependent, kind): several entries saying the same thing are one edge.
     const seen = new Set<string>();
     this.edgeList = [];
@@ -61,7 +62,7 @@ export class DependencyGraph {
       if (seen.has(id)) continue;
       seen.add(id);
       this.edgeList.push(edge);
-      this.graph.setEdge(edge.dependency, edge.dependent, edge, edge.kind);
+      this.nodeSet.add(edge.dependency).add(edge.dependent);
       append(this.incoming, edge.dependent, edge);
       append(this.outgoing, edge.dependency, edge);
     }
@@ -77,7 +78,7 @@ export class DependencyGraph {
   }
 
   nodes(): NodeId[] {
-    return (this.graph.nodes() as NodeId[]).sort();
+    return [...this.nodeSet].sort();
   }
 
   edges(): readonly DependencyEdge[] {
@@ -85,7 +86,7 @@ export class DependencyGraph {
   }
 
   hasNode(node: NodeId): boolean {
-    return this.graph.hasNode(node);
+    return this.nodeSet.has(node);
   }
 
   /** Direct dependencies of a node, with the edges that make them. */
@@ -102,7 +103,10 @@ export class DependencyGraph {
   cycles(): DependencyEdge[][] {
     const out: DependencyEdge[][] = [];
     const covered = new Set<NodeId>();
-    for (const component of alg.findCycles(this.graph) as NodeId[][]) {
+    const graph: GraphT = new Graph({ directed: true });
+    for (const node of this.nodeSet) graph.setNode(node);
+    for (const edge of this.edgeList) graph.setEdge(edge.dependency, edge.dependent);
+    for (const component of alg.findCycles(graph) as NodeId[][]) {
       component.forEach((node) => covered.add(node));
       const cycle = this.cycleWithin(new Set(component));
       if (cycle) out.push(cycle);

@@ -12,7 +12,6 @@ import {
   type NodeId,
 } from "../map/resolve.js";
 
-type GraphT = Graph<Record<string, never>, Record<string, never>, DependencyEdge>;
 
 /** Forward actions (startup, update) need dependencies; reverse ones (stop, shutdown) dependents. */
 export type Direction = "forward" | "reverse";
@@ -103,7 +102,7 @@ export class DependencyGraph {
   cycles(): DependencyEdge[][] {
     const out: DependencyEdge[][] = [];
     const covered = new Set<NodeId>();
-    const graph: GraphT = new Graph({ directed: true });
+    const graph = new Graph({ directed: true });
     for (const node of this.nodeSet) graph.setNode(node);
     for (const edge of this.edgeList) graph.setEdge(edge.dependency, edge.dependent);
     for (const component of alg.findCycles(graph) as NodeId[][]) {

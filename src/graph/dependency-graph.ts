@@ -12,7 +12,6 @@ import {
   type NodeId,
 } from "../map/resolve.js";
 
-
 /** Forward actions (startup, update) need dependencies; reverse ones (stop, shutdown) dependents. */
 export type Direction = "forward" | "reverse";
 

@@ -277,6 +277,9 @@ export interface Drift {
   changedInPlace: number[];
 }
 
+/** A seed for the simulated engine's choices (ids, timing) in a property run. */
+export const seedArb = fc.integer({ min: 1, max: 2 ** 30 });
+
 export const driftArb: fc.Arbitrary<Drift> = fc.record({
   containers: fc.array(
     fc.constantFrom<ContainerDrift>("none", "none", "none", "removed", "stopped", "killed", "created"),

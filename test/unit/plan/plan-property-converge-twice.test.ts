@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, it } from "vitest";
-import { driftAndConverge, driftArb, loadModel, mapModelArb } from "../../helpers/plan-arbitraries.js";
+import {
+  driftAndConverge,
+  driftArb,
+  loadModel,
+  mapModelArb,
+  seedArb,
+} from "../../helpers/plan-arbitraries.js";
 import { deployed } from "../../helpers/plan-fixtures.js";
 
 /**
@@ -9,7 +15,6 @@ import { deployed } from "../../helpers/plan-fixtures.js";
  */
 
 const RUNS = { numRuns: 100 };
-const seedArb = fc.integer({ min: 1, max: 2 ** 30 });
 
 describe("convergence", () => {
   it("(a) the same over two successive drifts; the second changes the same fields in place again", async () => {

@@ -6,6 +6,7 @@ import {
   engineMismatches,
   loadModel,
   mapModelArb,
+  seedArb,
 } from "../../helpers/plan-arbitraries.js";
 import { deployed, planWorld, stepSummary } from "../../helpers/plan-fixtures.js";
 
@@ -15,7 +16,6 @@ import { deployed, planWorld, stepSummary } from "../../helpers/plan-fixtures.js
  */
 
 const RUNS = { numRuns: 100 };
-const seedArb = fc.integer({ min: 1, max: 2 ** 30 });
 
 describe("convergence", () => {
   it("(a) after the plan is applied, a fresh update plan has no steps, and the engine runs the map", async () => {

@@ -6,6 +6,7 @@ import {
   engineMismatches,
   loadModel,
   mapModelArb,
+  seedArb,
 } from "../../helpers/plan-arbitraries.js";
 import { deployed, planWorld, stepSummary } from "../../helpers/plan-fixtures.js";
 import { applyPlan, engineOf } from "../../helpers/simulated-engine.js";
@@ -16,7 +17,6 @@ import { applyPlan, engineOf } from "../../helpers/simulated-engine.js";
  */
 
 const RUNS = { numRuns: 100 };
-const seedArb = fc.integer({ min: 1, max: 2 ** 30 });
 
 describe("convergence", () => {
   it("(a) an apply interrupted after any number of steps is repaired by the next plan", async () => {

@@ -8,6 +8,7 @@ import {
   loadModel,
   mapModelArb,
   modelEdges,
+  seedArb,
   type MapModel,
 } from "../../helpers/plan-arbitraries.js";
 import { planWorld, waitsFor } from "../../helpers/plan-fixtures.js";
@@ -70,48 +71,43 @@ function expectDependenciesFirst(made: Plan, model: MapModel): void {
 describe("planner properties", () => {
   it("(c) every step's `after` exists and respects the graph (create/start after dependencies, shutdown dependents first)", async () => {
     await fc.assert(
-      fc.asyncProperty(
-        mapModelArb(),
-        driftArb,
-        fc.integer({ min: 1, max: 2 ** 30 }),
-        async (model, drift, seed) => {
-          const map = loadModel(model);
-          expectDependenciesFirst(await planWorld(map, worldFor(map)), model);
-          const { world, drifted, map: driftedMap, made } = await driftedPlan(model, drift, seed);
-          expectDependenciesFirst(made, drifted.model);
-          expectDependenciesFirst(await planWorld(driftedMap, world, { action: "startup" }), drifted.model);
+      fc.asyncProperty(mapModelArb(), driftArb, seedArb, async (model, drift, seed) => {
+        const map = loadModel(model);
+        expectDependenciesFirst(await planWorld(map, worldFor(map)), model);
+        const { world, drifted, map: driftedMap, made } = await driftedPlan(model, drift, seed);
+        expectDependenciesFirst(made, drifted.model);
+        expectDependenciesFirst(await planWorld(driftedMap, world, { action: "startup" }), drifted.model);
 
-          const shutdown = await planWorld(driftedMap, world, { action: "shutdown", removeVolumes: true });
-          checkStepGraph(shutdown);
-          for (const edge of modelEdges(drifted.model)) {
-            const dependencyStop = stopOf(shutdown, edge.dependency);
-            const dependentStop = stopOf(shutdown, edge.dependent);
-            if (dependencyStop !== undefined && dependentStop !== undefined)
-              expect(waitsFor(shutdown, dependencyStop, dependentStop)).toBe(true);
-          }
-          // A network or volume goes after every container on it or mounting it.
-          for (const step of shutdown.steps) {
-            if (step.type !== "remove-network" && step.type !== "remove-volume") continue;
-            const users = engineOf(world).containers.filter((c) =>
-              step.type === "remove-network"
-                ? c.networks[step.object.name] !== undefined
-                : c.mounts.some((m) => m.Name === step.object.name),
+        const shutdown = await planWorld(driftedMap, world, { action: "shutdown", removeVolumes: true });
+        checkStepGraph(shutdown);
+        for (const edge of modelEdges(drifted.model)) {
+          const dependencyStop = stopOf(shutdown, edge.dependency);
+          const dependentStop = stopOf(shutdown, edge.dependent);
+          if (dependencyStop !== undefined && dependentStop !== undefined)
+            expect(waitsFor(shutdown, dependencyStop, dependentStop)).toBe(true);
+        }
+        // A network or volume goes after every container on it or mounting it.
+        for (const step of shutdown.steps) {
+          if (step.type !== "remove-network" && step.type !== "remove-volume") continue;
+          const users = engineOf(world).containers.filter((c) =>
+            step.type === "remove-network"
+              ? c.networks[step.object.name] !== undefined
+              : c.mounts.some((m) => m.Name === step.object.name),
+          );
+          for (const user of users) {
+            const removal = shutdown.steps.find(
+              (s) => s.type === "remove-container" && s.container === user.id,
             );
-            for (const user of users) {
-              const removal = shutdown.steps.find(
-                (s) => s.type === "remove-container" && s.container === user.id,
-              );
-              expect(removal, `a removal of ${user.name}`).toBeDefined();
-              expect(waitsFor(shutdown, step, removal as Step), `${step.id} waits for ${removal?.id}`).toBe(
-                true,
-              );
-            }
+            expect(removal, `a removal of ${user.name}`).toBeDefined();
+            expect(waitsFor(shutdown, step, removal as Step), `${step.id} waits for ${removal?.id}`).toBe(
+              true,
+            );
           }
-          const down = applyPlan(world, shutdown, driftedMap, { order: seed }).world;
-          expect(engineOf(down).containers).toEqual([]);
-          expect(engineOf(down).networks.map((n) => n.name)).toEqual(["bridge", "host", "none"]);
-        },
-      ),
+        }
+        const down = applyPlan(world, shutdown, driftedMap, { order: seed }).world;
+        expect(engineOf(down).containers).toEqual([]);
+        expect(engineOf(down).networks.map((n) => n.name)).toEqual(["bridge", "host", "none"]);
+      }),
       RUNS,
     );
   }, 60_000);

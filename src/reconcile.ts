@@ -9,7 +9,7 @@ import { loadDockerConfig, registryAuthFor } from "./engine/registry-auth.js";
 import { targetKeys } from "./graph/dependency-graph.js";
 import { clientContexts, type ClientConfig } from "./map/clients-file.js";
 import type { LoadedMap } from "./map/load-map.js";
-import { observe } from "./observe/observe.js";
+import { observe, type StartedObservations } from "./observe/observe.js";
 import type { ObservedState } from "./observe/observed-state.js";
 import { plan } from "./plan/plan.js";
 import type { Plan, PlanAction, PlanOptions } from "./plan/plan-types.js";
@@ -18,12 +18,19 @@ import type { ClientContext } from "./spec/container-spec.js";
 /** Engines by client name, one writer each (readers are read-only views of them). */
 export type Engines = Record<string, EngineWriter>;
 
-/** Connects to every engine the map names: `default` is DOCKER_HOST; others come from the clients file. */
-export function openEngines(map: LoadedMap, clients: Record<string, ClientConfig> = {}): Engines {
+/**
+ * Connects to every engine the map names: `default` is DOCKER_HOST; others come from the clients
+ * file. Engines already `opened` (by client name) are used as they are.
+ */
+export function openEngines(
+  map: LoadedMap,
+  clients: Record<string, ClientConfig> = {},
+  opened: Engines = {},
+): Engines {
   const out: Engines = {};
   for (const name of map.resolved.clients) {
     const baseUrl = clients[name]?.base_url;
-    out[name] = new DockerEngine({ name, ...(baseUrl === undefined ? {} : { baseUrl }) });
+    out[name] = opened[name] ?? new DockerEngine({ name, ...(baseUrl === undefined ? {} : { baseUrl }) });
   }
   return out;
 }
@@ -31,6 +38,11 @@ export function openEngines(map: LoadedMap, clients: Record<string, ClientConfig
 export interface PlanRunOptions extends Partial<PlanOptions> {
   action: PlanAction;
   clients?: Record<string, ClientConfig>;
+  /**
+   * Observations started before the map was loaded, by client name. Only the first look of a run
+   * uses them: anything to apply is planned again under the lock from a fresh observation.
+   */
+  started?: StartedObservations;
 }
 
 export interface PlannedRun {
@@ -53,8 +65,8 @@ export async function observeAndPlan(
     if (reader === undefined) throw new Error(`no engine for client ${name}`);
     return reader;
   });
-  const observed = await observe(engines);
-  const { clients: _clients, ...planOptions } = options;
+  const observed = await observe(engines, options.started);
+  const { clients: _clients, started: _started, ...planOptions } = options;
   return { plan: plan({ map, observed, options: planOptions, clients: contexts }), observed, contexts };
 }
 
@@ -99,8 +111,9 @@ export async function reconcile(
   try {
     const registryAuth = options.registryAuth ?? registryAuthFrom();
     if (options.pull === "always") await pullAll(map, engines, options, registryAuth);
+    const { started: _started, ...fresh } = options;
     const planned = await observeAndPlan(map, readers, {
-      ...options,
+      ...fresh,
       pull: options.pull === "always" ? "missing" : (options.pull ?? "missing"),
     });
     const result = await apply(planned.plan, {

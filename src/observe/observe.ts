@@ -18,13 +18,22 @@ import type {
 } from "./observed-state.js";
 
 /**
+ * Observations already under way, by client name: the CLI starts the default engine's before it
+ * loads the map, so that the engine lists while berth parses (see src/cli/early-observation.ts).
+ */
+export type StartedObservations = Readonly<Record<string, Promise<ObservedClient>>>;
+
+/**
  * Observes what each engine runs with a constant number of calls per engine, whatever the map's
  * size: one list each of containers, volumes, networks and images, all in parallel. Whole lists
  * (not only berth's objects) so that a foreign object holding a name berth needs is seen at plan
  * time rather than failing half-way through an apply.
  */
-export async function observe(engines: readonly EngineReader[]): Promise<ObservedState> {
-  const clients = await Promise.all(engines.map(observeEngine));
+export async function observe(
+  engines: readonly EngineReader[],
+  started: StartedObservations = {},
+): Promise<ObservedState> {
+  const clients = await Promise.all(engines.map((engine) => started[engine.name] ?? observeEngine(engine)));
   return { clients: Object.fromEntries(clients.map((c) => [c.client, c])) };
 }
 

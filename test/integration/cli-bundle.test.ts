@@ -43,6 +43,25 @@ describe("bin/berth.js (the built, bundled CLI)", () => {
     expect(run.stderr).not.toContain("    at ");
   });
 
+  it("reports a bad map, not the unreachable engine it began to observe before loading the map", () => {
+    const run = berthBin(["-f", "test/fixtures/invalid/05-yaml-duplicate-key.yaml", "plan"], {
+      DOCKER_HOST: "unix:///nonexistent/docker.sock",
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/05-yaml-duplicate-key\.yaml:\d+:\d+: duplicate key/);
+    expect(run.stderr).not.toContain("no engine answers");
+    expect(run.stderr).not.toContain("    at ");
+  });
+
+  it("names the unreachable engine of a valid map", () => {
+    const run = berthBin(["-f", "examples/web-app/berth.yaml", "update"], {
+      DOCKER_HOST: "unix:///nonexistent/docker.sock",
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("no engine answers at unix:///nonexistent/docker.sock");
+    expect(run.stderr).not.toContain("    at ");
+  });
+
   it("loads the ssh transport, left out of the bundle, when DOCKER_HOST asks for it", () => {
     const run = berthBin(["-f", "examples/web-app/berth.yaml", "plan"], {
       DOCKER_HOST: "ssh://nobody@127.0.0.1:1",

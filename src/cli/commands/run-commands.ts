@@ -18,6 +18,7 @@ import {
   type Engines,
 } from "../../reconcile.js";
 import { useColor, type CliIo } from "../cli-io.js";
+import { observeEarly } from "../early-observation.js";
 import { globalOptions, loadMapFor, loggerFor, logProgress } from "../global-options.js";
 import { EXIT } from "../exit-codes.js";
 import { progressRenderer, type ProgressMode, type ProgressRenderer } from "../progress-renderer.js";
@@ -110,13 +111,15 @@ export function planCommand(io: CliIo): Command {
         },
         command: Command,
       ) => {
+        const early = await observeEarly(globalOptions(command).clients);
         const map = loadMapFor(command, io);
         const clients = clientsFor(command);
-        const engines = openEngines(map, clients);
+        const engines = openEngines(map, clients, early.opened);
         const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
         const { plan } = await observeAndPlan(map, readers, {
           ...planOptions(flags.action, targets, flags),
           clients,
+          started: early.started,
         });
         if (flags.out !== undefined) {
           writeFileSync(resolvePath(io.cwd, flags.out), renderPlanJson(plan));
@@ -168,10 +171,11 @@ function runCommand(
   command = withApplyOptions(command);
   if (configure) command = configure(command);
   return command.action(async (targets: string[], flags: RunFlags, cmd: Command) => {
+    const early = await observeEarly(globalOptions(cmd).clients);
     const map = loadMapFor(cmd, io);
     const clients = clientsFor(cmd);
-    const engines = openEngines(map, clients);
-    const options = { ...planOptions(name, targets, flags), clients };
+    const engines = openEngines(map, clients, early.opened);
+    const options = { ...planOptions(name, targets, flags), clients, started: early.started };
     if (flags.dryRun) {
       const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
       const { plan } = await observeAndPlan(map, readers, options);

@@ -1,6 +1,16 @@
 import { spawnSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../helpers/cli.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, tempFolder, writeMap } from "../helpers/cli.js";
+import { FIXTURE_IMAGES, removeMapObjects, testEngine, uniqueMapName } from "../helpers/engine.js";
+
+const engine = testEngine();
+const folder = tempFolder("cli-bundle");
+const maps: string[] = [];
+
+afterAll(async () => {
+  for (const mapName of maps) await removeMapObjects(engine, mapName);
+  folder.remove();
+});
 
 /** The `berth` executable as installed: bin/berth.js on the bundled CLI that `npm run build` makes. */
 function berthBin(args: string[], env: Record<string, string> = {}) {
@@ -60,6 +70,43 @@ describe("bin/berth.js (the built, bundled CLI)", () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("no engine answers at unix:///nonexistent/docker.sock");
     expect(run.stderr).not.toContain("    at ");
+  });
+
+  it("logs a run at --log-level info, as JSON lines or pretty (pino, loaded only then)", () => {
+    const mapName = uniqueMapName("bundle-logs");
+    maps.push(mapName);
+    const file = writeMap(
+      folder.dir,
+      `name: ${mapName}\nweb:\n  image: ${FIXTURE_IMAGES.base1}\n  host_config: {mem_limit: 16m}\n`,
+      `${mapName}.yaml`,
+    );
+    const json = berthBin([
+      "-f",
+      file,
+      "--log-level",
+      "info",
+      "--log-format",
+      "json",
+      "startup",
+      "--progress",
+      "quiet",
+    ]);
+    expect(json.status, json.stderr).toBe(0);
+    const lines = json.stderr
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { msg: string; name: string; level: number });
+    expect(lines.map((l) => l.msg)).toEqual(["apply started", "apply finished"]);
+    expect(lines.every((l) => l.name === "berth" && l.level === 30)).toBe(true);
+
+    const pretty = berthBin(["-f", file, "--log-level", "info", "shutdown", "--progress", "quiet"]);
+    expect(pretty.status, pretty.stderr).toBe(0);
+    expect(pretty.stderr).toMatch(/INFO.*apply started/);
+    expect(pretty.stderr).toMatch(/INFO.*apply finished/);
+
+    const quiet = berthBin(["-f", file, "startup", "--progress", "quiet"]);
+    expect(quiet.status, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toContain("apply started");
   });
 
   it("loads the ssh transport, left out of the bundle, when DOCKER_HOST asks for it", () => {

@@ -17,6 +17,7 @@ import {
   registryAuthFrom,
   type Engines,
 } from "../../reconcile.js";
+import { logsAt } from "../../common/logger.js";
 import { useColor, type CliIo } from "../cli-io.js";
 import { observeEarly } from "../early-observation.js";
 import { globalOptions, loadMapFor, loggerFor, logProgress } from "../global-options.js";
@@ -133,7 +134,10 @@ export function planCommand(io: CliIo): Command {
 /** The progress display and the logs (--log-level) of one run, fed by the same events. */
 function progressFor(cmd: Command, io: CliIo, mode: ProgressMode): ProgressRenderer {
   const display = progressRenderer(mode, io);
-  const log = logProgress(loggerFor(cmd, io));
+  // Progress is logged at info and debug: at the default level (warn) no logger is needed.
+  const log = logsAt(globalOptions(cmd).logLevel ?? "warn", "info")
+    ? logProgress(loggerFor(cmd, io))
+    : () => undefined;
   return {
     listener: (event) => {
       display.listener(event);

@@ -11,33 +11,43 @@ cpSync("src/map/generated", "dist/map/generated", {
 });
 
 /**
- * Modules berth never uses unless the engine is reached over ssh:// (ssh2) or an image is built
- * with BuildKit (gRPC sessions) — half the bundle's size. Each is replaced by a stand-in that
- * loads the real module from node_modules on first call, so starting berth does not parse them.
+ * Modules berth never uses unless the engine is reached over ssh:// (ssh2), an image is built
+ * (BuildKit's gRPC session and protobuf progress, the build context's tar and .dockerignore) — over
+ * a third of the bundle's size. Each is replaced by a stand-in that loads the real module from
+ * node_modules on first use (a call, or a property read), so starting berth does not parse them.
  */
-const loadedOnFirstCall = [
+const loadedOnFirstUse = [
   { importer: /docker-modem[\\/]lib[\\/]modem\.js$/, path: "./ssh", real: "docker-modem/lib/ssh.js" },
   { importer: /dockerode[\\/]lib[\\/]docker\.js$/, path: "./session", real: "dockerode/lib/session.js" },
+  { importer: /dockerode[\\/]lib[\\/]docker\.js$/, path: "./buildkit", real: "dockerode/lib/buildkit.js" },
+  { importer: /dockerode[\\/]lib[\\/]util\.js$/, path: "tar-fs", real: "tar-fs" },
+  { importer: /dockerode[\\/]lib[\\/]util\.js$/, path: "@balena/dockerignore", real: "@balena/dockerignore" },
 ];
+const stubbedPaths = new Set(loadedOnFirstUse.map((e) => e.path));
 
 /** @type {import("esbuild").Plugin} */
-const loadOnFirstCall = {
-  name: "load-on-first-call",
+const loadOnFirstUse = {
+  name: "load-on-first-use",
   setup(b) {
-    b.onResolve({ filter: /^\.\/(ssh|session)$/ }, (args) => {
-      const entry = loadedOnFirstCall.find((e) => e.path === args.path && e.importer.test(args.importer));
-      return entry ? { path: entry.real, namespace: "first-call" } : undefined;
+    b.onResolve({ filter: /^(\.\/(ssh|session|buildkit)|tar-fs|@balena\/dockerignore)$/ }, (args) => {
+      if (!stubbedPaths.has(args.path)) return undefined;
+      const entry = loadedOnFirstUse.find((e) => e.path === args.path && e.importer.test(args.importer));
+      return entry ? { path: entry.real, namespace: "first-use" } : undefined;
     });
-    b.onLoad({ filter: /.*/, namespace: "first-call" }, (args) => ({
+    b.onLoad({ filter: /.*/, namespace: "first-use" }, (args) => ({
       loader: "js",
       // `require` is the bundle's own (see the banner): it resolves from dist/, beside node_modules.
-      // dockerode's dependencies are resolved from dockerode, wherever npm placed it.
+      // dockerode's dependencies are resolved from dockerode, wherever npm placed it. The stand-in
+      // is a function (some of these modules are one) whose property reads reach the real exports.
       contents: `
         let real;
-        module.exports = function (...args) {
-          real ??= require(require.resolve(${JSON.stringify(args.path)}, { paths: [require.resolve("dockerode")] }));
-          return real.apply(this, args);
-        };`,
+        const load = () =>
+          (real ??= require(require.resolve(${JSON.stringify(args.path)}, { paths: [require.resolve("dockerode")] })));
+        module.exports = new Proxy(function () {}, {
+          apply: (_target, self, args) => load().apply(self, args),
+          get: (_target, key) => load()[key],
+          has: (_target, key) => key in load(),
+        });`,
     }));
   },
 };
@@ -49,7 +59,7 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  plugins: [loadOnFirstCall],
+  plugins: [loadOnFirstUse],
   // Optional native add-ons of ssh2: loaded (or not) at run time, as without the bundle.
   external: ["cpu-features", "*.node"],
   // CommonJS dependencies use require() and __dirname; an ESM bundle has to provide them.

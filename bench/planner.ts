@@ -1,7 +1,8 @@
 /**
  * Scenario (d), one map size per process: the pure planner on a synthetic map of N containers.
  * Run by bench/run.ts as `node --expose-gc --import tsx bench/planner.ts N RUNS`; prints one JSON
- * line. A fresh process per size keeps the memory figures of one size apart from the others.
+ * line. A fresh process per size keeps the memory figures of one size apart from the others; the
+ * bench runs several rounds of processes, sizes interleaved, and merges them (mergePlannerResults).
  *
  * - time: `plan()` alone (the map is loaded and the observed state built before), min/median of
  *   RUNS runs after a forced GC each;
@@ -27,6 +28,8 @@ export interface PlannerCase {
 export interface PlannerFigures {
   /** Wall time of plan(), ms. */
   ms: number[];
+  /** The first run of each process (JIT not warmed up, as in a CLI), ms. */
+  coldMs: number[];
   /** CPU time (user + system, all threads: GC helpers too) of plan(), ms. */
   cpuMs: number[];
   steps: number;
@@ -45,6 +48,36 @@ export interface PlannerResult {
   loadMapMs: number;
   observedMs: number;
   cases: PlannerCase;
+}
+
+/**
+ * One size's figures from several processes: every timed run counts; memory is the worst seen.
+ */
+export function mergePlannerResults(results: readonly PlannerResult[]): PlannerResult {
+  const [first, ...rest] = results;
+  if (first === undefined) throw new Error("no planner results to merge");
+  const merge = (a: PlannerFigures, b: PlannerFigures): PlannerFigures => ({
+    ms: [...a.ms, ...b.ms],
+    coldMs: [...a.coldMs, ...b.coldMs],
+    cpuMs: [...a.cpuMs, ...b.cpuMs],
+    steps: a.steps,
+    peakRssGrowth: Math.max(a.peakRssGrowth, b.peakRssGrowth),
+    heapGrowth: Math.max(a.heapGrowth, b.heapGrowth),
+    retained: Math.max(a.retained, b.retained),
+    peakRss: Math.max(a.peakRss, b.peakRss),
+  });
+  return rest.reduce((acc, r) => {
+    if (r.size !== acc.size) throw new Error(`cannot merge sizes ${acc.size} and ${r.size}`);
+    return {
+      size: acc.size,
+      loadMapMs: Math.min(acc.loadMapMs, r.loadMapMs),
+      observedMs: Math.min(acc.observedMs, r.observedMs),
+      cases: {
+        update: merge(acc.cases.update, r.cases.update),
+        startup: merge(acc.cases.startup, r.cases.startup),
+      },
+    };
+  }, first);
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -131,6 +164,7 @@ function figures(
   check(p);
   return {
     ms,
+    coldMs: ms.slice(0, 1),
     cpuMs,
     steps,
     peakRssGrowth: peak - before,

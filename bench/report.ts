@@ -179,7 +179,7 @@ function calls(byOperation: Record<string, number>): string {
 
 function plannerRow(p: PlannerResult, action: "update" | "startup"): string {
   const f = p.cases[action];
-  return `| ${p.size.toLocaleString("en")} | ${action} | ${f.steps.toLocaleString("en")} | ${fmtStat(stat(f.ms))} | ${fmtMs(f.ms[0] as number)} | ${fmtStat(stat(f.cpuMs))} | ${fmtMb(f.peakRssGrowth)} | ${fmtMb(f.heapGrowth)} | ${fmtMb(f.retained)} | ${fmtMb(f.peakRss)} |`;
+  return `| ${p.size.toLocaleString("en")} | ${action} | ${f.steps.toLocaleString("en")} | ${fmtStat(stat(f.ms))} | ${fmtStat(stat(f.coldMs))} | ${fmtStat(stat(f.cpuMs))} | ${fmtMb(f.peakRssGrowth)} | ${fmtMb(f.heapGrowth)} | ${fmtMb(f.retained)} | ${fmtMb(f.peakRss)} |`;
 }
 
 export function markdownSection(results: BenchResults, targets: Target[]): string {
@@ -273,7 +273,7 @@ export function markdownSection(results: BenchResults, targets: Target[]): strin
     out.push(
       "### (d) The pure planner",
       "",
-      "`plan()` on a generated map of the same workload and a synthetic observed state, no engine, one process per size (`--expose-gc`, a GC before each run). *update*: every container exists and matches (built through berth's own label encoding and `observedContainer`; the plan is checked to be empty). *startup*: nothing exists. The first run of a process is also shown on its own: a CLI plans once per process, cold (JIT not warmed up). Memory: RSS growth during `plan()` sampled every 2 ms by a worker thread; V8 heap growth without a GC; heap still held after a GC; the process's RSS high-water mark (map and observed state included).",
+      "`plan()` on a generated map of the same workload and a synthetic observed state, no engine, three processes per size with the sizes interleaved, their runs pooled (`--expose-gc`, a GC before each run). *update*: every container exists and matches (built through berth's own label encoding and `observedContainer`; the plan is checked to be empty). *startup*: nothing exists. The first run of each process is also shown on its own: a CLI plans once per process, cold (JIT not warmed up). Memory: RSS growth during `plan()` sampled every 2 ms by a worker thread; V8 heap growth without a GC; heap still held after a GC; the process's RSS high-water mark (map and observed state included).",
       "",
       "| containers | action | steps | wall time | first run (cold) | CPU time | RSS growth | heap growth | retained | process peak RSS |",
       "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",

@@ -21,7 +21,7 @@ import { evaluate, jsonSummary, markdownSection, type BenchResults } from "./rep
 import {
   firstStartup,
   noopUpdate,
-  planner,
+  planners,
   plannerProfile,
   rootChange,
   type BenchContext,
@@ -160,10 +160,9 @@ async function main(): Promise<number> {
   };
   try {
     if (args.only.has("d")) {
-      for (const size of sizes.planner)
-        await attempt(`(d) planner ${size}`, async () => {
-          results.planner.push(await planner(ctx, size));
-        });
+      await attempt(`(d) planner ${sizes.planner.join(", ")}`, async () => {
+        results.planner.push(...(await planners(ctx, sizes.planner)));
+      });
     }
     if (args.only.has("a")) {
       if (machine.compose === "missing")

@@ -6,7 +6,7 @@ import { LABEL } from "../src/model/labels.js";
 import { berthApi, berthCli, berthPlan, writeBerthMap, type BerthRun } from "./berth.js";
 import { containersByLabel, environmentOf, removeByLabel } from "./engine.js";
 import { Floor, FLOOR_LABEL } from "./floor.js";
-import type { PlannerResult } from "./planner.js";
+import { mergePlannerResults, type PlannerResult } from "./planner.js";
 import type { HotSpot } from "./profile.js";
 import { Compose, run } from "./processes.js";
 import type { CountingProxy } from "./proxy.js";
@@ -411,17 +411,31 @@ function runChild(ctx: BenchContext, args: string[]): Promise<string> {
   });
 }
 
-export async function planner(ctx: BenchContext, size: number): Promise<PlannerResult> {
-  ctx.log(`(d) planning ${size} containers (a process of its own)`);
-  const line = await runChild(ctx, [
-    "--expose-gc",
-    "--import",
-    "tsx",
-    "bench/planner.ts",
-    String(size),
-    String(ctx.runs),
-  ]);
-  return JSON.parse(line) as PlannerResult;
+/** Processes per size in (d): the sizes take turns, so a change in the machine's load hits them alike. */
+export const PLANNER_ROUNDS = 3;
+
+/**
+ * Scenario (d): each size planned in a process of its own, PLANNER_ROUNDS times with the sizes
+ * interleaved (rotating order); each size's processes merged. A ratio of two sizes' times is only
+ * as good as the two were measured under the same conditions.
+ */
+export async function planners(ctx: BenchContext, sizes: readonly number[]): Promise<PlannerResult[]> {
+  const bySize = new Map<number, PlannerResult[]>(sizes.map((size) => [size, []]));
+  for (let round = 0; round < PLANNER_ROUNDS; round++) {
+    for (const size of rotate(sizes, round)) {
+      ctx.log(`(d) round ${round + 1}/${PLANNER_ROUNDS}: planning ${size} containers (a process of its own)`);
+      const line = await runChild(ctx, [
+        "--expose-gc",
+        "--import",
+        "tsx",
+        "bench/planner.ts",
+        String(size),
+        String(ctx.runs),
+      ]);
+      bySize.get(size)?.push(JSON.parse(line) as PlannerResult);
+    }
+  }
+  return sizes.map((size) => mergePlannerResults(bySize.get(size) ?? []));
 }
 
 export async function plannerProfile(

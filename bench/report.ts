@@ -148,16 +148,22 @@ export function evaluate(results: BenchResults): Target[] {
     targets.push(notMeasured("d.memory", "plan() of 10,000 containers in under 300 MB"));
   }
   if (p10 && p20) {
-    const up = ratio(stat(p20.cases.update.ms), stat(p10.cases.update.ms));
-    const st = ratio(stat(p20.cases.startup.ms), stat(p10.cases.startup.ms));
+    // Decided on CPU time: planning is one thread of pure computation, and on a shared machine a
+    // 0.4 s run finds a quiet moment more often than a 0.9 s run, so a ratio of wall-time minimums
+    // leans against the larger size. CPU time leaves out the time spent waiting for a CPU.
+    const cpu = (action: "update" | "startup") =>
+      ratio(stat(p20.cases[action].cpuMs), stat(p10.cases[action].cpuMs));
+    const wall = (action: "update" | "startup") =>
+      ratio(stat(p20.cases[action].ms), stat(p10.cases[action].ms));
+    const [up, st] = [cpu("update"), cpu("startup")];
     targets.push({
       id: "d.scaling",
-      goal: "plan() time of 20,000 containers at most 2.3× that of 10,000",
-      measured: `update ${fmtRatio(up)}; startup ${fmtRatio(st)}`,
+      goal: "plan() CPU time of 20,000 containers at most 2.3× that of 10,000",
+      measured: `CPU: update ${fmtRatio(up)}; startup ${fmtRatio(st)} (wall time: update ${fmtRatio(wall("update"))}; startup ${fmtRatio(wall("startup"))})`,
       pass: Math.max(up.min, st.min) <= 2.3,
       passMedian: Math.max(up.median, st.median) <= 2.3,
     });
-  } else targets.push(notMeasured("d.scaling", "plan() 20,000 / 10,000 time ratio at most 2.3"));
+  } else targets.push(notMeasured("d.scaling", "plan() 20,000 / 10,000 CPU time ratio at most 2.3"));
   return targets;
 }
 

@@ -1,16 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, tempFolder, writeMap } from "../helpers/cli.js";
-import { FIXTURE_IMAGES, removeMapObjects, testEngine, uniqueMapName } from "../helpers/engine.js";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../helpers/cli.js";
+import { FIXTURE_IMAGES } from "../helpers/engine.js";
+import { mapWorkspace } from "../helpers/map-workspace.js";
 
-const engine = testEngine();
-const folder = tempFolder("cli-bundle");
-const maps: string[] = [];
-
-afterAll(async () => {
-  for (const mapName of maps) await removeMapObjects(engine, mapName);
-  folder.remove();
-});
+const workspace = mapWorkspace("cli-bundle");
 
 /** The `berth` executable as installed: bin/berth.js on the bundled CLI that `npm run build` makes. */
 function berthBin(args: string[], env: Record<string, string> = {}) {
@@ -73,12 +67,10 @@ describe("bin/berth.js (the built, bundled CLI)", () => {
   });
 
   it("logs a run at --log-level info, as JSON lines or pretty (pino, loaded only then)", () => {
-    const mapName = uniqueMapName("bundle-logs");
-    maps.push(mapName);
-    const file = writeMap(
-      folder.dir,
+    const mapName = workspace.name("bundle-logs");
+    const file = workspace.write(
+      mapName,
       `name: ${mapName}\nweb:\n  image: ${FIXTURE_IMAGES.base1}\n  host_config: {mem_limit: 16m}\n`,
-      `${mapName}.yaml`,
     );
     const json = berthBin([
       "-f",

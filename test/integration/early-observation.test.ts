@@ -1,33 +1,22 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadMap, observeEngine, readOnly, reconcile } from "../../src/index.js";
-import { berth, tempFolder, writeMap } from "../helpers/cli.js";
-import {
-  FIXTURE_IMAGES,
-  mapContainers,
-  removeMapObjects,
-  testEngine,
-  uniqueMapName,
-} from "../helpers/engine.js";
+import { berth } from "../helpers/cli.js";
+import { FIXTURE_IMAGES, mapContainers, testEngine } from "../helpers/engine.js";
+import { mapWorkspace } from "../helpers/map-workspace.js";
 
 /**
  * The CLI starts observing the default engine before it loads the map (the engine lists while
  * berth parses). That early look is only ever a first look: what is applied is planned again under
- * the lock from a fresh observation, and a bad map is reported before anything the engine said.
+ * the lock from a fresh observation. (A bad map is still reported before an unreachable engine: see
+ * cli-bundle.test.ts, where DOCKER_HOST can be set for a process.)
  */
-const engine = testEngine();
-const folder = tempFolder("early-observation");
-const maps: string[] = [];
-
-afterAll(async () => {
-  for (const mapName of maps) await removeMapObjects(engine, mapName);
-  folder.remove();
-});
+const workspace = mapWorkspace("early-observation");
+const { engine } = workspace;
 
 function newMap(prefix: string): { mapName: string; file: string } {
-  const mapName = uniqueMapName(prefix);
-  maps.push(mapName);
+  const mapName = workspace.name(prefix);
   const text = `name: ${mapName}\nweb:\n  image: ${FIXTURE_IMAGES.base1}\n  host_config: {mem_limit: 16m}\n`;
-  return { mapName, file: writeMap(folder.dir, text, `${mapName}.yaml`) };
+  return { mapName, file: workspace.write(mapName, text) };
 }
 
 describe("an observation started before the map is loaded", () => {

@@ -1,41 +1,28 @@
 import { hostname } from "node:os";
 import { spawnSync } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { emptyTar, MARKER_IMAGE, lockName } from "../../src/apply/engine-lock.js";
 import { isEngineNotFoundError } from "../../src/engine/engine-errors.js";
 import { LABEL } from "../../src/model/labels.js";
-import { berth, spawnBerth, tempFolder, writeMap } from "../helpers/cli.js";
-import {
-  FIXTURE_IMAGES,
-  mapContainers,
-  removeMapObjects,
-  testEngine,
-  uniqueMapName,
-  type ContainerRow,
-} from "../helpers/engine.js";
+import { berth, spawnBerth } from "../helpers/cli.js";
+import { FIXTURE_IMAGES, mapContainers, type ContainerRow } from "../helpers/engine.js";
+import { mapWorkspace } from "../helpers/map-workspace.js";
 
 /**
  * Two runs on one map at once: the engine-side lock makes them take turns (or the second refuses
  * with `--lock-timeout 0`), so no object is made twice; a lock left by a dead or expired run is
  * taken over.
  */
-const engine = testEngine();
-const folder = tempFolder("safety-lock");
-const maps: string[] = [];
-
-afterAll(async () => {
-  for (const mapName of maps) await removeMapObjects(engine, mapName);
-  folder.remove();
-});
+const workspace = mapWorkspace("safety-lock");
+const { engine } = workspace;
 
 function newMap(prefix: string, text: (mapName: string) => string) {
-  const mapName = uniqueMapName(prefix);
-  maps.push(mapName);
-  const file = writeMap(folder.dir, text(mapName), `${mapName}.yaml`);
+  const mapName = workspace.name(prefix);
+  const file = workspace.write(mapName, text(mapName));
   return {
     mapName,
     file,
-    rewrite: (next: (mapName: string) => string) => writeMap(folder.dir, next(mapName), `${mapName}.yaml`),
+    rewrite: (next: (mapName: string) => string) => workspace.write(mapName, next(mapName)),
   };
 }
 

@@ -1,22 +1,17 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StepResult } from "../../src/index.js";
 import { LABEL } from "../../src/model/labels.js";
-import { berth, tempFolder, writeMap } from "../helpers/cli.js";
-import { FIXTURE_IMAGES, removeMapObjects, testEngine, uniqueMapName } from "../helpers/engine.js";
+import { berth } from "../helpers/cli.js";
+import { FIXTURE_IMAGES } from "../helpers/engine.js";
+import { mapWorkspace } from "../helpers/map-workspace.js";
 
 /**
  * A step that fails at apply time: the branch that does not depend on it completes, what depends on
  * it is skipped, the run exits with 1 and says which engine, object and step failed and why. Once
  * the map is fixed, the next update converges.
  */
-const engine = testEngine();
-const folder = tempFolder("safety-fail");
-const maps: string[] = [];
-
-afterAll(async () => {
-  for (const mapName of maps) await removeMapObjects(engine, mapName);
-  folder.remove();
-});
+const workspace = mapWorkspace("safety-fail");
+const { engine } = workspace;
 
 const SERVE = `[sh, -c, 'trap "exit 0" TERM; sleep 1000 & wait']`;
 
@@ -38,8 +33,7 @@ function statusOf(all: StepResult[], type: string, name: string): string | undef
 
 describe("a failure in one branch", () => {
   it("completes the independent branch, skips dependents, names what failed; a fixed map converges", async () => {
-    const mapName = uniqueMapName("safety-fail");
-    maps.push(mapName);
+    const mapName = workspace.name("safety-fail");
     const mapText = (command: string) => `
 name: ${mapName}
 bad:
@@ -51,7 +45,7 @@ dep:
 good:
   image: /${FIXTURE_IMAGES.base1}
 `;
-    const file = writeMap(folder.dir, mapText("/no/such/binary"), `${mapName}.yaml`);
+    const file = workspace.write(mapName, mapText("/no/such/binary"));
 
     const run = await berth(["-f", file, "update", "--json", "--progress", "plain"]);
     expect(run.code).toBe(1);
@@ -83,7 +77,7 @@ good:
     expect(after[dep] ?? "missing").not.toBe("running");
 
     // Fix the cause in the map: the next update converges, and then nothing is left to do.
-    writeMap(folder.dir, mapText(SERVE), `${mapName}.yaml`);
+    workspace.write(mapName, mapText(SERVE));
     const fixed = await berth(["-f", file, "update", "--progress", "plain"]);
     expect(fixed.stderr).not.toMatch(/error/);
     expect(fixed.code).toBe(0);
@@ -94,8 +88,7 @@ good:
   });
 
   it("reports a failing exec with its command, exit code and output, and skips what waits for it", async () => {
-    const mapName = uniqueMapName("safety-exec");
-    maps.push(mapName);
+    const mapName = workspace.name("safety-exec");
     const mapText = (exec: string) => `
 name: ${mapName}
 setup:
@@ -108,11 +101,7 @@ web:
 other:
   image: /${FIXTURE_IMAGES.base1}
 `;
-    const file = writeMap(
-      folder.dir,
-      mapText(`"sh -c 'echo cannot migrate >&2; exit 3'"`),
-      `${mapName}.yaml`,
-    );
+    const file = workspace.write(mapName, mapText(`"sh -c 'echo cannot migrate >&2; exit 3'"`));
     const run = await berth(["-f", file, "update", "--json", "--progress", "quiet"]);
     expect(run.code).toBe(1);
     const setup = `${mapName}.setup`;
@@ -128,7 +117,7 @@ other:
     expect(error).toContain("cannot migrate");
     expect((await states(mapName))[`${mapName}.other`]).toBe("running");
 
-    writeMap(folder.dir, mapText(`"sh -c 'exit 0'"`), `${mapName}.yaml`);
+    workspace.write(mapName, mapText(`"sh -c 'exit 0'"`));
     const fixed = await berth(["-f", file, "update", "--progress", "plain"]);
     expect(fixed.code).toBe(0);
     expect(Object.values(await states(mapName))).toEqual(["running", "running", "running"]);

@@ -1,22 +1,17 @@
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EngineEvent } from "../../src/engine/engine-types.js";
 import { LABEL } from "../../src/model/labels.js";
-import { berth, tempFolder, writeMap } from "../helpers/cli.js";
-import { FIXTURE_IMAGES, removeMapObjects, testEngine, uniqueMapName } from "../helpers/engine.js";
+import { berth } from "../helpers/cli.js";
+import { FIXTURE_IMAGES } from "../helpers/engine.js";
+import { mapWorkspace } from "../helpers/map-workspace.js";
 
 /**
  * A plan saved with `plan -o FILE` and applied later with `apply FILE`: carried out when nothing
  * it touches changed; refused — listing what changed, and changing nothing — when something did.
  */
-const engine = testEngine();
-const folder = tempFolder("safety-plan");
-const maps: string[] = [];
-
-afterAll(async () => {
-  for (const mapName of maps) await removeMapObjects(engine, mapName);
-  folder.remove();
-});
+const workspace = mapWorkspace("safety-plan");
+const { engine } = workspace;
 
 interface Setup {
   mapName: string;
@@ -30,8 +25,7 @@ interface Setup {
  * `b` is stopped by hand (to be started). The plan for them is saved.
  */
 async function setUp(prefix: string): Promise<Setup> {
-  const mapName = uniqueMapName(prefix);
-  maps.push(mapName);
+  const mapName = workspace.name(prefix);
   const mapText = (image: string) => `
 name: ${mapName}
 a:
@@ -41,14 +35,14 @@ b:
 c:
   image: /${image}
 `;
-  const file = writeMap(folder.dir, mapText(FIXTURE_IMAGES.base1), `${mapName}.yaml`);
+  const file = workspace.write(mapName, mapText(FIXTURE_IMAGES.base1));
   const first = await berth(["-f", file, "update", "--progress", "quiet"]);
   expect(first.code).toBe(0);
-  writeMap(folder.dir, mapText(FIXTURE_IMAGES.base2), `${mapName}.yaml`);
+  workspace.write(mapName, mapText(FIXTURE_IMAGES.base2));
   const name = (config: string) => `${mapName}.${config}`;
   await engine.stopContainer(name("b"), 5);
 
-  const planFile = join(folder.dir, `${mapName}.plan.json`);
+  const planFile = join(workspace.dir, `${mapName}.plan.json`);
   const saved = await berth(["-f", file, "plan", "-o", planFile, "--detailed-exitcode"]);
   expect(saved.code).toBe(2);
   expect(saved.stdout).toMatch(/2 to recreate, 1 to start/);

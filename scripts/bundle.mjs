@@ -23,14 +23,12 @@ const loadedOnFirstUse = [
   { importer: /dockerode[\\/]lib[\\/]util\.js$/, path: "tar-fs", real: "tar-fs" },
   { importer: /dockerode[\\/]lib[\\/]util\.js$/, path: "@balena/dockerignore", real: "@balena/dockerignore" },
 ];
-const stubbedPaths = new Set(loadedOnFirstUse.map((e) => e.path));
 
 /** @type {import("esbuild").Plugin} */
 const loadOnFirstUse = {
   name: "load-on-first-use",
   setup(b) {
     b.onResolve({ filter: /^(\.\/(ssh|session|buildkit)|tar-fs|@balena\/dockerignore)$/ }, (args) => {
-      if (!stubbedPaths.has(args.path)) return undefined;
       const entry = loadedOnFirstUse.find((e) => e.path === args.path && e.importer.test(args.importer));
       return entry ? { path: entry.real, namespace: "first-use" } : undefined;
     });

@@ -4,7 +4,6 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { DockerEngine } from "../engine/docker-engine.js";
 import { readOnly } from "../engine/engine.js";
 import { observeEngine, type StartedObservations } from "../observe/observe.js";
-import type { ObservedClient } from "../observe/observed-state.js";
 import type { Engines } from "../reconcile.js";
 
 /** The default engine, opened before the map was loaded, and its observation under way. */
@@ -24,13 +23,13 @@ export interface EarlyObservation {
 export async function observeEarly(clientsFile: string | undefined): Promise<EarlyObservation> {
   if (clientsFile !== undefined) return { opened: {}, started: {} };
   const engine = new DockerEngine({ name: "default" });
-  let observation: Promise<ObservedClient> | undefined;
-  await untilRequestsWritten(engine, () => {
-    observation = observeEngine(readOnly(engine));
-    // Reported when used; not an unhandled rejection if the map turns out to be invalid first.
-    observation.catch(() => undefined);
+  const { value: observation } = await untilRequestsWritten(engine, () => {
+    const started = observeEngine(readOnly(engine));
+    // Reported when used, after any error in the map; never an unhandled rejection meanwhile (an
+    // engine that is not there fails while berth is still waiting here).
+    started.catch(() => undefined);
+    return started;
   });
-  if (observation === undefined) throw new Error("the early observation did not start");
   return { opened: { default: engine }, started: { default: observation } };
 }
 
@@ -44,7 +43,7 @@ const MAX_TURNS = 50;
  * turn of the event loop later, and the socket connects a turn after that) would not reach the
  * engine before the map is loaded, and nothing would overlap.
  */
-async function untilRequestsWritten(engine: DockerEngine, start: () => void): Promise<void> {
+async function untilRequestsWritten<T>(engine: DockerEngine, start: () => T): Promise<{ value: T }> {
   let written = 0;
   const track = (message: unknown) => {
     const request = (message as { request: ClientRequest }).request;
@@ -58,10 +57,11 @@ async function untilRequestsWritten(engine: DockerEngine, start: () => void): Pr
   subscribe(REQUEST_START, track);
   try {
     const before = engine.calls.total;
-    start();
+    const value = start();
     // Every engine call is counted when it is made, before its request exists.
     const made = engine.calls.total - before;
     for (let turn = 0; written < made && turn < MAX_TURNS; turn++) await nextTurn();
+    return { value };
   } finally {
     unsubscribe(REQUEST_START, track);
   }

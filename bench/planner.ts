@@ -50,6 +50,9 @@ export interface PlannerResult {
   cases: PlannerCase;
 }
 
+/** Processes per size in (d): the sizes take turns, so a change in the machine's load hits them alike. */
+export const PLANNER_ROUNDS = 3;
+
 /**
  * One size's figures from several processes: every timed run counts; memory is the worst seen.
  */

@@ -1,5 +1,5 @@
 import type { Machine } from "./machine.js";
-import type { PlannerFigures, PlannerResult } from "./planner.js";
+import { PLANNER_ROUNDS, type PlannerFigures, type PlannerResult } from "./planner.js";
 import type { HotSpot } from "./profile.js";
 import type { ChangeResult, NoopResult, StartupResult } from "./scenarios.js";
 import {
@@ -279,7 +279,9 @@ export function markdownSection(results: BenchResults, targets: Target[]): strin
     out.push(
       "### (d) The pure planner",
       "",
-      "`plan()` on a generated map of the same workload and a synthetic observed state, no engine, three processes per size with the sizes interleaved, their runs pooled (`--expose-gc`, a GC before each run). *update*: every container exists and matches (built through berth's own label encoding and `observedContainer`; the plan is checked to be empty). *startup*: nothing exists. The first run of each process is also shown on its own: a CLI plans once per process, cold (JIT not warmed up). Memory: RSS growth during `plan()` sampled every 2 ms by a worker thread; V8 heap growth without a GC; heap still held after a GC; the process's RSS high-water mark (map and observed state included).",
+      "`plan()` on a generated map of the same workload and a synthetic observed state, no engine, " +
+        `${PLANNER_ROUNDS} processes per size` +
+        " with the sizes interleaved, their runs pooled (`--expose-gc`, a GC before each run). *update*: every container exists and matches (built through berth's own label encoding and `observedContainer`; the plan is checked to be empty). *startup*: nothing exists. The first run of each process is also shown on its own: a CLI plans once per process, cold (JIT not warmed up). Memory: RSS growth during `plan()` sampled every 2 ms by a worker thread; V8 heap growth without a GC; heap still held after a GC; the process's RSS high-water mark (map and observed state included).",
       "",
       "| containers | action | steps | wall time | first run (cold) | CPU time | RSS growth | heap growth | retained | process peak RSS |",
       "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",

@@ -6,7 +6,7 @@ import { LABEL } from "../src/model/labels.js";
 import { berthApi, berthCli, berthPlan, writeBerthMap, type BerthRun } from "./berth.js";
 import { containersByLabel, environmentOf, removeByLabel } from "./engine.js";
 import { Floor, FLOOR_LABEL } from "./floor.js";
-import { mergePlannerResults, type PlannerResult } from "./planner.js";
+import { mergePlannerResults, PLANNER_ROUNDS, type PlannerResult } from "./planner.js";
 import type { HotSpot } from "./profile.js";
 import { Compose, run } from "./processes.js";
 import type { CountingProxy } from "./proxy.js";
@@ -410,9 +410,6 @@ function runChild(ctx: BenchContext, args: string[]): Promise<string> {
     });
   });
 }
-
-/** Processes per size in (d): the sizes take turns, so a change in the machine's load hits them alike. */
-export const PLANNER_ROUNDS = 3;
 
 /**
  * Scenario (d): each size planned in a process of its own, PLANNER_ROUNDS times with the sizes

@@ -1,4 +1,9 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
+
+// Maps parsed by the CLI in tests are cached here, not in the user's ~/.cache/berth.
+const env = { BERTH_CACHE_DIR: join(tmpdir(), "berth-test-parse-cache") };
 
 export default defineConfig({
   test: {
@@ -8,6 +13,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          env,
         },
       },
       {
@@ -15,6 +21,7 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           environment: "node",
+          env,
           globalSetup: ["test/integration/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -1,4 +1,8 @@
 #!/usr/bin/env node
-import { main } from "../dist/berth-cli.mjs";
+import { startEarly } from "../dist/berth-early.mjs";
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// Before loading berth: the engine answers its lists while Node loads berth and berth reads the map.
+const earlyLists = await startEarly(argv, process.env);
+const { main, exitWhenWritten } = await import("../dist/berth-cli.mjs");
+await exitWhenWritten(await main(argv, earlyLists));

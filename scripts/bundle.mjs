@@ -38,9 +38,11 @@ const loadOnFirstUse = {
       // dockerode's dependencies are resolved from dockerode, wherever npm placed it. The stand-in
       // is a function (some of these modules are one) whose property reads reach the real exports.
       contents: `
+        // Node's own require (not the bundler's), from where this bundle is.
+        const nodeRequire = require("node:module").createRequire(__filename);
         let real;
         const load = () =>
-          (real ??= require(require.resolve(${JSON.stringify(args.path)}, { paths: [require.resolve("dockerode")] })));
+          (real ??= nodeRequire(nodeRequire.resolve(${JSON.stringify(args.path)}, { paths: [nodeRequire.resolve("dockerode")] })));
         module.exports = new Proxy(function () {}, {
           apply: (_target, self, args) => load().apply(self, args),
           get: (_target, key) => load()[key],
@@ -50,6 +52,31 @@ const loadOnFirstUse = {
   },
 };
 
+const minify = process.env.BERTH_NO_MINIFY !== "1";
+
+/**
+ * yaml and dockerode, each in a file of its own that berth loads on first use (see
+ * src/common/lazy-modules.ts): a run that needs neither (a map parsed before, the engine's lists
+ * requested by the executable) does not load them.
+ */
+const lazyModules = { yaml: "./berth-yaml.cjs", dockerode: "./berth-dockerode.cjs" };
+for (const [name, file] of Object.entries(lazyModules)) {
+  await build({
+    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: ".", loader: "js" },
+    outfile: `dist/${file.slice(2)}`,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    plugins: [loadOnFirstUse],
+    external: ["cpu-features", "*.node"],
+    legalComments: "none",
+    minify,
+    keepNames: true,
+    logLevel: "warning",
+  });
+}
+
 await build({
   entryPoints: ["dist/cli/main.js"],
   outfile: "dist/berth-cli.mjs",
@@ -58,6 +85,7 @@ await build({
   format: "esm",
   target: "node20",
   plugins: [loadOnFirstUse],
+  define: { BERTH_BUNDLED_MODULES: JSON.stringify(lazyModules) },
   // Optional native add-ons of ssh2: loaded (or not) at run time, as without the bundle.
   external: ["cpu-features", "*.node"],
   // CommonJS dependencies use require() and __dirname; an ESM bundle has to provide them.
@@ -73,7 +101,21 @@ await build({
   },
   legalComments: "none",
   // BERTH_NO_MINIFY=1 keeps names readable in a CPU profile.
-  minify: process.env.BERTH_NO_MINIFY !== "1",
+  minify,
   keepNames: true,
+  logLevel: "warning",
+});
+
+// What the executable loads first, to ask the engine for its lists while the CLI loads: only
+// node's own modules, a few kilobytes.
+await build({
+  entryPoints: ["dist/cli/early-start.js"],
+  outfile: "dist/berth-early.mjs",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  legalComments: "none",
+  minify,
   logLevel: "warning",
 });

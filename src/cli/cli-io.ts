@@ -1,3 +1,5 @@
+import type { EarlyLists } from "../engine/early-lists.js";
+
 /** What the CLI reads and writes; tests pass their own to run the CLI in-process. */
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -6,6 +8,8 @@ export interface CliIo {
   cwd: string;
   /** Aborted on SIGINT: stop scheduling, let running steps end. */
   signal?: AbortSignal;
+  /** The default engine's lists, requested by the executable before it loaded berth (early-start.ts). */
+  earlyLists?: EarlyLists;
 }
 
 export function processIo(signal?: AbortSignal): CliIo {

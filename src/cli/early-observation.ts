@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { ClientRequest } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { DockerEngine } from "../engine/docker-engine.js";
+import type { EarlyLists } from "../engine/early-lists.js";
 import { readOnly } from "../engine/engine.js";
 import { observeEngine, type StartedObservations } from "../observe/observe.js";
 import type { Engines } from "../reconcile.js";
@@ -19,17 +20,24 @@ export interface EarlyObservation {
  *
  * Not with a clients file: the map may not use the default engine at all. A failed early look is
  * reported where the observation is used, after any error in the map itself.
+ *
+ * When the executable requested the lists before loading berth (`early`), they are the ones used,
+ * and nothing is left to wait for here.
  */
-export async function observeEarly(clientsFile: string | undefined): Promise<EarlyObservation> {
+export async function observeEarly(
+  clientsFile: string | undefined,
+  early?: EarlyLists,
+): Promise<EarlyObservation> {
   if (clientsFile !== undefined) return { opened: {}, started: {} };
-  const engine = new DockerEngine({ name: "default" });
-  const { value: observation } = await untilRequestsWritten(engine, () => {
+  const engine = new DockerEngine({ name: "default", ...(early === undefined ? {} : { early }) });
+  const start = () => {
     const started = observeEngine(readOnly(engine));
     // Reported when used, after any error in the map; never an unhandled rejection meanwhile (an
     // engine that is not there fails while berth is still waiting here).
     started.catch(() => undefined);
     return started;
-  });
+  };
+  const observation = early === undefined ? (await untilRequestsWritten(engine, start)).value : start();
   return { opened: { default: engine }, started: { default: observation } };
 }
 

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadMap, type LoadedMap } from "../map/load-map.js";
+import { cacheDirectory, FileParseCache, type ParseCache } from "../map/parse-cache.js";
 import { Writable } from "node:stream";
 import type { Logger } from "pino";
 import type { ProgressListener } from "../apply/progress-events.js";
@@ -12,6 +13,8 @@ export interface GlobalOptions {
   clients?: string;
   logLevel?: string;
   logFormat?: LogFormat;
+  /** False with `--no-cache`. */
+  cache?: boolean;
 }
 
 export function globalOptions(command: Command): GlobalOptions {
@@ -26,7 +29,14 @@ export function loadMapFor(command: Command, io: CliIo): LoadedMap {
     ...(options.mapName ? { mapName: options.mapName } : {}),
     env: io.env,
     cwd: io.cwd,
+    ...parseCacheFor(command, io),
   });
+}
+
+/** The cache of parsed map files (see FileParseCache), unless `--no-cache` or BERTH_CACHE_DIR="". */
+export function parseCacheFor(command: Command, io: CliIo): { parseCache?: ParseCache } {
+  const dir = globalOptions(command).cache === false ? undefined : cacheDirectory(io.env);
+  return dir === undefined ? {} : { parseCache: new FileParseCache(dir) };
 }
 
 /** The run's logger: pino on stderr at --log-level, pretty (colour on a terminal) or JSON lines. */

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { isBerthError } from "../common/berth-error.js";
+import type { EarlyLists } from "../engine/early-lists.js";
 import { isMapError } from "../map/map-error.js";
 import { BERTH_VERSION } from "../version.js";
 import { processIo, type CliIo } from "./cli-io.js";
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo): Command {
     )
     .option("--map-name <name>", "map name (default: the map's name key, else the file's base name)")
     .option("--clients <file>", "clients file: engine names → base_url, interfaces (docker-map format)")
+    .option("--no-cache", "parse the map files again even if they were parsed before (see BERTH_CACHE_DIR)")
     .addOption(
       new Option("--log-level <level>", "log level of the logs on stderr")
         .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
@@ -98,8 +100,9 @@ export function reportError(err: unknown, io: CliIo): number {
 /**
  * The `berth` executable: process streams, and SIGINT handling — the first Ctrl-C stops
  * scheduling new steps and lets running ones end (exit 130); a second one exits at once.
+ * `earlyLists`: the engine's lists the executable requested before loading berth (early-start.ts).
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], earlyLists?: EarlyLists): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
   const onInterrupt = () => {
@@ -109,11 +112,40 @@ export async function main(argv: string[]): Promise<number> {
     controller.abort(new Error("interrupted"));
   };
   process.on("SIGINT", onInterrupt);
+  // A reader that stops early (`berth plan --json | head`) closes the pipe: the run goes on to its
+  // end (an apply is never cut short by it) and its output is dropped, without a stack trace.
+  process.stdout.on("error", ignoreClosedPipe);
   try {
-    const code = await runCli(argv, processIo(controller.signal));
+    const io = processIo(controller.signal);
+    if (earlyLists !== undefined) io.earlyLists = earlyLists;
+    const code = await runCli(argv, io);
     // Interrupted is interrupted, also when the interrupt made a wait (the lock) give up with an error.
     return controller.signal.aborted ? EXIT.interrupted : code;
   } finally {
     process.off("SIGINT", onInterrupt);
+    // A run that ended before reading them (a bad map, a usage error) does not wait for them.
+    earlyLists?.dispose();
   }
+}
+
+function ignoreClosedPipe(err: NodeJS.ErrnoException): void {
+  if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") return;
+  process.stderr.write(`berth: cannot write the output: ${err.message}\n`);
+}
+
+/**
+ * Ends the process with `code` once stdout and stderr have taken everything written to them,
+ * rather than when the event loop runs dry: a run's work is done when main() returns, and the
+ * teardown of a process that has loaded berth (a last garbage collection, closing handles) costs
+ * a short run tens of milliseconds.
+ */
+export async function exitWhenWritten(code: number): Promise<never> {
+  await Promise.all([written(process.stdout), written(process.stderr)]);
+  process.exit(code);
+}
+
+/** Resolves when everything written so far has been handed to the system (or the stream failed). */
+function written(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => stream.write("", () => resolve()));
 }

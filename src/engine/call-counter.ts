@@ -1,3 +1,4 @@
+import { compareText } from "../common/text.js";
 /**
  * Counts engine calls per operation. Observation must stay constant in engine calls whatever the
  * map's size; tests and benchmarks assert that through these counts.
@@ -21,7 +22,7 @@ export class CallCounter {
 
   /** A copy of the counts, sorted by operation name. */
   snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+    return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => compareText(a, b)));
   }
 
   reset(): void {

@@ -1,6 +1,8 @@
 import { PassThrough, type Readable } from "node:stream";
-import Docker from "dockerode";
+import type Docker from "dockerode";
+import { dockerodeClass } from "../common/lazy-modules.js";
 import { CallCounter } from "./call-counter.js";
+import { defaultSocketPath, type EarlyAnswer, type EarlyListName, type EarlyLists } from "./early-lists.js";
 import type { EngineWriter, ExecOptions, LabelSelector, LogOptions } from "./engine.js";
 import {
   EngineApiError,
@@ -36,6 +38,12 @@ export interface DockerEngineOptions {
   baseUrl?: string;
   /** Time limit of ordinary calls (not waits, logs, pulls or exec), in ms. */
   callTimeoutMs?: number;
+  /**
+   * Lists of the whole engine requested before berth loaded (see early-lists.ts): each one answers
+   * the first unfiltered list call of its kind, when it was requested on the socket this engine
+   * dials and succeeded; otherwise the engine is asked as usual.
+   */
+  early?: EarlyLists;
 }
 
 interface DialRequest {
@@ -68,7 +76,9 @@ interface Modem {
     onProgress?: (event: unknown) => void,
   ): void;
   demuxStream(stream: Readable, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void;
-  socketPath?: string;
+  /** A path, or (DOCKER_HOST unset) a function that finds the default one; see getSocketPath. */
+  socketPath?: string | (() => Promise<string>);
+  socketPathCache?: string;
   host?: string;
   port?: number | string;
   protocol?: string;
@@ -102,15 +112,28 @@ export function connectionOptions(baseUrl: string | undefined): Docker.DockerOpt
 export class DockerEngine implements EngineWriter {
   readonly name: string;
   readonly calls = new CallCounter();
-  private readonly docker: Docker;
-  private readonly modem: Modem;
+  private readonly baseUrl: string | undefined;
+  private client: Docker | undefined;
   private readonly callTimeoutMs: number;
+  /** Early answers not taken yet, and the socket they were requested on. */
+  private readonly early: Partial<EarlyLists["answers"]>;
+  private readonly earlySocketPath: string | undefined;
 
   constructor(options: DockerEngineOptions = {}) {
     this.name = options.name ?? "default";
-    this.docker = new Docker(connectionOptions(options.baseUrl));
-    this.modem = this.docker.modem as unknown as Modem;
+    this.baseUrl = options.baseUrl;
     this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
+    this.early = { ...options.early?.answers };
+    this.earlySocketPath = options.early?.socketPath;
+  }
+
+  /** dockerode, and its connection, made on the first call that needs them. */
+  private get docker(): Docker {
+    return (this.client ??= new (dockerodeClass())(connectionOptions(this.baseUrl)));
+  }
+
+  private get modem(): Modem {
+    return this.docker.modem as unknown as Modem;
   }
 
   // ---- read-only -------------------------------------------------------------------------------
@@ -127,31 +150,35 @@ export class DockerEngine implements EngineWriter {
   }
 
   async listContainers(labels: LabelSelector): Promise<ContainerSummary[]> {
-    return this.dial<ContainerSummary[]>(
-      { operation: "list containers", object: describeSelector(labels) },
-      { method: "GET", path: "/containers/json", query: { all: true, filters: labelFilters(labels) } },
+    const call = { operation: "list containers", object: describeSelector(labels) };
+    return this.earlyOr<ContainerSummary[]>("containers", labels, call, () =>
+      this.dial(call, {
+        method: "GET",
+        path: "/containers/json",
+        query: { all: true, filters: labelFilters(labels) },
+      }),
     );
   }
 
   async listVolumes(labels: LabelSelector): Promise<VolumeSummary[]> {
-    const answer = await this.dial<{ Volumes: VolumeSummary[] | null }>(
-      { operation: "list volumes", object: describeSelector(labels) },
-      { method: "GET", path: "/volumes", query: { filters: labelFilters(labels) } },
+    const call = { operation: "list volumes", object: describeSelector(labels) };
+    const answer = await this.earlyOr<{ Volumes: VolumeSummary[] | null }>("volumes", labels, call, () =>
+      this.dial(call, { method: "GET", path: "/volumes", query: { filters: labelFilters(labels) } }),
     );
     return answer.Volumes ?? [];
   }
 
   async listNetworks(labels: LabelSelector): Promise<NetworkSummary[]> {
-    return this.dial<NetworkSummary[]>(
-      { operation: "list networks", object: describeSelector(labels) },
-      { method: "GET", path: "/networks", query: { filters: labelFilters(labels) } },
+    const call = { operation: "list networks", object: describeSelector(labels) };
+    return this.earlyOr<NetworkSummary[]>("networks", labels, call, () =>
+      this.dial(call, { method: "GET", path: "/networks", query: { filters: labelFilters(labels) } }),
     );
   }
 
   async listImages(): Promise<ImageSummary[]> {
-    return this.dial<ImageSummary[]>(
-      { operation: "list images", object: "images" },
-      { method: "GET", path: "/images/json" },
+    const call = { operation: "list images", object: "images" };
+    return this.earlyOr<ImageSummary[]>("images", {}, call, () =>
+      this.dial(call, { method: "GET", path: "/images/json" }),
     );
   }
 
@@ -488,10 +515,44 @@ export class DockerEngine implements EngineWriter {
 
   // ---- plumbing --------------------------------------------------------------------------------
 
+  /**
+   * The early answer to an unfiltered list (taken once), else `ask()`. An early request that is
+   * used counts as the call it stands for; when it failed, the engine is asked again (and a
+   * failure reported then).
+   */
+  private async earlyOr<T>(
+    list: EarlyListName,
+    labels: LabelSelector,
+    call: { operation: string; object: string },
+    ask: () => Promise<T>,
+  ): Promise<T> {
+    const answer = Object.keys(labels).length === 0 ? this.takeEarly(list) : undefined;
+    if (answer === undefined) return ask();
+    const early = await answer.promise;
+    if (!early.ok || this.socketPath() !== answer.socketPath) return ask();
+    this.calls.record(call.operation);
+    return early.body as T;
+  }
+
+  private takeEarly(list: EarlyListName): { promise: Promise<EarlyAnswer>; socketPath: string } | undefined {
+    const promise = this.early[list];
+    delete this.early[list];
+    const socketPath = this.earlySocketPath;
+    return promise === undefined || socketPath === undefined ? undefined : { promise, socketPath };
+  }
+
+  /** The Unix socket this engine dials, as the modem finds it; undefined for TCP, TLS or ssh. */
+  private socketPath(): string | undefined {
+    if (this.baseUrl === undefined || this.baseUrl === "") return defaultSocketPath(process.env);
+    return connectionOptions(this.baseUrl)?.socketPath;
+  }
+
   /** Where the engine is expected, for messages: the socket or the host the modem dials. */
   private address(): string {
-    const { socketPath, host, port, protocol } = this.modem;
-    if (socketPath !== undefined && socketPath !== "") return `unix://${socketPath}`;
+    const { socketPath, socketPathCache, host, port, protocol } = this.modem;
+    // Without DOCKER_HOST the modem finds the socket when it first dials, and keeps it.
+    const path = typeof socketPath === "function" ? socketPathCache : socketPath;
+    if (path !== undefined && path !== "") return `unix://${path}`;
     return `${protocol ?? "http"}://${host ?? "localhost"}${port === undefined ? "" : `:${port}`}`;
   }
 

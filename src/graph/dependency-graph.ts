@@ -1,3 +1,4 @@
+import { compareText } from "../common/text.js";
 import { alg, Graph } from "@dagrejs/graphlib";
 import { UsageError } from "../common/berth-error.js";
 import { didYouMean } from "../map/did-you-mean.js";
@@ -115,7 +116,7 @@ export class DependencyGraph {
       covered.add(edge.dependent);
       out.push([edge]);
     }
-    return out.sort((a, b) => (a[0]?.dependent ?? "").localeCompare(b[0]?.dependent ?? ""));
+    return out.sort((a, b) => compareText(a[0]?.dependent ?? "", b[0]?.dependent ?? ""));
   }
 
   /** A concrete cycle inside a strongly connected set, starting at its smallest node. */
@@ -129,7 +130,7 @@ export class DependencyGraph {
       visited.add(node);
       const needs = this.dependencyEdges(node)
         .filter((e) => component.has(e.dependency))
-        .sort((a, b) => a.dependency.localeCompare(b.dependency) || a.kind.localeCompare(b.kind));
+        .sort((a, b) => compareText(a.dependency, b.dependency) || compareText(a.kind, b.kind));
       for (const edge of needs) {
         path.push(edge);
         if (edge.dependency === start) return true;

@@ -1,3 +1,4 @@
+import { compareText } from "../common/text.js";
 import { formatPosition } from "../map/map-error.js";
 import type { NodeId } from "../map/resolve.js";
 import { nodeKey, nodeKind, nodeLabel, type DependencyGraph } from "./dependency-graph.js";
@@ -18,9 +19,9 @@ export function renderGraph(
     .slice()
     .sort(
       (a, b) =>
-        a.dependent.localeCompare(b.dependent) ||
-        a.dependency.localeCompare(b.dependency) ||
-        a.kind.localeCompare(b.kind),
+        compareText(a.dependent, b.dependent) ||
+        compareText(a.dependency, b.dependency) ||
+        compareText(a.kind, b.kind),
     );
   switch (format) {
     case "json":

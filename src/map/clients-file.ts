@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { yamlLibrary } from "../common/lazy-modules.js";
 import { UsageError } from "../common/berth-error.js";
 import type { ClientContext } from "../spec/container-spec.js";
 import { DEFAULT_CLIENT } from "./model.js";
@@ -31,7 +31,7 @@ const KNOWN_KEYS = new Set([
 export function loadClientsFile(file: string): Record<string, ClientConfig> {
   let raw: unknown;
   try {
-    raw = parse(readFileSync(file, "utf8"));
+    raw = yamlLibrary().parse(readFileSync(file, "utf8"));
   } catch (err) {
     throw new UsageError(`cannot read clients file ${file}: ${(err as Error).message}`);
   }

@@ -14,6 +14,7 @@ import type {
 } from "./model.js";
 import { list, Normalizer, type ConfigDraft, type FileMap } from "./normalize.js";
 import { Origins } from "./origins.js";
+import type { ParseCache } from "./parse-cache.js";
 import { resolveMap } from "./resolve.js";
 import { MAP_LEVEL_KEYS, validateMapShape } from "./schema-validation.js";
 import { parseYamlSource, type MapPath, type YamlSource } from "./yaml-source.js";
@@ -28,6 +29,8 @@ export interface LoadMapOptions {
   cwd?: string;
   /** Texts of files instead of reading them (tests, stdin); keys are the names given in `files`. */
   texts?: Readonly<Record<string, string>>;
+  /** Trees of files parsed before (the CLI keeps them on disk); default none. */
+  parseCache?: ParseCache;
 }
 
 /** A map that loaded without problems: its normalized form, the resolved desired state and its graph. */
@@ -59,7 +62,7 @@ export function loadMap(options: LoadMapOptions = {}): LoadedMap {
   const fileMaps: FileMap[] = [];
   for (const file of files) {
     const text = readMapText(file, cwd, options.texts);
-    const source = parseYamlSource(text, file, { env }, problems);
+    const source = parseYamlSource(text, file, { env, ...parseCacheOf(options) }, problems);
     if (!problems.isEmpty) continue;
     if (!validateMapShape(source.value, { positions: source.positions, problems })) continue;
     fileMaps.push(normalizeFile(source, { positions: source.positions, problems, origins, env }));
@@ -83,6 +86,10 @@ export function loadMap(options: LoadMapOptions = {}): LoadedMap {
   problems.throwIfAny();
 
   return { name: normalized.name, files, normalized, resolved, graph, origins };
+}
+
+function parseCacheOf(options: LoadMapOptions): { cache?: ParseCache } {
+  return options.parseCache === undefined ? {} : { cache: options.parseCache };
 }
 
 function defaultFile(cwd: string): string {

@@ -1,3 +1,4 @@
+import { compareText } from "../common/text.js";
 import { BerthError } from "../common/berth-error.js";
 
 /** Where something is in a map file; line and column count from 1. */
@@ -27,10 +28,10 @@ export function formatProblem(problem: MapProblem): string {
 
 export function compareProblems(a: MapProblem, b: MapProblem): number {
   return (
-    a.at.file.localeCompare(b.at.file) ||
+    compareText(a.at.file, b.at.file) ||
     a.at.line - b.at.line ||
     a.at.col - b.at.col ||
-    a.message.localeCompare(b.message)
+    compareText(a.message, b.message)
   );
 }
 

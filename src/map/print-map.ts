@@ -1,4 +1,4 @@
-import { stringify } from "yaml";
+import { yamlLibrary } from "../common/lazy-modules.js";
 import type { NormalizedContainer, NormalizedMap, ResolvedMap } from "./model.js";
 
 /**
@@ -13,7 +13,10 @@ export function printableMap(normalized: NormalizedMap, resolved?: ResolvedMap):
 }
 
 export function printMapYaml(normalized: NormalizedMap, resolved?: ResolvedMap): string {
-  return stringify(printableMap(normalized, resolved), { lineWidth: 0, aliasDuplicateObjects: false });
+  return yamlLibrary().stringify(printableMap(normalized, resolved), {
+    lineWidth: 0,
+    aliasDuplicateObjects: false,
+  });
 }
 
 export function printMapJson(normalized: NormalizedMap, resolved?: ResolvedMap): string {

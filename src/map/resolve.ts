@@ -1,3 +1,4 @@
+import { compareText } from "../common/text.js";
 import { posix } from "node:path";
 import { didYouMean } from "./did-you-mean.js";
 import type { ProblemList, SourcePosition } from "./map-error.js";
@@ -119,12 +120,12 @@ class Resolver {
       const instances = config.instances.length === 0 ? [null] : config.instances;
       for (const instance of instances) containers.push(this.container(name, instance, config, clients));
     }
-    containers.sort((a, b) => a.key.localeCompare(b.key));
+    containers.sort((a, b) => compareText(a.key, b.key));
     const groups = this.resolveGroups(containers);
     const resolved: ResolvedMap = {
       name: this.map.name,
       containers,
-      volumes: [...this.volumes.values()].sort((a, b) => a.key.localeCompare(b.key)),
+      volumes: [...this.volumes.values()].sort((a, b) => compareText(a.key, b.key)),
       networks,
       groups,
       configs: Object.fromEntries(this.configs),
@@ -241,7 +242,7 @@ class Resolver {
         if (network.create_options.ipam !== undefined) out.ipam = network.create_options.ipam;
         return out;
       })
-      .sort((a, b) => a.key.localeCompare(b.key));
+      .sort((a, b) => compareText(a.key, b.key));
   }
 
   // ---- containers --------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 const DURATION_UNITS: Record<string, number> = {
   ns: 1,
   us: 1e3,
-  µs: 1e3,
+  "\u00b5s": 1e3,
   ms: 1e6,
   s: 1e9,
   m: 60e9,
@@ -14,7 +14,7 @@ const DURATION_UNITS: Record<string, number> = {
 export function parseDuration(value: string | number): number {
   if (typeof value === "number") return Math.round(value * 1e9);
   let total = 0;
-  const re = /([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g;
+  const re = /([0-9]+(?:\.[0-9]+)?)(ns|us|\u00b5s|ms|s|m|h)/g;
   let consumed = 0;
   for (const match of value.matchAll(re)) {
     total += Number(match[1]) * (DURATION_UNITS[match[2] as string] ?? 0);

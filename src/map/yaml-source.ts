@@ -1,20 +1,20 @@
-import {
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseAllDocuments,
-  parse as parseYamlScalar,
-  Scalar,
-  type Document,
-  type Node as YamlNode,
-  type Pair,
-} from "yaml";
+import type { LineCounter as YamlLineCounter } from "yaml";
+import { yamlLibrary } from "../common/lazy-modules.js";
 import { text } from "../common/text.js";
 import { expandPath, interpolate, type Environment } from "./interpolate.js";
 import type { ProblemList } from "./map-error.js";
 import { type SourcePosition } from "./map-error.js";
+import type { ParseCache } from "./parse-cache.js";
+import {
+  isJsonSafe,
+  NO_NODE,
+  PLAIN,
+  QUOTE_DOUBLE,
+  QUOTE_SINGLE,
+  treeOf,
+  type TreeScalar,
+  type YamlTree,
+} from "./yaml-tree.js";
 
 /** A path into a map value: keys and list indexes, e.g. `["containers", "web", "links", 0]`. */
 export type MapPath = readonly (string | number)[];
@@ -69,6 +69,8 @@ export interface ParseOptions {
   env: Environment;
   /** Most nodes a document may expand to through aliases; bounds "billion laughs" documents. */
   maxNodes?: number;
+  /** Trees of texts parsed before: a text found there is not parsed again. */
+  cache?: ParseCache;
 }
 
 const CUSTOM_TAGS = ["!path", "!path_lazy"];
@@ -84,8 +86,27 @@ export function parseYamlSource(
   options: ParseOptions,
   problems: ProblemList,
 ): YamlSource {
-  const lineCounter = new LineCounter();
   const positions = new PositionIndex(file);
+  const tree = options.cache?.get(text) ?? parseTree(text, file, problems, options.cache);
+  if (tree === undefined) return { file, value: null, positions };
+  const at = (offset: number): SourcePosition => ({ file, ...linePosition(tree.lineStarts, offset) });
+  const builder = new ValueBuilder(tree, text, positions, at, options, problems);
+  const value = builder.build(tree.root, [], { file, line: 1, col: 1 });
+  return { file, value, positions };
+}
+
+/**
+ * The yaml package's parse of a text as a tree, or undefined after reporting its problems.
+ * Only a text without problems is kept in the cache.
+ */
+function parseTree(
+  text: string,
+  file: string,
+  problems: ProblemList,
+  cache: ParseCache | undefined,
+): YamlTree | undefined {
+  const { LineCounter, parseAllDocuments } = yamlLibrary();
+  const lineCounter: YamlLineCounter = new LineCounter();
   const at = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
@@ -105,7 +126,7 @@ export function parseYamlSource(
   });
   const docs = Array.isArray(documents) ? documents : [documents];
   const first = docs[0];
-  if (first === undefined) return { file, value: null, positions };
+  if (first === undefined) return { nodes: [], root: NO_NODE, lineStarts: [] };
   for (const extra of docs.slice(1)) {
     problems.add(
       at(extra.range[0]),
@@ -135,11 +156,28 @@ export function parseYamlSource(
     problems.add(at(warning.pos[0]), yamlMessage(warning.message), hintForWarning(warning.code));
     reported = true;
   }
-  if (reported) return { file, value: null, positions };
+  if (reported) return undefined;
+  const tree = treeOf(first, lineCounter.lineStarts);
+  if (cache !== undefined && docs.length === 1 && isJsonSafe(tree)) cache.set(text, tree);
+  return tree;
+}
 
-  const builder = new ValueBuilder(first, text, positions, at, options, problems);
-  const value = builder.build(first.contents, [], { file, line: 1, col: 1 });
-  return { file, value, positions };
+/**
+ * The line and column (from 1) of an offset, given the offsets where lines start, as the yaml
+ * package's LineCounter answers it: an offset before the first recorded line start is on line 0.
+ */
+export function linePosition(lineStarts: readonly number[], offset: number): { line: number; col: number } {
+  // The first line start at or after the offset.
+  let low = 0;
+  let high = lineStarts.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((lineStarts[middle] as number) < offset) low = middle + 1;
+    else high = middle;
+  }
+  if (lineStarts[low] === offset) return { line: low + 1, col: 1 };
+  if (low === 0) return { line: 0, col: offset };
+  return { line: low, col: offset - (lineStarts[low - 1] as number) + 1 };
 }
 
 /** Of several errors on a line, the clearer one first. */
@@ -223,13 +261,13 @@ class ValueBuilder {
   private nodes = 0;
   private readonly maxNodes: number;
   private bombReported = false;
-  private readonly resolving = new Set<YamlNode>();
+  private readonly resolving = new Set<number>();
 
   /** Positions of the aliases being expanded, innermost last (where an alias bomb is reported). */
   private readonly aliasStack: SourcePosition[] = [];
 
   constructor(
-    private readonly doc: Document,
+    private readonly tree: YamlTree,
     private readonly text: string,
     private readonly positions: PositionIndex,
     private readonly at: (offset: number) => SourcePosition,
@@ -239,12 +277,7 @@ class ValueBuilder {
     this.maxNodes = options.maxNodes ?? 100_000;
   }
 
-  build(
-    node: YamlNode | null | undefined,
-    path: MapPath,
-    fallback: SourcePosition,
-    pathTag = false,
-  ): unknown {
+  build(index: number, path: MapPath, fallback: SourcePosition, pathTag = false): unknown {
     if (++this.nodes > this.maxNodes) {
       if (!this.bombReported) {
         this.bombReported = true;
@@ -256,48 +289,47 @@ class ValueBuilder {
       }
       return null;
     }
-    if (node === null || node === undefined) {
+    const node = this.tree.nodes[index];
+    if (node === undefined) {
       this.positions.setValue(path, fallback);
       return null;
     }
-    const position = node.range ? this.at(node.range[0]) : fallback;
-    if (isAlias(node)) {
+    const position = node.o === undefined ? fallback : this.at(node.o);
+    if (node.k === "a") {
       this.positions.setValue(path, position);
-      const target = node.resolve(this.doc) as YamlNode | undefined;
-      if (target === undefined) {
-        this.problems.add(position, `unknown alias *${node.source}`);
+      if (node.to === NO_NODE) {
+        this.problems.add(position, `unknown alias *${node.src}`);
         return null;
       }
-      if (this.resolving.has(target)) {
-        this.problems.add(position, `alias *${node.source} refers to a value that contains it`);
+      if (this.resolving.has(node.to)) {
+        this.problems.add(position, `alias *${node.src} refers to a value that contains it`);
         return null;
       }
-      this.resolving.add(target);
+      this.resolving.add(node.to);
       this.aliasStack.push(position);
       try {
-        const value = this.build(target, path, position, pathTag);
+        const value = this.build(node.to, path, position, pathTag);
         this.positions.setValue(path, position);
         return value;
       } finally {
-        this.resolving.delete(target);
+        this.resolving.delete(node.to);
         this.aliasStack.pop();
       }
     }
     this.positions.setValue(path, position);
     const tagged = node.tag === "!path" || node.tag === "!path_lazy";
-    if (isScalar(node)) return this.scalar(node, position, pathTag || tagged);
-
-    if (isMap(node)) return this.mapping(node.items as Pair<YamlNode, YamlNode>[], path, position, tagged);
-    if (isSeq(node)) {
-      return (node.items as YamlNode[]).map((item, index) =>
-        this.build(item, [...path, index], position, tagged),
-      );
+    switch (node.k) {
+      case "s":
+        return this.scalar(node, position, pathTag || tagged);
+      case "m":
+        return this.mapping(node.pairs, path, position, tagged);
+      case "q":
+        return node.items.map((item, i) => this.build(item, [...path, i], position, tagged));
     }
-    return null;
   }
 
-  private scalar(node: Scalar, position: SourcePosition, pathTag: boolean): unknown {
-    const value = node.value;
+  private scalar(node: TreeScalar, position: SourcePosition, pathTag: boolean): unknown {
+    const value = node.v;
     if (typeof value !== "string") return value;
     if (pathTag) return expandPath(value, this.options.env);
     const result = interpolate(value, this.options.env);
@@ -315,9 +347,9 @@ class ValueBuilder {
     }
     // An unquoted `${PORT}` becomes the number (or boolean) it stands for, as if written so;
     // any other text stays text.
-    if (result.value !== value && node.type === Scalar.PLAIN && result.value.trim() !== "") {
+    if (result.value !== value && node.st === PLAIN && result.value.trim() !== "") {
       try {
-        const reread = parseYamlScalar(result.value) as unknown;
+        const reread = yamlLibrary().parse(result.value) as unknown;
         if (typeof reread === "number" || typeof reread === "boolean") return reread;
       } catch {
         // not a scalar of its own: keep the text
@@ -327,48 +359,49 @@ class ValueBuilder {
   }
 
   /** Where an offset inside a scalar's value is in the file, when the source is the value itself. */
-  private offsetPosition(node: Scalar, offset: number): SourcePosition | undefined {
-    if (node.range === undefined || node.range === null || typeof node.value !== "string") return undefined;
-    const start = node.range[0];
-    const quote = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE ? 1 : 0;
-    if (node.type !== Scalar.PLAIN && quote === 0) return undefined;
-    if (this.text.slice(start + quote, start + quote + node.value.length) !== node.value) return undefined;
+  private offsetPosition(node: TreeScalar, offset: number): SourcePosition | undefined {
+    if (node.o === undefined || typeof node.v !== "string") return undefined;
+    const start = node.o;
+    const quote = node.st === QUOTE_DOUBLE || node.st === QUOTE_SINGLE ? 1 : 0;
+    if (node.st !== PLAIN && quote === 0) return undefined;
+    if (this.text.slice(start + quote, start + quote + node.v.length) !== node.v) return undefined;
     return this.at(start + quote + offset);
   }
 
   private mapping(
-    pairs: Pair<YamlNode, YamlNode>[],
+    pairs: readonly (readonly [number, number])[],
     path: MapPath,
     position: SourcePosition,
     pathTag: boolean,
   ): Record<string, unknown> {
     // Merge sources are built first, so positions of explicit keys overwrite theirs.
     const merged: Record<string, unknown>[] = [];
-    for (const pair of pairs) {
-      if (isMergeKey(pair.key)) {
-        const keyPosition = pair.key.range ? this.at(pair.key.range[0]) : position;
-        merged.push(...this.mergeSources(pair.value, path, keyPosition));
+    for (const [key, value] of pairs) {
+      const keyNode = this.tree.nodes[key];
+      if (keyNode?.k === "s" && keyNode.merge) {
+        const keyPosition = keyNode.o === undefined ? position : this.at(keyNode.o);
+        merged.push(...this.mergeSources(value, path, keyPosition));
       }
     }
     this.positions.setValue(path, position);
     const out: Record<string, unknown> = {};
-    for (const pair of pairs) {
-      const keyNode = pair.key;
-      if (isMergeKey(keyNode)) continue;
-      const keyPosition = keyNode?.range ? this.at(keyNode.range[0]) : position;
-      if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") {
+    for (const [key, value] of pairs) {
+      const keyNode = this.tree.nodes[key];
+      if (keyNode?.k === "s" && keyNode.merge) continue;
+      const keyPosition = keyNode?.o === undefined ? position : this.at(keyNode.o);
+      if (keyNode?.k !== "s" || keyNode.v === null || typeof keyNode.v === "object") {
         this.problems.add(keyPosition, "a mapping key must be a plain value (a name, a path or a number)");
         continue;
       }
-      const key = text(keyNode.value);
-      if (Object.hasOwn(out, key)) {
-        this.problems.add(keyPosition, `duplicate key \`${key}\``, "a mapping holds each key once");
+      const name = text(keyNode.v);
+      if (Object.hasOwn(out, name)) {
+        this.problems.add(keyPosition, `duplicate key \`${name}\``, "a mapping holds each key once");
         continue;
       }
-      const childPath = [...path, key];
+      const childPath = [...path, name];
       this.positions.setKey(childPath, keyPosition);
       // `!path` on a mapping expands its values, one level deep (as docker-map does).
-      out[key] = this.build(pair.value, childPath, keyPosition, pathTag);
+      out[name] = this.build(value, childPath, keyPosition, pathTag);
     }
     // Explicit keys win over merged ones, and earlier merge sources over later ones (YAML 1.1).
     for (const source of merged) {
@@ -379,12 +412,9 @@ class ValueBuilder {
     return out;
   }
 
-  private mergeSources(
-    node: YamlNode | null | undefined,
-    path: MapPath,
-    position: SourcePosition,
-  ): Record<string, unknown>[] {
-    const sources = isSeq(node) ? (node.items as YamlNode[]) : [node];
+  private mergeSources(index: number, path: MapPath, position: SourcePosition): Record<string, unknown>[] {
+    const node = this.tree.nodes[index];
+    const sources = node?.k === "q" ? node.items : [index];
     const out: Record<string, unknown>[] = [];
     for (const source of sources) {
       // Positions of merged values point into the anchored mapping; build it under this path.
@@ -397,10 +427,4 @@ class ValueBuilder {
     }
     return out;
   }
-}
-
-function isMergeKey(node: YamlNode | null | undefined): node is Scalar {
-  return (
-    isScalar(node) && (typeof node.value === "symbol" || (node.value === "<<" && node.type === Scalar.PLAIN))
-  );
 }

@@ -1,3 +1,4 @@
+import { compareText } from "../common/text.js";
 import type { Fingerprint, ObjectChange, ObjectRef, Reason, Step, ChangeKind } from "./plan-types.js";
 
 type NewStep = Step extends infer S
@@ -40,9 +41,9 @@ export class PlanBuilder {
   observed(): Fingerprint[] {
     return [...this.fingerprints.values()].sort(
       (a, b) =>
-        a.object.client.localeCompare(b.object.client) ||
-        a.object.kind.localeCompare(b.object.kind) ||
-        a.object.name.localeCompare(b.object.name),
+        compareText(a.object.client, b.object.client) ||
+        compareText(a.object.kind, b.object.kind) ||
+        compareText(a.object.name, b.object.name),
     );
   }
 }

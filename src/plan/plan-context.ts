@@ -1,3 +1,4 @@
+import { compareText } from "../common/text.js";
 import { BerthError } from "../common/berth-error.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { ContainerInstance, ResolvedMap, ResolvedNetwork, ResolvedVolume } from "../map/model.js";
@@ -76,7 +77,7 @@ export class PlanContext {
     for (const volume of observed.volumes) this.volumesByName.set(volume.name, volume);
     for (const network of observed.networks) push(this.networksByName, network.name, network);
     for (const list of this.byReplaced.values())
-      list.sort((a, b) => b.created - a.created || a.id.localeCompare(b.id));
+      list.sort((a, b) => b.created - a.created || compareText(a.id, b.id));
   }
 
   get mapName(): string {

@@ -1,3 +1,4 @@
+import { compareText } from "../common/text.js";
 import { canonicalJson } from "../common/canonical-json.js";
 import { nodeKey, nodeKind, STALE_MAKING_KINDS } from "../graph/dependency-graph.js";
 import type { ContainerInstance, ResolvedNetwork, ResolvedVolume } from "../map/model.js";
@@ -879,5 +880,5 @@ export function carriedVolumes(
         m.type === "volume" && m.name !== null && /^[0-9a-f]{64}$/.test(m.name) && !taken.has(m.destination),
     )
     .map((m) => ({ name: m.name as string, path: m.destination }))
-    .sort((a, b) => a.path.localeCompare(b.path));
+    .sort((a, b) => compareText(a.path, b.path));
 }

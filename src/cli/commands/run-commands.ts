@@ -20,7 +20,7 @@ import {
 import { logsAt } from "../../common/logger.js";
 import { useColor, type CliIo } from "../cli-io.js";
 import { observeEarly } from "../early-observation.js";
-import { globalOptions, loadMapFor, loggerFor, logProgress } from "../global-options.js";
+import { globalOptions, loadMapFor, loggerFor, logProgress, parseCacheFor } from "../global-options.js";
 import { EXIT } from "../exit-codes.js";
 import { progressRenderer, type ProgressMode, type ProgressRenderer } from "../progress-renderer.js";
 
@@ -112,7 +112,7 @@ export function planCommand(io: CliIo): Command {
         },
         command: Command,
       ) => {
-        const early = await observeEarly(globalOptions(command).clients);
+        const early = await observeEarly(globalOptions(command).clients, io.earlyLists);
         const map = loadMapFor(command, io);
         const clients = clientsFor(command);
         const engines = openEngines(map, clients, early.opened);
@@ -175,7 +175,7 @@ function runCommand(
   command = withApplyOptions(command);
   if (configure) command = configure(command);
   return command.action(async (targets: string[], flags: RunFlags, cmd: Command) => {
-    const early = await observeEarly(globalOptions(cmd).clients);
+    const early = await observeEarly(globalOptions(cmd).clients, io.earlyLists);
     const map = loadMapFor(cmd, io);
     const clients = clientsFor(cmd);
     const engines = openEngines(map, clients, early.opened);
@@ -293,6 +293,7 @@ export function applyCommand(io: CliIo): Command {
       mapName: saved.map,
       env: io.env,
       cwd: io.cwd,
+      ...parseCacheFor(cmd, io),
     });
     const clients = clientsFor(cmd);
     const engines: Engines = openEngines(map, clients);

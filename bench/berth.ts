@@ -82,14 +82,21 @@ export function writeBerthMap(dir: string, mapName: string, n: number, rootValue
   return file;
 }
 
-/** `node bin/berth.js -f FILE ACTION`, the built CLI, optionally through the counting proxy. */
+/**
+ * `node bin/berth.js -f FILE ACTION`, the built CLI, optionally through the counting proxy.
+ * `noCache`: with `--no-cache`, the map parsed as if berth had never read it before.
+ */
 export async function berthCli(
   bin: string,
   file: string,
   action: PlanAction,
-  dockerHost?: string,
+  options: { dockerHost?: string; noCache?: boolean } = {},
 ): Promise<number> {
-  const env = { ...process.env, ...(dockerHost === undefined ? {} : { DOCKER_HOST: dockerHost }) };
-  const result = await run(process.execPath, [bin, "-f", file, action, "--progress", "quiet"], { env });
+  const env = {
+    ...process.env,
+    ...(options.dockerHost === undefined ? {} : { DOCKER_HOST: options.dockerHost }),
+  };
+  const args = [bin, "-f", file, action, "--progress", "quiet", ...(options.noCache ? ["--no-cache"] : [])];
+  const result = await run(process.execPath, args, { env });
   return result.ms;
 }

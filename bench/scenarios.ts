@@ -85,6 +85,8 @@ export interface NoopResult {
   n: number;
   berthApi: Stat;
   berthCli: Stat;
+  /** The CLI with `--no-cache`: parsing the map file as on its first run. */
+  berthCliUncached: Stat;
   compose: Stat;
   /** Engine calls of one berth no-op update (API, counted by berth), max over the runs. */
   berthCalls: number;
@@ -121,6 +123,7 @@ export async function noopUpdate(ctx: BenchContext, n: number): Promise<NoopResu
 
     const api: number[] = [];
     const cli: number[] = [];
+    const cliUncached: number[] = [];
     const comp: number[] = [];
     const berthVersion: number[] = [];
     const composeVersion: number[] = [];
@@ -139,6 +142,9 @@ export async function noopUpdate(ctx: BenchContext, n: number): Promise<NoopResu
       },
       async () => {
         cli.push(await berthCli(ctx.berthBin, mapFile, "update"));
+      },
+      async () => {
+        cliUncached.push(await berthCli(ctx.berthBin, mapFile, "update", { noCache: true }));
       },
       async () => {
         comp.push((await compose.up()).ms);
@@ -163,7 +169,7 @@ export async function noopUpdate(ctx: BenchContext, n: number): Promise<NoopResu
 
     // Engine calls of the two CLIs, counted by the proxy (not timed).
     ctx.proxy.reset();
-    await berthCli(ctx.berthBin, mapFile, "update", ctx.proxy.dockerHost);
+    await berthCli(ctx.berthBin, mapFile, "update", { dockerHost: ctx.proxy.dockerHost });
     const berthCliCalls = ctx.proxy.total();
     const berthCliCallsByOperation = ctx.proxy.byOperation();
     ctx.proxy.reset();
@@ -176,6 +182,7 @@ export async function noopUpdate(ctx: BenchContext, n: number): Promise<NoopResu
       n,
       berthApi: stat(api),
       berthCli: stat(cli),
+      berthCliUncached: stat(cliUncached),
       compose: stat(comp),
       berthCalls: calls,
       berthCallsByOperation: callsByOperation,

@@ -3,6 +3,7 @@
  * `reconcile`. The CLI is built on exactly these functions.
  */
 export { loadMap, type LoadMapOptions, type LoadedMap } from "./map/load-map.js";
+export { cacheDirectory, FileParseCache, type ParseCache } from "./map/parse-cache.js";
 export {
   MapError,
   isMapError,
@@ -18,6 +19,7 @@ export { DependencyGraph, targetKeys, STALE_MAKING_KINDS } from "./graph/depende
 export type { DependencyEdge, EdgeKind, NodeId } from "./map/resolve.js";
 
 export { DockerEngine, type DockerEngineOptions } from "./engine/docker-engine.js";
+export { requestEarlyLists, type EarlyLists } from "./engine/early-lists.js";
 export { readOnly, type EngineReader, type EngineWriter } from "./engine/engine.js";
 export { CallCounter } from "./engine/call-counter.js";
 export {

@@ -16,7 +16,7 @@ import { list, Normalizer, type ConfigDraft, type FileMap } from "./normalize.js
 import { Origins } from "./origins.js";
 import type { ParseCache } from "./parse-cache.js";
 import { resolveMap } from "./resolve.js";
-import { MAP_LEVEL_KEYS, validateMapShape } from "./schema-validation.js";
+import { MAP_LEVEL_KEYS, mapSchemaDigest, validateMapShape } from "./schema-validation.js";
 import { parseYamlSource, type MapPath, type YamlSource } from "./yaml-source.js";
 
 export interface LoadMapOptions {
@@ -64,7 +64,12 @@ export function loadMap(options: LoadMapOptions = {}): LoadedMap {
     const text = readMapText(file, cwd, options.texts);
     const source = parseYamlSource(text, file, { env, ...parseCacheOf(options) }, problems);
     if (!problems.isEmpty) continue;
-    if (!validateMapShape(source.value, { positions: source.positions, problems })) continue;
+    // A cached file whose value passed this schema before passes again (see YamlTree.passed).
+    const passed = source.passed !== undefined && source.passed === mapSchemaDigest();
+    if (!passed) {
+      if (!validateMapShape(source.value, { positions: source.positions, problems })) continue;
+      source.rememberPassed?.(mapSchemaDigest());
+    }
     fileMaps.push(normalizeFile(source, { positions: source.positions, problems, origins, env }));
   }
   problems.throwIfAny();

@@ -4,6 +4,7 @@ import ajvOptions from "./ajv-options.json" with { type: "json" };
 import { createRequire } from "node:module";
 import type * as AjvModule from "ajv/dist/2020.js";
 import type { Ajv2020, ValidateFunction } from "ajv/dist/2020.js";
+import { sha256 } from "../common/canonical-json.js";
 import { text } from "../common/text.js";
 import validateMapFile from "./generated/map-schema-validator.js";
 import { closest, didYouMean } from "./did-you-mean.js";
@@ -46,6 +47,19 @@ function newAjv(): Ajv2020 {
   instance.addKeyword({ keyword: "x-expected", schemaType: "string" });
   instance.addSchema(mapSchema);
   return instance;
+}
+
+let schemaDigest: string | undefined;
+
+/**
+ * A digest of the map schema and of ajv's options, which the validator compiled ahead of time is
+ * made from: a cached map file remembers the schema it passed by this (see YamlTree.passed).
+ */
+export function mapSchemaDigest(): string {
+  return (schemaDigest ??= sha256(`${JSON.stringify(mapSchema)}\n${JSON.stringify(ajvOptions)}`).slice(
+    0,
+    32,
+  ));
 }
 
 export function mapSchemaDocument(): Readonly<Schema> {

@@ -63,6 +63,12 @@ export interface YamlSource {
   file: string;
   value: unknown;
   positions: PositionIndex;
+  /**
+   * The map schema this value is known to pass (see YamlTree.passed), and a way to remember that
+   * it passed the current one (only for a cached text whose value depends on nothing else).
+   */
+  passed?: string;
+  rememberPassed?: (schemaDigest: string) => void;
 }
 
 export interface ParseOptions {
@@ -92,7 +98,15 @@ export function parseYamlSource(
   const at = (offset: number): SourcePosition => ({ file, ...linePosition(tree.lineStarts, offset) });
   const builder = new ValueBuilder(tree, text, positions, at, options, problems);
   const value = builder.build(tree.root, [], { file, line: 1, col: 1 });
-  return { file, value, positions };
+  const source: YamlSource = { file, value, positions };
+  // A value that used the environment may pass or fail with other variables: not remembered.
+  if (builder.usedEnvironment || options.cache === undefined || tree.root === NO_NODE) return source;
+  if (tree.passed !== undefined) source.passed = tree.passed;
+  const cache = options.cache;
+  source.rememberPassed = (schemaDigest) => {
+    if (tree.passed !== schemaDigest && isJsonSafe(tree)) cache.set(text, { ...tree, passed: schemaDigest });
+  };
+  return source;
 }
 
 /**
@@ -258,6 +272,8 @@ function hintForWarning(code: string): string | undefined {
 }
 
 class ValueBuilder {
+  /** Whether any value was interpolated or expanded with the environment. */
+  usedEnvironment = false;
   private nodes = 0;
   private readonly maxNodes: number;
   private bombReported = false;
@@ -331,7 +347,11 @@ class ValueBuilder {
   private scalar(node: TreeScalar, position: SourcePosition, pathTag: boolean): unknown {
     const value = node.v;
     if (typeof value !== "string") return value;
-    if (pathTag) return expandPath(value, this.options.env);
+    if (pathTag) {
+      this.usedEnvironment = true;
+      return expandPath(value, this.options.env);
+    }
+    if (value.includes("${")) this.usedEnvironment = true;
     const result = interpolate(value, this.options.env);
     if (!result.ok) {
       const hint =

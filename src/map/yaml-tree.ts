@@ -13,6 +13,11 @@ export interface YamlTree {
   root: number;
   /** Offsets where lines start, as the yaml package's LineCounter records them. */
   lineStarts: number[];
+  /**
+   * The map schema (its digest) that the document's value passed, when that value depends on
+   * nothing but the text (no `${VAR}`, no `!path`): then it passes again without being checked.
+   */
+  passed?: string;
 }
 
 /** Values of the core schema; in memory, a custom tag's value may be something else (never saved). */
@@ -68,6 +73,8 @@ export function treeOf(doc: Document, lineStarts: readonly number[]): YamlTree {
     if (node === null || node === undefined) return NO_NODE;
     const known = indexes.get(node);
     if (known !== undefined) return known;
+    // The index is taken before the children are converted: an alias inside a node to that node
+    // itself (reported when values are built) refers to it like any other.
     const index = nodes.length;
     indexes.set(node, index);
     nodes.push({ k: "s", v: null });
@@ -123,7 +130,8 @@ export function asYamlTree(value: unknown): YamlTree | undefined {
   if (!isRef(root)) return undefined;
   for (const start of lineStarts) if (typeof start !== "number") return undefined;
   for (const node of nodes as unknown[]) if (!isTreeNode(node, isRef)) return undefined;
-  return { nodes, root, lineStarts };
+  const { passed } = value as { passed?: unknown };
+  return typeof passed === "string" ? { nodes, root, lineStarts, passed } : { nodes, root, lineStarts };
 }
 
 function isTreeNode(node: unknown, isRef: (i: unknown) => boolean): boolean {

@@ -76,7 +76,7 @@ interface Modem {
     onProgress?: (event: unknown) => void,
   ): void;
   demuxStream(stream: Readable, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void;
-  /** A path, or (DOCKER_HOST unset) a function that finds the default one; see getSocketPath. */
+  /** A path, or (DOCKER_HOST unset) a function that finds the default one (then kept in the cache). */
   socketPath?: string | (() => Promise<string>);
   socketPathCache?: string;
   host?: string;
@@ -527,18 +527,19 @@ export class DockerEngine implements EngineWriter {
     ask: () => Promise<T>,
   ): Promise<T> {
     const answer = Object.keys(labels).length === 0 ? this.takeEarly(list) : undefined;
-    if (answer === undefined) return ask();
-    const early = await answer.promise;
-    if (!early.ok || this.socketPath() !== answer.socketPath) return ask();
+    const early = answer === undefined ? undefined : await answer;
+    if (early === undefined || !early.ok) return ask();
     this.calls.record(call.operation);
     return early.body as T;
   }
 
-  private takeEarly(list: EarlyListName): { promise: Promise<EarlyAnswer>; socketPath: string } | undefined {
-    const promise = this.early[list];
+  /** The early answer to a list, once, if it was requested on the socket this engine dials. */
+  private takeEarly(list: EarlyListName): Promise<EarlyAnswer> | undefined {
+    const answer = this.early[list];
     delete this.early[list];
-    const socketPath = this.earlySocketPath;
-    return promise === undefined || socketPath === undefined ? undefined : { promise, socketPath };
+    return this.earlySocketPath !== undefined && this.earlySocketPath === this.socketPath()
+      ? answer
+      : undefined;
   }
 
   /** The Unix socket this engine dials, as the modem finds it; undefined for TCP, TLS or ssh. */

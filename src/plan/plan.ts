@@ -76,14 +76,13 @@ export function plan(input: PlanInput): Plan {
     }
     planOrphans(ctx, options);
   }
-  let digestOfMap: string | undefined;
   return {
     format: PLAN_FORMAT,
     map: resolved.name,
     // Worked out when first read: only a saved plan (its JSON) and the check of one need it, and
     // serialising a large map is a noticeable part of a short run.
     get mapDigest() {
-      return (digestOfMap ??= mapDigest(input.map));
+      return mapDigest(input.map);
     },
     files: input.map.files,
     options,

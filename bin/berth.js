@@ -1,9 +1,7 @@
 #!/usr/bin/env node
-import { createRequire } from "node:module";
-import { startEarly } from "../dist/berth-early.mjs";
+// CommonJS (see bin/package.json): Node starts a CommonJS entry sooner than an ES module.
+"use strict";
+const { join } = require("node:path");
+const { runExecutable } = require("../dist/berth-early.cjs");
 
-const argv = process.argv.slice(2);
-// Before loading berth: the engine answers its lists while Node loads berth and berth reads the map.
-const earlyLists = await startEarly(argv, process.env);
-const { main, exitWhenWritten } = createRequire(import.meta.url)("../dist/berth-cli.cjs");
-await exitWhenWritten(await main(argv, earlyLists));
+void runExecutable(process.argv.slice(2), process.env, join(__dirname, "..", "dist", "berth-cli.cjs"));

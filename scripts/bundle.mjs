@@ -130,14 +130,14 @@ await build({
   logLevel: "warning",
 });
 
-// What the executable loads first, to ask the engine for its lists while the CLI loads: only
-// node's own modules, a few kilobytes.
+// What the executable loads first (dist/berth-early.cjs): only node's own modules, a few kilobytes.
+// It asks the engine for its lists and loads the CLI bundle with its compiled code cached.
 await build({
-  entryPoints: ["dist/cli/early-start.js"],
-  outfile: "dist/berth-early.mjs",
+  entryPoints: ["dist/cli/executable.js"],
+  outfile: "dist/berth-early.cjs",
   bundle: true,
   platform: "node",
-  format: "esm",
+  format: "cjs",
   target: "node20",
   legalComments: "none",
   minify,

@@ -34,17 +34,26 @@ const NOT_EARLY = new Set(["--clients", "-h", "--help", "-V", "--version"]);
 /** Whether `argv` (without node and the script) runs a command that observes the default engine. */
 export function observesDefaultEngine(argv: readonly string[]): boolean {
   if (argv.some((arg) => NOT_EARLY.has(arg.split("=")[0] ?? arg))) return false;
+  const command = commandOf(argv);
+  return command !== undefined && OBSERVING_COMMANDS.has(command);
+}
+
+/**
+ * The command `argv` runs: its first word after berth's global options. Undefined when there is
+ * none, or when an option this file does not know comes first (it may take a value).
+ */
+export function commandOf(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (!arg.startsWith("-")) return OBSERVING_COMMANDS.has(arg);
-    if (arg === "--") return false;
+    if (!arg.startsWith("-")) return arg;
+    if (arg === "--") return undefined;
     const name = arg.startsWith("--") ? (arg.split("=")[0] as string) : arg.slice(0, 2);
     if (WITH_VALUE.has(name)) {
       // The value is in the same argument (`--file=x`, `-fx`) or the next one.
       if (arg === name) i++;
-    } else if (!FLAGS.has(arg)) return false;
+    } else if (!FLAGS.has(arg)) return undefined;
   }
-  return false;
+  return undefined;
 }
 
 /** Starts the early lists when `argv` and the environment allow it (see above). */

@@ -157,24 +157,28 @@ export function resolveExtends(
   return done;
 }
 
-/** A config's fields with every default filled in. */
+/**
+ * A config's fields with every default filled in, keys in the order of `{ ...fields, instances: … }`.
+ * Not written as that literal: V8 grows its property store once per key added after the spread,
+ * three times the memory of a copy whose properties are then set (a no-op run on a 300-container
+ * map spent longer collecting garbage than planning).
+ */
 export function withDefaults(fields: Fields): NormalizedContainer {
-  return {
-    ...fields,
-    instances: fields.instances ?? [],
-    shares: fields.shares ?? [],
-    binds: fields.binds ?? [],
-    attaches: fields.attaches ?? [],
-    uses: fields.uses ?? [],
-    links: fields.links ?? [],
-    exposes: fields.exposes ?? [],
-    networks: fields.networks ?? [],
-    exec_commands: fields.exec_commands ?? [],
-    persistent: fields.persistent ?? false,
-    create_options: fields.create_options ?? {},
-    host_config: fields.host_config ?? {},
-    environment: fields.environment ?? {},
-    labels: fields.labels ?? {},
-    depends_on: fields.depends_on ?? [],
-  };
+  const out = Object.assign({}, fields) as NormalizedContainer;
+  out.instances = fields.instances ?? [];
+  out.shares = fields.shares ?? [];
+  out.binds = fields.binds ?? [];
+  out.attaches = fields.attaches ?? [];
+  out.uses = fields.uses ?? [];
+  out.links = fields.links ?? [];
+  out.exposes = fields.exposes ?? [];
+  out.networks = fields.networks ?? [];
+  out.exec_commands = fields.exec_commands ?? [];
+  out.persistent = fields.persistent ?? false;
+  out.create_options = fields.create_options ?? {};
+  out.host_config = fields.host_config ?? {};
+  out.environment = fields.environment ?? {};
+  out.labels = fields.labels ?? {};
+  out.depends_on = fields.depends_on ?? [];
+  return out;
 }

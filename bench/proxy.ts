@@ -14,6 +14,8 @@ export interface CountingProxy {
   total(): number;
   /** Counts by `METHOD /path` with ids replaced by `{id}`. */
   byOperation(): Record<string, number>;
+  /** Every request since the last reset, as `METHOD url` (query included), in arrival order. */
+  requests(): string[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -24,12 +26,14 @@ export async function startCountingProxy(
 ): Promise<CountingProxy> {
   if (existsSync(socketPath)) rmSync(socketPath);
   const counts = new Map<string, number>();
+  const received: string[] = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const sockets = new Set<Socket>();
 
   const server = http.createServer((req, res) => {
     const operation = `${req.method ?? "?"} ${normalizePath(req.url ?? "/")}`;
     counts.set(operation, (counts.get(operation) ?? 0) + 1);
+    received.push(`${req.method ?? "?"} ${req.url ?? "/"}`);
     const upstream = http.request(
       { socketPath: engineSocket, method: req.method, path: req.url, headers: req.headers, agent },
       (answer) => {
@@ -57,7 +61,11 @@ export async function startCountingProxy(
     dockerHost: `unix://${socketPath}`,
     total: () => [...counts.values()].reduce((a, b) => a + b, 0),
     byOperation: () => Object.fromEntries([...counts.entries()].sort(([a], [b]) => a.localeCompare(b))),
-    reset: () => counts.clear(),
+    requests: () => [...received],
+    reset: () => {
+      counts.clear();
+      received.length = 0;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

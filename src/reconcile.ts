@@ -9,7 +9,7 @@ import { loadDockerConfig, registryAuthFor } from "./engine/registry-auth.js";
 import { targetKeys } from "./graph/dependency-graph.js";
 import { clientContexts, type ClientConfig } from "./map/clients-file.js";
 import type { LoadedMap } from "./map/load-map.js";
-import { observe, type StartedObservations } from "./observe/observe.js";
+import { completeObservation, isPartial, observe, type StartedObservations } from "./observe/observe.js";
 import type { ObservedState } from "./observe/observed-state.js";
 import { plan } from "./plan/plan.js";
 import type { Plan, PlanAction, PlanOptions } from "./plan/plan-types.js";
@@ -43,6 +43,12 @@ export interface PlanRunOptions extends Partial<PlanOptions> {
    * uses them: anything to apply is planned again under the lock from a fresh observation.
    */
   started?: StartedObservations;
+  /**
+   * `all` lists every container at once: for a plan that will be applied. Default `berth-first`:
+   * berth's containers only, and every container only when the plan has something to do (see
+   * observeAndPlan).
+   */
+  containers?: "all" | "berth-first";
 }
 
 export interface PlannedRun {
@@ -52,7 +58,15 @@ export interface PlannedRun {
 }
 
 /**
- * Observes (four list calls per engine, whatever the map's size) and plans. Takes readers only: it cannot change anything.
+ * Observes (four list calls per engine, whatever the map's size) and plans. Takes readers only: it
+ * cannot change anything.
+ *
+ * Foreign containers (without berth's label) matter to a plan only through what it would do: a
+ * name it would create a container under, a volume or network it would remove. A plan with
+ * nothing to do is the same whether they were listed or not (a property the planner's tests
+ * check), so a first look lists berth's containers only; a plan with steps, or one that failed, is
+ * made again after a fifth call lists every container. On a host that also runs other containers,
+ * a run with nothing to do reads, and the engine writes, only the map's side of the list.
  */
 export async function observeAndPlan(
   map: LoadedMap,
@@ -65,9 +79,26 @@ export async function observeAndPlan(
     if (reader === undefined) throw new Error(`no engine for client ${name}`);
     return reader;
   });
-  const observed = await observe(engines, options.started);
-  const { clients: _clients, started: _started, ...planOptions } = options;
-  return { plan: plan({ map, observed, options: planOptions, clients: contexts }), observed, contexts };
+  const { clients: _clients, started: _started, containers, ...planOptions } = options;
+  const planFor = (observed: ObservedState) =>
+    plan({ map, observed, options: planOptions, clients: contexts });
+  const observed = await observe(engines, options.started, containers === "all" ? "all" : "berth");
+  if (isPartial(observed)) {
+    const first = attempt(() => planFor(observed));
+    if (first !== undefined && first.steps.length === 0) return { plan: first, observed, contexts };
+    const whole = await completeObservation(engines, observed);
+    return { plan: planFor(whole), observed: whole, contexts };
+  }
+  return { plan: planFor(observed), observed, contexts };
+}
+
+/** The plan, or undefined when it cannot be made from what was observed (made again after a fuller look). */
+function attempt(make: () => Plan): Plan | undefined {
+  try {
+    return make();
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ReconcileOptions extends PlanRunOptions {
@@ -115,6 +146,7 @@ export async function reconcile(
     const planned = await observeAndPlan(map, readers, {
       ...fresh,
       pull: options.pull === "always" ? "missing" : (options.pull ?? "missing"),
+      containers: "all",
     });
     const result = await apply(planned.plan, {
       engines,

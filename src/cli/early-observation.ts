@@ -31,7 +31,8 @@ export async function observeEarly(
   if (clientsFile !== undefined) return { opened: {}, started: {} };
   const engine = new DockerEngine({ name: "default", ...(early === undefined ? {} : { early }) });
   const start = () => {
-    const started = observeEngine(readOnly(engine));
+    // Berth's containers only, as the executable's early lists (see observeAndPlan).
+    const started = observeEngine(readOnly(engine), "berth");
     // Reported when used, after any error in the map; never an unhandled rejection meanwhile (an
     // engine that is not there fails while berth is still waiting here).
     started.catch(() => undefined);

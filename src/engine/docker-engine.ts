@@ -2,7 +2,13 @@ import { PassThrough, type Readable } from "node:stream";
 import type Docker from "dockerode";
 import { dockerodeClass } from "../common/lazy-modules.js";
 import { CallCounter } from "./call-counter.js";
-import { defaultSocketPath, type EarlyAnswer, type EarlyListName, type EarlyLists } from "./early-lists.js";
+import {
+  defaultSocketPath,
+  EARLY_SELECTORS,
+  type EarlyAnswer,
+  type EarlyListName,
+  type EarlyLists,
+} from "./early-lists.js";
 import type { EngineWriter, ExecOptions, LabelSelector, LogOptions } from "./engine.js";
 import {
   EngineApiError,
@@ -39,9 +45,9 @@ export interface DockerEngineOptions {
   /** Time limit of ordinary calls (not waits, logs, pulls or exec), in ms. */
   callTimeoutMs?: number;
   /**
-   * Lists of the whole engine requested before berth loaded (see early-lists.ts): each one answers
-   * the first unfiltered list call of its kind, when it was requested on the socket this engine
-   * dials and succeeded; otherwise the engine is asked as usual.
+   * Lists requested before berth loaded (see early-lists.ts): each one answers the first list call
+   * of its kind with the same labels (EARLY_SELECTORS), when it was requested on the socket this
+   * engine dials and succeeded; otherwise the engine is asked as usual.
    */
   early?: EarlyLists;
 }
@@ -516,7 +522,7 @@ export class DockerEngine implements EngineWriter {
   // ---- plumbing --------------------------------------------------------------------------------
 
   /**
-   * The early answer to an unfiltered list (taken once), else `ask()`. An early request that is
+   * The early answer to a list with the early request's labels (taken once), else `ask()`. An early request that is
    * used counts as the call it stands for; when it failed, the engine is asked again (and a
    * failure reported then).
    */
@@ -526,7 +532,7 @@ export class DockerEngine implements EngineWriter {
     call: { operation: string; object: string },
     ask: () => Promise<T>,
   ): Promise<T> {
-    const answer = Object.keys(labels).length === 0 ? this.takeEarly(list) : undefined;
+    const answer = sameSelector(labels, EARLY_SELECTORS[list]) ? this.takeEarly(list) : undefined;
     const early = answer === undefined ? undefined : await answer;
     if (early === undefined || !early.ok) return ask();
     this.calls.record(call.operation);
@@ -623,6 +629,11 @@ export class DockerEngine implements EngineWriter {
 function labelFilters(labels: LabelSelector): string | undefined {
   const list = Object.entries(labels).map(([k, v]) => (v === true ? k : `${k}=${v}`));
   return list.length === 0 ? undefined : JSON.stringify({ label: list });
+}
+
+function sameSelector(a: LabelSelector, b: LabelSelector): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
 function describeSelector(labels: LabelSelector): string {

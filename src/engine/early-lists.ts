@@ -3,12 +3,15 @@ import { request, type ClientRequest, type RequestOptions } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { LABEL } from "../model/labels.js";
+import type { LabelSelector } from "./engine.js";
 
 /**
- * The four lists an observation of a whole engine reads, requested by the `berth` executable
- * before it loads the rest of berth: the engine answers while Node compiles berth and berth parses
- * the map. Only node:http here, so that starting them costs a few milliseconds; DockerEngine takes
- * the answers in place of its first list calls (see DockerEngine's `early` option).
+ * The four lists a first look at an engine reads (see observeEngine: berth's containers, every
+ * volume, network and image), requested by the `berth` executable before it loads the rest of
+ * berth: the engine answers while Node compiles berth and berth parses the map. Only node:http
+ * here, so that starting them costs a few milliseconds; DockerEngine takes the answers in place of
+ * its first list calls with the same selectors (see DockerEngine's `early` option).
  *
  * Only for an engine on a Unix socket (DOCKER_HOST unset or unix://): anything else (TCP, TLS,
  * ssh) is dialled by dockerode's modem as usual.
@@ -26,8 +29,16 @@ export interface EarlyLists {
   dispose(): void;
 }
 
+/** The labels each early list selects: containers with berth's map label, everything else whole. */
+export const EARLY_SELECTORS: Readonly<Record<EarlyListName, LabelSelector>> = {
+  containers: { [LABEL.map]: true },
+  volumes: {},
+  networks: {},
+  images: {},
+};
+
 const PATHS: Record<EarlyListName, string> = {
-  containers: "/containers/json?all=1",
+  containers: `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: [LABEL.map] }))}`,
   volumes: "/volumes",
   networks: "/networks",
   images: "/images/json",

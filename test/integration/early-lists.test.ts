@@ -6,9 +6,12 @@ import { engineSocketPath, startCountingProxy, type CountingProxy } from "../../
 import { DockerEngine } from "../../src/engine/docker-engine.js";
 import { requestEarlyLists } from "../../src/engine/early-lists.js";
 import { readOnly } from "../../src/engine/engine.js";
+import { loadMap } from "../../src/map/load-map.js";
 import { observeEngine } from "../../src/observe/observe.js";
+import type { Plan } from "../../src/plan/plan-types.js";
+import { observeAndPlan } from "../../src/reconcile.js";
 import { berth, REPO_ROOT } from "../helpers/cli.js";
-import { FIXTURE_IMAGES } from "../helpers/engine.js";
+import { FIXTURE_IMAGES, testEngine } from "../helpers/engine.js";
 import { mapWorkspace } from "../helpers/map-workspace.js";
 
 /**
@@ -56,23 +59,47 @@ function mapStates(observation: Awaited<ReturnType<typeof observeEngine>>): Reco
 }
 
 describe("lists requested before berth loads", () => {
-  it("answer the observation's four list calls: the engine is asked once", async () => {
+  it("answer a first look's four list calls: the engine is asked once", async () => {
     proxy.reset();
     const early = await requestEarlyLists(proxy.socketPath);
     const engine = new DockerEngine({ baseUrl: proxy.dockerHost, early });
-    const observed = await observeEngine(readOnly(engine));
+    const observed = await observeEngine(readOnly(engine), "berth");
     expect(proxy.total()).toBe(4);
     expect(engine.calls.total).toBe(4);
-    const direct = await observeEngine(readOnly(new DockerEngine()));
+    expect(observed.containerScope).toBe("berth");
+    const direct = await observeEngine(readOnly(new DockerEngine()), "all");
     expect(mapStates(observed)).toEqual(mapStates(direct));
     expect(Object.keys(mapStates(observed))).toHaveLength(COUNT);
+  });
+
+  it("list berth's containers only, and do not stand in for a list of every container", async () => {
+    const byHand = workspace.name("by-hand");
+    await testEngine().createContainer(byHand, { Image: FIXTURE_IMAGES.base1 });
+    try {
+      proxy.reset();
+      const early = await requestEarlyLists(proxy.socketPath);
+      const engine = new DockerEngine({ baseUrl: proxy.dockerHost, early });
+      const first = await observeEngine(readOnly(engine), "berth");
+      expect(first.containers.map((c) => c.name)).not.toContain(byHand);
+      expect(first.containers.every((c) => c.mapName !== undefined)).toBe(true);
+      const containersAsked = proxy.requests().filter((r) => r.startsWith("GET /containers/json"));
+      expect(containersAsked).toHaveLength(1);
+      expect(decodeURIComponent(containersAsked[0] as string)).toContain('filters={"label":["berth.map"]}');
+      // A look at every container is asked of the engine: the early list does not answer it.
+      const whole = await observeEngine(readOnly(engine), "all");
+      expect(proxy.total()).toBe(4 + 4);
+      expect(whole.containerScope).toBeUndefined();
+      expect(whole.containers.map((c) => c.name)).toContain(byHand);
+    } finally {
+      await testEngine().removeContainer(byHand, { force: true });
+    }
   });
 
   it("are not used by an engine on another socket, which asks its own", async () => {
     proxy.reset();
     const early = await requestEarlyLists(proxy.socketPath);
     const engine = new DockerEngine({ baseUrl: `unix://${engineSocketPath()}`, early });
-    const observed = await observeEngine(readOnly(engine));
+    const observed = await observeEngine(readOnly(engine), "berth");
     expect(engine.calls.total).toBe(4);
     expect(proxy.total()).toBe(4);
     expect(Object.keys(mapStates(observed))).toHaveLength(COUNT);
@@ -83,7 +110,7 @@ describe("lists requested before berth loads", () => {
     const early = await requestEarlyLists(join(workspace.dir, "nothing-here.sock"));
     const engine = new DockerEngine({ baseUrl: proxy.dockerHost, early });
     proxy.reset();
-    await observeEngine(readOnly(engine));
+    await observeEngine(readOnly(engine), "berth");
     expect(proxy.total()).toBe(4);
     expect(engine.calls.total).toBe(4);
   });
@@ -102,6 +129,30 @@ describe("bin/berth.js", () => {
       "GET /networks",
       "GET /volumes",
     ]);
+
+    // Something to do (the map under a new name has none of its containers): a fifth call lists
+    // every container, and the plan is the one a look at every container gives.
+    proxy.reset();
+    const other = workspace.name("early-other");
+    const fresh = await berthBin(["-f", mapFile, "--map-name", other, "plan", "--json"], {
+      DOCKER_HOST: proxy.dockerHost,
+    });
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(proxy.byOperation()["GET /containers/json"]).toBe(2);
+    expect(proxy.total()).toBe(5);
+    const map = loadMap({ files: [mapFile], mapName: other, env: {} });
+    const whole = await observeAndPlan(
+      map,
+      { default: readOnly(new DockerEngine()) },
+      {
+        action: "update",
+        containers: "all",
+      },
+    );
+    const printed = JSON.parse(fresh.stdout) as Plan;
+    expect(printed.steps.length).toBeGreaterThan(0);
+    expect(printed.steps).toEqual(JSON.parse(JSON.stringify(whole.plan.steps)));
+    expect(printed.observed).toEqual(JSON.parse(JSON.stringify(whole.plan.observed)));
 
     proxy.reset();
     const validate = await berthBin(["-f", mapFile, "validate"], { DOCKER_HOST: proxy.dockerHost });

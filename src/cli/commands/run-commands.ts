@@ -303,7 +303,7 @@ export function applyCommand(io: CliIo): Command {
     });
     try {
       const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
-      const current = await observeAndPlan(map, readers, { ...saved.options, clients });
+      const current = await observeAndPlan(map, readers, { ...saved.options, clients, containers: "all" });
       checkSavedPlan(saved, current.plan);
       const renderer = progressFor(cmd, io, flags.progress);
       const result = await apply(current.plan, {

@@ -30,7 +30,7 @@ export interface LoadedBundle {
  * Loads a CommonJS bundle as `require` would, but with V8's compiled code kept between runs in
  * `<cacheRoot>/code-v1/` (Node 22 has module.enableCompileCache for this; berth runs on Node 20).
  * A short-lived process such as `berth update` otherwise compiles the same few thousand functions
- * on every run. An entry is named by a hash of the bundle's text, Node's version and flags, and
+ * on every run. An entry is named by a hash of the bundle's bytes, Node's version and flags, and
  * `purpose` (what the run does: each command compiles different functions); an entry that is
  * missing, damaged or refused by V8 only means compiling as usual.
  */

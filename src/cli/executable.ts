@@ -25,8 +25,9 @@ export async function runExecutable(
   const bundle = loadBundle(cliBundleFile, cacheRoot, commandOf(argv) ?? "");
   const cli = bundle.exports as CliBundle;
   const code = await cli.main(argv, earlyLists);
-  // Only a run that did its work has compiled what the next run of this command will need.
-  if (code !== 1) bundle.saveCode();
+  // Only a run that did its work (0; 2 is a plan with changes) has compiled what the next run of
+  // this command will need; a failed or interrupted one compiled part of it.
+  if (code === 0 || code === 2) bundle.saveCode();
   return cli.exitWhenWritten(code);
 }
 

@@ -522,9 +522,9 @@ export class DockerEngine implements EngineWriter {
   // ---- plumbing --------------------------------------------------------------------------------
 
   /**
-   * The early answer to a list with the early request's labels (taken once), else `ask()`. An early request that is
-   * used counts as the call it stands for; when it failed, the engine is asked again (and a
-   * failure reported then).
+   * The early answer to a list asked with the early request's labels (taken once), else `ask()`.
+   * An early request that is used counts as the call it stands for; when it failed, the engine is
+   * asked again (and a failure reported then).
    */
   private async earlyOr<T>(
     list: EarlyListName,

@@ -47,7 +47,7 @@ export class DependencyGraph {
   private levelsCache: NodeId[][] | undefined;
   /** Set with the levels: nodes whose dependencies never all got a level (on or after a cycle). */
   private nodesAfterCycles = 0;
-  /** Edges by node, kept beside the graphlib graph: planning asks for them once per node. */
+  /** Edges by node: planning asks for them once per node. */
   private readonly incoming = new Map<NodeId, DependencyEdge[]>();
   private readonly outgoing = new Map<NodeId, DependencyEdge[]>();
 

@@ -39,7 +39,13 @@ export {
   isImagePullError,
 } from "./engine/engine-errors.js";
 
-export { observe, observeEngine, type StartedObservations } from "./observe/observe.js";
+export {
+  completeObservation,
+  observe,
+  observeEngine,
+  type ContainerScope,
+  type StartedObservations,
+} from "./observe/observe.js";
 export type { ObservedState, ObservedClient, ObservedContainer } from "./observe/observed-state.js";
 
 export { plan, DEFAULT_PLAN_OPTIONS, type PlanInput } from "./plan/plan.js";

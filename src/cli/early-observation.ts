@@ -14,9 +14,10 @@ export interface EarlyObservation {
 }
 
 /**
- * Starts observing the default engine (DOCKER_HOST) before the map is loaded. Observation lists
- * whole engines, not a map's objects, so it needs nothing from the map: the engine answers its four
- * lists while berth parses the map, instead of after.
+ * Starts observing the default engine (DOCKER_HOST) before the map is loaded. A first look lists
+ * every map's containers (by berth's label, not this map's name) and whole lists of the rest, so it
+ * needs nothing from the map: the engine answers its four lists while berth parses the map, instead
+ * of after.
  *
  * Not with a clients file: the map may not use the default engine at all. A failed early look is
  * reported where the observation is used, after any error in the map itself.

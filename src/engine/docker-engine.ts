@@ -10,6 +10,7 @@ import {
   type EarlyLists,
 } from "./early-lists.js";
 import type { EngineWriter, ExecOptions, LabelSelector, LogOptions } from "./engine.js";
+import { labelFilters } from "./label-filters.js";
 import {
   EngineApiError,
   EngineConflictError,
@@ -626,11 +627,6 @@ export class DockerEngine implements EngineWriter {
 }
 
 /** The `filters` query parameter; none for an empty selector (every object). */
-function labelFilters(labels: LabelSelector): string | undefined {
-  const list = Object.entries(labels).map(([k, v]) => (v === true ? k : `${k}=${v}`));
-  return list.length === 0 ? undefined : JSON.stringify({ label: list });
-}
-
 function sameSelector(a: LabelSelector, b: LabelSelector): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { LABEL } from "../model/labels.js";
 import type { LabelSelector } from "./engine.js";
+import { labelFilters } from "./label-filters.js";
 
 /**
  * The four lists a first look at an engine reads (see observeEngine: berth's containers, every
@@ -37,12 +38,19 @@ export const EARLY_SELECTORS: Readonly<Record<EarlyListName, LabelSelector>> = {
   images: {},
 };
 
+/** The requests, as DockerEngine makes them for the same lists with EARLY_SELECTORS. */
 const PATHS: Record<EarlyListName, string> = {
-  containers: `/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ label: [LABEL.map] }))}`,
-  volumes: "/volumes",
-  networks: "/networks",
+  containers: withFilters("/containers/json?all=1", EARLY_SELECTORS.containers),
+  volumes: withFilters("/volumes", EARLY_SELECTORS.volumes),
+  networks: withFilters("/networks", EARLY_SELECTORS.networks),
   images: "/images/json",
 };
+
+function withFilters(path: string, labels: LabelSelector): string {
+  const filters = labelFilters(labels);
+  if (filters === undefined) return path;
+  return `${path}${path.includes("?") ? "&" : "?"}filters=${encodeURIComponent(filters)}`;
+}
 
 /** Unused answers are abandoned after this long, as a call of DockerEngine would time out. */
 const TIMEOUT_MS = 60_000;

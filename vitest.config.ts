@@ -29,6 +29,20 @@ export default defineConfig({
           fileParallelism: true,
         },
       },
+      {
+        // The reliability campaign (`npm run chaos`): long, so not part of `npm test`, which runs a
+        // fast subset of each part from test/integration and test/unit.
+        test: {
+          name: "chaos",
+          include: ["test/chaos/**/*.test.ts"],
+          environment: "node",
+          env,
+          globalSetup: ["test/integration/global-setup.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

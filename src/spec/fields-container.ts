@@ -1,14 +1,13 @@
-import { LABEL } from "../model/labels.js";
+import { byKey, readAt, replace, union, update, valueAt, type ContainerField } from "./fields.js";
 import {
-  byKey,
-  readAt,
-  replace,
-  union,
-  update,
-  valueAt,
-  type ContainerField,
-  type InspectView,
-} from "./fields.js";
+  isBerthLabel,
+  linkEntry,
+  readEndpoints,
+  readExposes,
+  readHealthcheck,
+  readRestartPolicy,
+  splitOnce,
+} from "./fields-read-back.js";
 
 /**
  * Container keys of the map (schema `$defs/container`). The order is the order the normalizer
@@ -169,7 +168,7 @@ export const CONTAINER_FIELDS = {
       read: (details) =>
         valueAt(details, "Config.NetworkDisabled") === true
           ? "disabled"
-          : ((valueAt(details, "HostConfig.NetworkMode")) ?? null),
+          : (valueAt(details, "HostConfig.NetworkMode") ?? null),
     },
   },
   networks: {
@@ -322,84 +321,4 @@ export function containerField(key: string): ContainerField | undefined {
   return Object.hasOwn(CONTAINER_FIELDS, key)
     ? (CONTAINER_FIELDS as Record<string, ContainerField>)[key]
     : undefined;
-}
-
-const berthLabelPrefix = `${LABEL.map.split(".")[0] ?? "berth"}.`;
-function isBerthLabel(key: string): boolean {
-  return key.startsWith(berthLabelPrefix);
-}
-
-function splitOnce(text: string, separator: string): [string, string] {
-  const index = text.indexOf(separator);
-  return index < 0 ? [text, ""] : [text.slice(0, index), text.slice(index + separator.length)];
-}
-
-/** `/db:/app/db` (inspect) or `db:db` (request) → `db:db`. */
-function linkEntry(link: string): string {
-  if (!link.startsWith("/")) return link;
-  const [target = "", inside = ""] = link.split(":");
-  return `${target.slice(1)}:${inside.slice(inside.lastIndexOf("/") + 1)}`;
-}
-
-function readExposes(details: InspectView): string[] | null {
-  const exposed = valueAt(details, "Config.ExposedPorts") as Record<string, unknown> | null | undefined;
-  if (exposed === undefined || exposed === null) return null;
-  const bindings = (valueAt(details, "HostConfig.PortBindings") ?? {}) as Record<
-    string,
-    { HostIp: string; HostPort: string }[] | null
-  >;
-  return Object.keys(exposed)
-    .flatMap((port) => {
-      const bound = bindings[port];
-      if (bound === undefined || bound === null || bound.length === 0) return [port];
-      return bound.map((b) => `${port}=${b.HostIp}:${b.HostPort}`);
-    })
-    .sort();
-}
-
-function readEndpoints(details: InspectView): Record<string, unknown> | null {
-  const networks = valueAt(details, "NetworkSettings.Networks") as
-    Record<string, Record<string, unknown>> | null | undefined;
-  if (networks === undefined || networks === null) return null;
-  return Object.fromEntries(
-    Object.entries(networks).map(([name, endpoint]) => {
-      const ipam = (endpoint.IPAMConfig ?? {}) as Record<string, unknown>;
-      return [
-        name,
-        {
-          aliases: [...((endpoint.Aliases as string[] | null) ?? [])].sort(),
-          links: [...((endpoint.Links as string[] | null) ?? [])].map(linkEntry).sort(),
-          ipv4_address: ipam.IPv4Address ?? null,
-          ipv6_address: ipam.IPv6Address ?? null,
-          link_local_ips: [...((ipam.LinkLocalIPs as string[] | undefined) ?? [])].sort(),
-        },
-      ];
-    }),
-  );
-}
-
-function readHealthcheck(value: unknown): unknown {
-  const h = value as {
-    Test?: string[];
-    Interval?: number;
-    Timeout?: number;
-    Retries?: number;
-    StartPeriod?: number;
-  };
-  const orNull = (n: number | undefined) => (n === undefined || n === 0 ? null : n);
-  return {
-    test: h.Test ?? [],
-    interval_ns: orNull(h.Interval),
-    timeout_ns: orNull(h.Timeout),
-    retries: orNull(h.Retries),
-    start_period_ns: orNull(h.StartPeriod),
-  };
-}
-
-function readRestartPolicy(value: unknown): string {
-  const policy = value as { Name?: string; MaximumRetryCount?: number };
-  const name = policy.Name === undefined || policy.Name === "" ? "no" : policy.Name;
-  return name === "on-failure" && (policy.MaximumRetryCount ?? 0) > 0
-    ? `on-failure:${policy.MaximumRetryCount}`
-    : name;
 }

@@ -21,7 +21,6 @@
  * This is a model to check plans with, not a stand-in for Docker in integration tests.
  */
 import { createHash } from "node:crypto";
-import { digest } from "../../src/common/canonical-json.js";
 import type {
   ContainerCreateBody,
   ContainerDetails,
@@ -44,6 +43,7 @@ import type {
   ObservedState,
   ObservedVolume,
 } from "../../src/observe/observed-state.js";
+import { networkLabels, volumeLabels } from "../../src/plan/object-definition.js";
 import { defaultClientContext } from "../../src/plan/plan.js";
 import type { Plan, Step } from "../../src/plan/plan-types.js";
 import {
@@ -853,12 +853,7 @@ function runStep(
         Driver: network.driver,
         Options: network.driverOptions,
         Internal: network.internal,
-        Labels: {
-          ...network.labels,
-          [LABEL.map]: map.resolved.name,
-          [LABEL.kind]: "network",
-          [LABEL.alias]: network.key,
-        },
+        Labels: networkLabels(map.resolved.name, network),
       });
       return undefined;
     }
@@ -885,13 +880,7 @@ function runStep(
         Name: volume.name,
         Driver: volume.driver,
         DriverOpts: volume.driverOptions,
-        Labels: {
-          ...volume.labels,
-          [LABEL.map]: map.resolved.name,
-          [LABEL.kind]: "volume",
-          [LABEL.alias]: volume.key,
-          [LABEL.specHash]: digest({ driver: volume.driver, options: volume.driverOptions }, 32),
-        },
+        Labels: volumeLabels(map.resolved.name, volume),
       });
       return undefined;
     }

@@ -37,9 +37,18 @@ web:
 const CHANGED_VOLUME = MAP.replace("device: tmpfs", "device: tmpfs, o: size=100m");
 
 describe("a volume whose driver options changed", () => {
-  it("gets no step: an `outdated` change and a warning naming --recreate-volumes", async () => {
+  it("update stops at plan time: a PlanError naming the volume, what changed and what to do", async () => {
     const world = await deployed(mapOf(MAP));
-    const made = await planWorld(mapOf(CHANGED_VOLUME), world);
+    const refused = planWorld(mapOf(CHANGED_VOLUME), world);
+    await expect(refused).rejects.toThrow(PlanError);
+    await expect(refused).rejects.toThrow(/volume app\.data differs from the map \(driver_options changed/);
+    const error: unknown = await refused.catch((err: unknown) => err);
+    expect(isPlanError(error) && error.hint).toContain("--recreate-volumes");
+  });
+
+  it("startup gets no step: an `outdated` change and a warning naming --recreate-volumes", async () => {
+    const world = await deployed(mapOf(MAP));
+    const made = await planWorld(mapOf(CHANGED_VOLUME), world, { action: "startup" });
     expect(stepSummary(made)).toEqual([]);
     const outdated = changeOf(made, "data", "outdated");
     expect(outdated.reasons[0]).toEqual({

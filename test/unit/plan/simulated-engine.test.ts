@@ -5,6 +5,8 @@ import {
   applyPlan,
   checkStepGraph,
   engineOf,
+  observeWorld,
+  SimulatedEngineWriter,
   SimulationError,
   worldFor,
 } from "../../helpers/simulated-engine.js";
@@ -42,26 +44,23 @@ describe("simulated engine", () => {
   it("labels a container made by a plan with berth's spec labels, and observes it as berth does", async () => {
     const map = mapOf(MAP);
     const world = await deployed(map);
-    const observed = engineOf(world)
-      .observe()
-      .containers.find((c) => c.name === "app.web");
+    const observed = (await observeWorld(world)).clients.default?.containers.find(
+      (c) => c.name === "app.web",
+    );
     expect(observed).toMatchObject({ mapName: "app", key: "web", kind: "container", state: "running" });
     expect(observed?.applied?.spec.links).toEqual(["app.db:db"]);
     expect(observed?.applied?.bound).toEqual({ "app.db": engineOf(world).named("app.db").id });
     // db is linked by web, so the engine lists it under a second name too; its own name is found.
-    expect(engineOf(world).summary(engineOf(world).named("app.db")).Names).toHaveLength(2);
-    expect(
-      engineOf(world)
-        .observe()
-        .containers.map((c) => c.name),
-    ).toContain("app.db");
+    const listed = await new SimulatedEngineWriter(engineOf(world)).listContainers({});
+    expect(listed.find((c) => c.Names.includes("/app.db"))?.Names).toHaveLength(2);
+    expect((await observeWorld(world)).clients.default?.containers.map((c) => c.name)).toContain("app.db");
   });
 
   it("applying a plan does not change the world it is given", async () => {
     const map = mapOf(MAP);
     const world = worldFor(map);
     const before = structuredClone(engineOf(world));
-    applyPlan(world, await planWorld(map, world), map);
+    await applyPlan(world, await planWorld(map, world), map);
     expect(engineOf(world)).toEqual(before);
   });
 
@@ -81,6 +80,6 @@ describe("simulated engine", () => {
     // The web container's create before db exists: the engine cannot resolve the link.
     const unordered: Plan = structuredClone(made);
     for (const step of unordered.steps) step.after = [];
-    expect(() => applyPlan(world, unordered, map, { order: "reverse" })).toThrow(SimulationError);
+    await expect(applyPlan(world, unordered, map, { order: "reverse" })).rejects.toThrow(SimulationError);
   });
 });

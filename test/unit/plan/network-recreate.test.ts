@@ -68,7 +68,7 @@ describe("a network whose create_options changed", () => {
     for (const key of ["db", "app"])
       expect(waitsFor(made, stepFor(made, "connect-network", key), create)).toBe(true);
     for (const order of ["listed", "reverse", 7] as const) {
-      const after = applyPlan(world, made, map, { order }).world;
+      const after = (await applyPlan(world, made, map, { order })).world;
       expect(engineOf(after).network("app.back")?.labels.team).toBe("b");
       expect(engineOf(after).named("app.app").networks["app.back"]?.Aliases).toContain("api");
       expect(engineOf(after).named("app.db").networks["app.back"]).toBeDefined();

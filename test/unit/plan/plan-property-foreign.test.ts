@@ -110,7 +110,7 @@ describe("a first look at berth's containers only", () => {
           const drifted = drift === undefined ? model : applyDrift(model, world, drift).model;
           const map = loadModel(drifted);
           addForeign(world, map, foreign);
-          const whole = observeWorldLists(world);
+          const whole = await observeWorldLists(world);
           const first = berthOnly(whole);
           const foreignCount = engineOf(world).containers.filter(
             (c) => c.labels["berth.map"] === undefined,

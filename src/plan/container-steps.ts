@@ -144,7 +144,13 @@ export function emitKeep(
     const changes = decision.update.map((field) => ({ message: `${field} changes in place`, field }));
     p.ctx.builder.change(ref, "update", changes);
   }
-  const reconnects = decision.reconnect.map((change) => reconnect(p, ref, change, last));
+  const dropped = new Set(
+    (p.recreated.networks.get(key) ?? []).map((networkKey) => p.ctx.networks.get(networkKey)?.name),
+  );
+  const reconnects = decision.reconnect.flatMap((change) => {
+    const step = reconnect(p, ref, change, last, dropped.has(change.network));
+    return step === undefined ? [] : [step];
+  });
   if (decision.reconnect.length > 0)
     p.ctx.builder.change(
       ref,
@@ -175,15 +181,19 @@ function networkKeyOf(p: ContainerPlanning, name: string): string | undefined {
   return undefined;
 }
 
-/** Disconnects, connects or both; returns the last step. */
+/**
+ * Disconnects, connects or both; returns the last step (undefined when none is needed). A network
+ * made again has dropped the endpoint already: disconnecting it again would fail.
+ */
 function reconnect(
   p: ContainerPlanning,
   ref: ObjectRef,
   change: EndpointChange,
   after: string | undefined,
-): string {
+  dropped: boolean,
+): string | undefined {
   let step = after;
-  if (change.disconnect) {
+  if (change.disconnect && !dropped) {
     step = p.ctx.builder.add({
       type: "disconnect-network",
       object: ref,
@@ -203,7 +213,7 @@ function reconnect(
       after: [step, networkKey === undefined ? undefined : p.index.get("network", networkKey)],
     });
   }
-  return step as string;
+  return step === after ? undefined : step;
 }
 
 /** A network made again dropped the container's endpoint: connect it again, as the map says. */

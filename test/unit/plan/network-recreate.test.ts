@@ -123,3 +123,52 @@ db:
     expect(stepSummary(await planWorld(mapOf(VOLUMES), world))).toEqual([]);
   });
 });
+
+describe("a network made again while a container's endpoint on it changes too", () => {
+  const TWO = `
+networks:
+  back: {create_options: {labels: {team: a}}}
+  front: {}
+db:
+  image: db:1
+  networks: back
+app:
+  image: app:1
+  networks:
+    front: {}
+    back: {aliases: [api]}
+`;
+  const RELABELLED = TWO.replace("team: a", "team: b");
+
+  it("the container leaves it: no disconnect of its own (the network's already dropped it; the engine refuses a second)", async () => {
+    const world = await deployed(mapOf(TWO));
+    const map = mapOf(RELABELLED.replace("    back: {aliases: [api]}\n", ""));
+    const made = await planWorld(map, world);
+    expect(changeOf(made, "back", "recreate")).toBeDefined();
+    const disconnects = stepsOfType(made, "disconnect-network");
+    expect(disconnects.map((s) => s.object.kind)).toEqual(["network", "network"]);
+    expect(changeOf(made, "app", "reconnect").reasons).toEqual([
+      { message: "connected to network app.back, which the map does not list" },
+    ]);
+    for (const order of ["listed", "reverse", 3] as const) {
+      const after = applyPlan(world, made, map, { order }).world;
+      expect(Object.keys(engineOf(after).named("app.app").networks)).toEqual(["app.front"]);
+      expect(stepSummary(await planWorld(map, after))).toEqual([]);
+    }
+  });
+
+  it("its aliases change: connected once, after the network is made again, with the new aliases", async () => {
+    const world = await deployed(mapOf(TWO));
+    const map = mapOf(RELABELLED.replace("aliases: [api]", "aliases: [api, gw]"));
+    const made = await planWorld(map, world);
+    expect(stepsOfType(made, "disconnect-network").map((s) => s.object.kind)).toEqual(["network", "network"]);
+    const connect = stepFor(made, "connect-network", "app");
+    expect(connect.endpoint.aliases).toEqual(["api", "gw"]);
+    expect(waitsFor(made, connect, stepFor(made, "create-network", "back"))).toBe(true);
+    for (const order of ["listed", "reverse", 5] as const) {
+      const after = applyPlan(world, made, map, { order }).world;
+      expect(engineOf(after).named("app.app").networks["app.back"]?.Aliases).toContain("gw");
+      expect(stepSummary(await planWorld(map, after))).toEqual([]);
+    }
+  });
+});

@@ -151,7 +151,7 @@ app:
       { message: "connected to network app.back, which the map does not list" },
     ]);
     for (const order of ["listed", "reverse", 3] as const) {
-      const after = applyPlan(world, made, map, { order }).world;
+      const after = (await applyPlan(world, made, map, { order })).world;
       expect(Object.keys(engineOf(after).named("app.app").networks)).toEqual(["app.front"]);
       expect(stepSummary(await planWorld(map, after))).toEqual([]);
     }
@@ -166,7 +166,7 @@ app:
     expect(connect.endpoint.aliases).toEqual(["api", "gw"]);
     expect(waitsFor(made, connect, stepFor(made, "create-network", "back"))).toBe(true);
     for (const order of ["listed", "reverse", 5] as const) {
-      const after = applyPlan(world, made, map, { order }).world;
+      const after = (await applyPlan(world, made, map, { order })).world;
       expect(engineOf(after).named("app.app").networks["app.back"]?.Aliases).toContain("gw");
       expect(stepSummary(await planWorld(map, after))).toEqual([]);
     }

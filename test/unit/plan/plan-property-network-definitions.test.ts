@@ -72,7 +72,7 @@ describe("convergence with network definition changes", () => {
             const kinds = changesOf(made, `app.${key}`).map((c) => c.change);
             expect(kinds, key).toEqual(exists && differs ? ["recreate"] : []);
           }
-          const applied = applyPlan(world, made, changed, { order: seed }).world;
+          const applied = (await applyPlan(world, made, changed, { order: seed })).world;
           expect(engineOf(applied).staleReferences()).toEqual([]);
           expect(engineMismatches(model, applied)).toEqual([]);
           for (const container of engineOf(world).containers) {

@@ -19,6 +19,8 @@ export type Decision =
       kind: "keep";
       container: ObservedContainer;
       start: boolean;
+      /** Stopped and started again (it runs in a network namespace that this plan starts anew). */
+      restart: boolean;
       /** Fields updated in place. */
       update: string[];
       reconnect: EndpointChange[];
@@ -61,6 +63,11 @@ export interface DecisionInput {
   references: ReferenceTarget[];
   /** Volumes it mounts that this plan makes again (keys). */
   recreatedVolumes: string[];
+  /**
+   * The container whose network namespace it joins (network_mode), when this plan starts it: a
+   * container left running in the old namespace would keep only its loopback interface.
+   */
+  namespaceStart: Cause | undefined;
   nonrecoverableExitCodes: readonly number[];
   /** Another container waits for it to complete: exited with 0 is where it should be. */
   job: boolean;
@@ -100,13 +107,15 @@ export function decideContainer(input: DecisionInput): Decision {
     observed.applied === undefined ? {} : effectiveSpec(observed.applied.spec, input.record).networks;
   const endpoints = endpointChanges(input.spec, observed, known);
   const start = needsStart(observed, input.job, input.persistent);
+  const rejoin = start ? [] : namespaceReasons(observed, input.namespaceStart);
   return {
     kind: "keep",
     container: observed,
     start,
+    restart: rejoin.length > 0,
     update: input.update ? update : [],
     reconnect: input.update ? endpoints : [],
-    reasons: start ? [{ message: startReason(observed) }] : [],
+    reasons: start ? [{ message: startReason(observed) }] : rejoin,
     outdated: input.update
       ? []
       : [...recreate, ...inPlace.map(fieldReason), ...endpoints.map((e) => ({ message: e.reason }))],
@@ -198,6 +207,17 @@ export function staleReferences(
     });
   }
   return reasons;
+}
+
+/** A running container whose network_mode target starts must restart to join its new namespace. */
+export function namespaceReasons(observed: ObservedContainer, target: Cause | undefined): Reason[] {
+  if (target === undefined || (observed.state !== "running" && observed.state !== "restarting")) return [];
+  return [
+    {
+      message: `${target.object} starts and this container shares its network namespace: restarted to join it`,
+      cause: target,
+    },
+  ];
 }
 
 /** Whether a kept container is started. */

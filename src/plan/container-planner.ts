@@ -96,6 +96,7 @@ export class ContainerPlanner {
       cascade,
       references: this.references(key),
       recreatedVolumes: [...(this.planning.recreated.volumes.get(key) ?? [])],
+      namespaceStart: this.namespaceStart(key),
       nonrecoverableExitCodes: this.ctx.options.nonrecoverableExitCodes,
       job: this.jobs.has(key),
       persistent: container.persistent,
@@ -169,6 +170,19 @@ export class ContainerPlanner {
       state: container?.state,
       specHash: container?.specHash ?? null,
     });
+  }
+
+  /** The network_mode target of `key`, when this plan starts it (it was not running). */
+  private namespaceStart(key: string): Cause | undefined {
+    for (const edge of this.ctx.graph.dependencyEdges(containerNode(key))) {
+      if (edge.kind !== "network-mode" || nodeKind(edge.dependency) !== "container") continue;
+      const target = nodeKey(edge.dependency);
+      const decision = this.decisions.get(target);
+      // A create or recreate of the target cascades along this edge already (a stale reference).
+      if (decision?.kind !== "keep" || !(decision.start || decision.restart)) continue;
+      return { object: target, change: decision.start ? "start" : "restart", edge: edge.kind };
+    }
+    return undefined;
   }
 
   /** The containers `key` refers to by id (links, volumes_from, network_mode), as they are now. */

@@ -167,7 +167,11 @@ export function emitKeep(
   const handled = new Set(decision.reconnect.map((c) => c.network));
   const rejoins = rejoinRecreatedNetworks(p, key, spec, handled);
   const connected = [...reconnects, ...rejoins];
-  if (decision.start) {
+  if (decision.restart) {
+    p.ctx.builder.change(ref, "restart", decision.reasons);
+    const stopped = emitStop(p, key, decision.container, [last, ...connected]);
+    emitStart(p, key, [stopped, ...prerequisites(p, key, spec, { pull: false })], false);
+  } else if (decision.start) {
     p.ctx.builder.change(ref, "start", decision.reasons);
     emitStart(p, key, [last, ...connected, ...prerequisites(p, key, spec, { pull: false })], false);
   } else if (last !== undefined || connected.length > 0) {
@@ -305,6 +309,18 @@ function connects(p: ContainerPlanning, ref: ObjectRef, spec: ContainerSpec, aft
       after: [after],
     }),
   );
+}
+
+function emitStop(p: ContainerPlanning, key: string, container: ObservedContainer, after: After): string {
+  const instance = p.ctx.container(key);
+  return p.ctx.builder.add({
+    type: "stop-container",
+    object: p.ctx.containerRef(key),
+    container: container.id,
+    signal: instance.stopSignal ?? null,
+    timeoutSeconds: instance.stopTimeoutSeconds ?? null,
+    after,
+  });
 }
 
 function emitStart(p: ContainerPlanning, key: string, after: After, created: boolean): void {

@@ -21,7 +21,8 @@ export interface ObjectRef {
 export interface Cause {
   /** Key of the object whose change this follows. */
   object: string;
-  change: "create" | "recreate" | "replaced";
+  /** `start` / `restart`: a network_mode target started in this plan (its namespace is new). */
+  change: "create" | "recreate" | "replaced" | "start" | "restart";
   edge: EdgeKind;
   because?: Cause;
 }

@@ -106,8 +106,15 @@ export function describeReason(reason: Reason): string {
     : `${reason.message}, because ${describeCause(reason.cause.because)}`;
 }
 
+const CAUSE_VERBS: Record<Cause["change"], string> = {
+  create: "created",
+  recreate: "recreated",
+  replaced: "replaced",
+  start: "started",
+  restart: "restarted",
+};
 function describeCause(cause: Cause): string {
-  const own = `${cause.object} is ${cause.change === "create" ? "created" : cause.change === "replaced" ? "replaced" : "recreated"} (${cause.edge})`;
+  const own = `${cause.object} is ${CAUSE_VERBS[cause.change]} (${cause.edge})`;
   return cause.because === undefined ? own : `${own}, because ${describeCause(cause.because)}`;
 }
 

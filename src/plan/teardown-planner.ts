@@ -39,9 +39,10 @@ export class TeardownPlanner {
         break;
       case "start":
         for (const key of this.forwardOrder(keys)) this.start(key);
+        this.restartStaleSharers();
         break;
       case "restart":
-        for (const key of this.forwardOrder(keys, false)) this.restart(key);
+        this.restartAll(this.withNamespaceSharers(keys));
         break;
       case "kill":
         for (const key of keys) this.kill(key);
@@ -307,16 +308,75 @@ export class TeardownPlanner {
     this.builder.change(ref, "start", [{ message: `container is ${container.state}` }]);
   }
 
-  private restart(key: string): void {
-    const ref = this.ctx.containerRef(key);
-    const container = this.ctx.primary(key);
-    this.fingerprint(ref, container);
-    if (container === undefined) {
-      this.builder.change(ref, "skip", [{ message: "does not exist (startup creates it)" }]);
-      return;
+  /**
+   * A running container whose network_mode target this plan starts still sits in the target's old
+   * namespace, with its loopback interface only: it is restarted after the target.
+   */
+  private restartStaleSharers(): void {
+    for (const key of this.forwardOrder([...this.ctx.containers.keys()], false)) {
+      const container = this.ctx.primary(key);
+      if (container === undefined || this.starts.has(key) || !RUNNING_STATES.has(container.state)) continue;
+      const edge = this.ctx.graph
+        .dependencyEdges(containerNode(key))
+        .find((e) => e.kind === "network-mode" && this.starts.has(nodeKey(e.dependency)));
+      if (edge === undefined) continue;
+      const target = nodeKey(edge.dependency);
+      this.fingerprint(this.ctx.containerRef(key), container);
+      const stopped = this.stopStep(key, container);
+      this.starts.set(key, this.emitStart(key, [stopped, this.starts.get(target)]));
+      this.builder.change(this.ctx.containerRef(key), "restart", [
+        {
+          message: `${target} starts and this container shares its network namespace: restarted to join it`,
+          cause: { object: target, change: "start", edge: edge.kind },
+        },
+      ]);
     }
-    this.emitStart(key, [this.stopStep(key, container)]);
-    this.builder.change(ref, "restart", [{ message: "restart requested" }]);
+  }
+
+  /**
+   * The targets, and the containers that share a target's network namespace (network_mode): those
+   * would be left with their loopback interface only once the target runs in a new namespace.
+   */
+  private withNamespaceSharers(keys: readonly string[]): Map<string, Reason> {
+    const out = new Map<string, Reason>(keys.map((k) => [k, { message: "restart requested" }]));
+    for (const key of this.forwardOrder(keys, false)) {
+      for (const edge of this.ctx.graph.dependentEdges(containerNode(key))) {
+        const sharer = nodeKey(edge.dependent);
+        if (edge.kind !== "network-mode" || out.has(sharer) || !this.ctx.containers.has(sharer)) continue;
+        out.set(sharer, {
+          message: `${key} restarts and this container shares its network namespace: restarted to join it`,
+          cause: { object: key, change: "restart", edge: edge.kind },
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Stops go dependents first and starts dependencies first, so that nothing starts before a
+   * container it links to or joins (the engine refuses both while the target is not running).
+   */
+  private restartAll(targets: ReadonlyMap<string, Reason>): void {
+    const keys = [...targets.keys()];
+    const stops = new Map<string, string | undefined>();
+    for (const key of this.reverseOrder(keys).filter((k) => targets.has(k))) {
+      const container = this.ctx.primary(key);
+      this.fingerprint(this.ctx.containerRef(key), container);
+      if (container !== undefined) stops.set(key, this.stopStep(key, container));
+    }
+    for (const key of this.forwardOrder(keys, false)) {
+      const ref = this.ctx.containerRef(key);
+      if (!stops.has(key)) {
+        this.builder.change(ref, "skip", [{ message: "does not exist (startup creates it)" }]);
+        continue;
+      }
+      const dependencies = this.ctx.graph
+        .dependencyEdges(containerNode(key))
+        .filter((e) => nodeKind(e.dependency) === "container")
+        .map((e) => this.starts.get(nodeKey(e.dependency)));
+      this.starts.set(key, this.emitStart(key, [stops.get(key), ...dependencies]));
+      this.builder.change(ref, "restart", [targets.get(key) as Reason]);
+    }
   }
 
   private emitStart(key: string, after: (string | undefined)[]): string {

@@ -76,6 +76,7 @@ function input(
     cascade: [],
     references: [],
     recreatedVolumes: [],
+    namespaceStart: undefined,
     nonrecoverableExitCodes: [-127, -1],
     job: false,
     persistent: false,

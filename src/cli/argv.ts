@@ -33,7 +33,8 @@ export const GLOBAL_OPTIONS = {
   },
   cache: {
     flags: "--no-cache",
-    description: "parse the map files again even if they were parsed before (see BERTH_CACHE_DIR)",
+    description:
+      "read and write nothing in berth's cache folder: map files are parsed again (see BERTH_CACHE_DIR)",
   },
   logLevel: {
     flags: "--log-level <level>",

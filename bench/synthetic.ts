@@ -5,8 +5,8 @@ import { LABEL } from "../src/model/labels.js";
 import { observedContainer } from "../src/observe/observe.js";
 import type { ObservedClient, ObservedState } from "../src/observe/observed-state.js";
 import { defaultClientContext } from "../src/plan/plan.js";
-import { buildContainerSpec, containerNameLookup } from "../src/spec/container-spec.js";
-import { encodeSpecLabels } from "../src/spec/spec-label.js";
+import { buildContainerSpec, containerNameLookup } from "../src/desired/container-spec.js";
+import { encodeSpecLabels } from "../src/desired/spec-label.js";
 import { BERTH_VERSION } from "../src/version.js";
 import { IMAGE } from "./workload.js";
 

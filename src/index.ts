@@ -59,7 +59,11 @@ export {
   type Fingerprint,
 } from "./plan/plan-types.js";
 export { renderPlanText, renderPlanJson } from "./plan/render-plan.js";
-export { CONTAINER_FIELD_CLASSES, HOST_CONFIG_FIELD_CLASSES, type FieldClass } from "./spec/field-classes.js";
+export {
+  CONTAINER_FIELD_CLASSES,
+  HOST_CONFIG_FIELD_CLASSES,
+  type FieldClass,
+} from "./desired/field-classes.js";
 
 export {
   apply,

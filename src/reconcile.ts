@@ -16,7 +16,7 @@ import type { ObservedState } from "./observe/observed-state.js";
 import { isPlanError } from "./plan/plan-context.js";
 import { plan, planOptions } from "./plan/plan.js";
 import type { Plan, PlanAction, PlanOptions } from "./plan/plan-types.js";
-import type { ClientContext } from "./spec/container-spec.js";
+import type { ClientContext } from "./map/clients-file.js";
 
 /** Engines by client name, one writer each (readers are read-only views of them). */
 export type Engines = Record<string, EngineWriter>;

@@ -6,13 +6,9 @@ import type { LoadedMap } from "../map/load-map.js";
 import type { ObservedState } from "../observe/observed-state.js";
 import { defaultClientContext } from "../plan/plan.js";
 import type { Plan, Step, StepOf, StepType } from "../plan/plan-types.js";
-import {
-  buildContainerSpec,
-  containerNameLookup,
-  type ClientContext,
-  type ContainerSpec,
-} from "../spec/container-spec.js";
-import { isSensitiveName, scrubSecrets } from "../spec/sensitive.js";
+import { buildContainerSpec, containerNameLookup, type ContainerSpec } from "../desired/container-spec.js";
+import type { ClientContext } from "../map/clients-file.js";
+import { isSensitiveName, scrubSecrets } from "../desired/sensitive.js";
 import type { ProgressListener } from "./progress-events.js";
 import { executors, type ExecutionContext } from "./step-executors.js";
 

@@ -1,9 +1,16 @@
 import { readFileSync } from "node:fs";
 import { yamlLibrary } from "../common/lazy-modules.js";
 import { UsageError } from "../common/berth-error.js";
-import type { ClientContext } from "../spec/container-spec.js";
 import { DEFAULT_CLIENT } from "./model.js";
 
+/** What differs between engines: interface addresses, hostname suffix. */
+export interface ClientContext {
+  name: string;
+  /** True for the engine of a map without clients (no hostname suffix). */
+  isDefault: boolean;
+  interfaces: Record<string, string>;
+  interfacesIpv6: Record<string, string>;
+}
 /** One engine of a clients file (docker-map's client configuration). */
 export interface ClientConfig {
   base_url?: string;

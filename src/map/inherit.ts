@@ -4,13 +4,13 @@ import type { ProblemList } from "./map-error.js";
 import type { NormalizedContainer } from "./model.js";
 import type { ConfigDraft } from "./normalize.js";
 import type { Origins } from "./origins.js";
-import type { ContainerField, MergeRule } from "../spec/fields.js";
-import { CONTAINER_FIELDS, containerField } from "../spec/fields-container.js";
+import type { ContainerField, MergeRule } from "../desired/fields.js";
+import { CONTAINER_FIELDS, containerField } from "../desired/fields-container.js";
 
 /**
  * docker-map's merge rules, used both for `extends` (bases first, then the config) and for
  * several map files (earlier files first). Each key's rule is its registry entry's `merge`
- * (src/spec/fields-container.ts):
+ * (src/desired/fields-container.ts):
  * - replace (scalars): the later value wins;
  * - union (instances, clients, shares, links, exec_commands): single-value lists joined, in order;
  * - by-key (binds, attaches, uses, exposes, networks, depends_on): merged by their first element —

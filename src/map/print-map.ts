@@ -1,7 +1,7 @@
 import { yamlLibrary } from "../common/lazy-modules.js";
-import type { FieldDefault } from "../spec/fields.js";
-import { CONTAINER_FIELDS } from "../spec/fields-container.js";
-import { NETWORK_FIELDS, VOLUME_FIELDS } from "../spec/fields-objects.js";
+import type { FieldDefault } from "../desired/fields.js";
+import { CONTAINER_FIELDS } from "../desired/fields-container.js";
+import { NETWORK_FIELDS, VOLUME_FIELDS } from "../desired/fields-objects.js";
 import type { NormalizedContainer, NormalizedMap, ResolvedMap } from "./model.js";
 
 /**

@@ -1,6 +1,6 @@
-import { CONTAINER_FIELDS } from "../spec/fields-container.js";
-import { CREATE_OPTION_FIELDS, HOST_CONFIG_FIELDS } from "../spec/fields-host-config.js";
-import { NETWORK_FIELDS, VOLUME_FIELDS } from "../spec/fields-objects.js";
+import { CONTAINER_FIELDS } from "../desired/fields-container.js";
+import { CREATE_OPTION_FIELDS, HOST_CONFIG_FIELDS } from "../desired/fields-host-config.js";
+import { NETWORK_FIELDS, VOLUME_FIELDS } from "../desired/fields-objects.js";
 
 /**
  * TypeScript types of a map file as written (before normalization), mirroring
@@ -249,7 +249,7 @@ export const RAW_MAP_KEYS: Exhaustive<RawMapLevel, typeof mapKeys> = mapKeys;
 
 /**
  * The keys of containers, host_config, create_options, volumes and networks are the field
- * registry's (src/spec/fields-*.ts); these checks fail to compile when a raw type and its
+ * registry's (src/desired/fields-*.ts); these checks fail to compile when a raw type and its
  * registry table name different keys.
  */
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]

@@ -6,8 +6,9 @@ import type {
   NetworkSummary,
   VolumeSummary,
 } from "../engine/engine-types.js";
+import { normalizeImageReference } from "../model/image-reference.js";
 import { LABEL } from "../model/labels.js";
-import { decodeSpecLabel } from "../spec/spec-label.js";
+import { decodeSpecLabel } from "../desired/spec-label.js";
 import type {
   ObservedClient,
   ObservedContainer,
@@ -123,16 +124,6 @@ function observedNetwork(summary: NetworkSummary): ObservedNetwork {
     labels,
     mapName: labels[LABEL.map],
   };
-}
-
-/** Docker Hub references are listed without `docker.io/` and `library/`; so are berth's. */
-export function normalizeImageReference(reference: string): string {
-  let ref = reference;
-  if (ref.startsWith("docker.io/")) ref = ref.slice("docker.io/".length);
-  if (ref.startsWith("library/")) ref = ref.slice("library/".length);
-  const lastSlash = ref.lastIndexOf("/");
-  if (!ref.includes("@") && ref.indexOf(":", lastSlash + 1) < 0) ref = `${ref}:latest`;
-  return ref;
 }
 
 function imageIndex(images: readonly ImageSummary[]): Record<string, string> {

@@ -1,5 +1,5 @@
 import type { Labels } from "../engine/engine-types.js";
-import type { AppliedSpec } from "../spec/spec-label.js";
+import type { AppliedSpec } from "../desired/spec-label.js";
 
 /** What one engine runs, as far as a map is concerned. Plain data: the planner reads only this. */
 export interface ObservedState {

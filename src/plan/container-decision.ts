@@ -1,10 +1,10 @@
 import { canonicalJson } from "../common/canonical-json.js";
 import type { EdgeKind } from "../map/resolve.js";
 import type { ObservedContainer } from "../observe/observed-state.js";
-import type { ContainerSpec, EndpointSpec } from "../spec/container-spec.js";
-import { effectiveSpec, type InPlaceRecord } from "../spec/map-state.js";
-import { diffSpecs, type FieldChange } from "../spec/spec-diff.js";
-import { protectSpec, specHash } from "../spec/spec-label.js";
+import type { ContainerSpec, EndpointSpec } from "../desired/container-spec.js";
+import { effectiveSpec, type InPlaceRecord } from "../desired/map-state.js";
+import { diffSpecs, type FieldChange } from "../desired/spec-diff.js";
+import { protectSpec, specHash } from "../desired/spec-label.js";
 import { shortId } from "./plan-context.js";
 import type { Cause, Reason } from "./plan-types.js";
 

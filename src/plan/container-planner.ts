@@ -1,7 +1,7 @@
 import { nodeKey, nodeKind, STALE_MAKING_KINDS } from "../graph/dependency-graph.js";
 import { containerNode } from "../map/resolve.js";
 import type { ObservedContainer } from "../observe/observed-state.js";
-import type { MapState } from "../spec/map-state.js";
+import type { MapState } from "../desired/map-state.js";
 import { decideContainer, type Decision, type ReferenceTarget } from "./container-decision.js";
 import {
   emitCreate,

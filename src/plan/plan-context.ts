@@ -3,20 +3,16 @@ import { BerthError } from "../common/berth-error.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
 import type { ContainerInstance, ResolvedMap, ResolvedNetwork, ResolvedVolume } from "../map/model.js";
 import { LABEL } from "../model/labels.js";
-import { normalizeImageReference } from "../observe/observe.js";
+import { normalizeImageReference } from "../model/image-reference.js";
 import type {
   ObservedClient,
   ObservedContainer,
   ObservedNetwork,
   ObservedVolume,
 } from "../observe/observed-state.js";
-import {
-  buildContainerSpec,
-  containerNameLookup,
-  type ClientContext,
-  type ContainerSpec,
-} from "../spec/container-spec.js";
-import { decodeMapState, emptyMapState, stateContainerName, type MapState } from "../spec/map-state.js";
+import { buildContainerSpec, containerNameLookup, type ContainerSpec } from "../desired/container-spec.js";
+import type { ClientContext } from "../map/clients-file.js";
+import { decodeMapState, emptyMapState, stateContainerName, type MapState } from "../desired/map-state.js";
 import type { PlanBuilder } from "./plan-builder.js";
 import type { ObjectRef, PlanOptions } from "./plan-types.js";
 

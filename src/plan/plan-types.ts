@@ -1,6 +1,6 @@
 import type { EdgeKind } from "../map/resolve.js";
-import type { EndpointSpec } from "../spec/container-spec.js";
-import type { MapState } from "../spec/map-state.js";
+import type { EndpointSpec } from "../desired/container-spec.js";
+import type { MapState } from "../desired/map-state.js";
 
 /** What a plan is for; the first three reconcile, the others act on what exists. */
 export type PlanAction = "startup" | "update" | "shutdown" | "start" | "stop" | "restart" | "remove" | "kill";

@@ -3,7 +3,7 @@ import { targetKeys } from "../graph/dependency-graph.js";
 import type { LoadedMap } from "../map/load-map.js";
 import { DEFAULT_CLIENT } from "../map/model.js";
 import type { ObservedState } from "../observe/observed-state.js";
-import type { ClientContext } from "../spec/container-spec.js";
+import type { ClientContext } from "../map/clients-file.js";
 import { PlanBuilder } from "./plan-builder.js";
 import { PlanContext, PlanError } from "./plan-context.js";
 import {

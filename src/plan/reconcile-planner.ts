@@ -1,5 +1,5 @@
 import { containerNode } from "../map/resolve.js";
-import { stateContainerName, type MapState } from "../spec/map-state.js";
+import { stateContainerName, type MapState } from "../desired/map-state.js";
 import { ContainerPlanner } from "./container-planner.js";
 import type { PlanContext } from "./plan-context.js";
 import type { ObjectRef } from "./plan-types.js";

@@ -14,7 +14,7 @@ import type {
   StepOf,
   StepType,
 } from "../../src/plan/plan-types.js";
-import type { ClientContext } from "../../src/spec/container-spec.js";
+import type { ClientContext } from "../../src/map/clients-file.js";
 import {
   applyPlan,
   observeWorld,

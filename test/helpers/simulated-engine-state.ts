@@ -20,7 +20,7 @@ import type {
   Labels,
 } from "../../src/engine/engine-types.js";
 import { LABEL } from "../../src/model/labels.js";
-import { normalizeImageReference } from "../../src/observe/observe.js";
+import { normalizeImageReference } from "../../src/model/image-reference.js";
 import type { ObservedNetwork, ObservedVolume } from "../../src/observe/observed-state.js";
 import {
   endpointFor,

@@ -35,7 +35,7 @@ import type {
   VolumeCreateBody,
   VolumeSummary,
 } from "../../src/engine/engine-types.js";
-import { normalizeImageReference } from "../../src/observe/observe.js";
+import { normalizeImageReference } from "../../src/model/image-reference.js";
 import { SimulationError, type SimulatedContainer } from "./simulated-container.js";
 import type { SimulatedEngine } from "./simulated-engine-state.js";
 

@@ -17,7 +17,7 @@ import type { LoadedMap } from "../../src/map/load-map.js";
 import { observe } from "../../src/observe/observe.js";
 import type { ObservedState } from "../../src/observe/observed-state.js";
 import type { Plan, Step } from "../../src/plan/plan-types.js";
-import type { ClientContext } from "../../src/spec/container-spec.js";
+import type { ClientContext } from "../../src/map/clients-file.js";
 import { SimulationError } from "./simulated-container.js";
 import { SimulatedEngine } from "./simulated-engine-state.js";
 import { SimulatedEngineWriter } from "./simulated-engine-writer.js";

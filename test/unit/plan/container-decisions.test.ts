@@ -12,8 +12,8 @@ import {
   buildContainerSpec,
   containerNameLookup,
   type ContainerSpec,
-} from "../../../src/spec/container-spec.js";
-import { decodeSpecLabel, encodeSpecLabels } from "../../../src/spec/spec-label.js";
+} from "../../../src/desired/container-spec.js";
+import { decodeSpecLabel, encodeSpecLabels } from "../../../src/desired/spec-label.js";
 import { mapOf } from "../../helpers/plan-fixtures.js";
 
 /** A container's decision over plain data: a spec, what the engine shows, and the plan's facts. */

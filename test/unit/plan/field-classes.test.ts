@@ -1,15 +1,15 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { mapOf } from "../../helpers/plan-fixtures.js";
-import { buildContainerSpec } from "../../../src/spec/container-spec.js";
-import { containerNameLookup } from "../../../src/spec/container-spec.js";
+import { buildContainerSpec } from "../../../src/desired/container-spec.js";
+import { containerNameLookup } from "../../../src/desired/container-spec.js";
 import {
   classOf,
   CONTAINER_FIELD_CLASSES,
   CREATE_OPTIONS_FIELD_CLASSES,
   HOST_CONFIG_FIELD_CLASSES,
   UPDATABLE_LIMITS,
-} from "../../../src/spec/field-classes.js";
+} from "../../../src/desired/field-classes.js";
 import { defaultClientContext } from "../../../src/plan/plan.js";
 
 /**

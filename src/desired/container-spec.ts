@@ -1,4 +1,5 @@
 import { BerthError } from "../common/berth-error.js";
+import type { ClientContext } from "../map/clients-file.js";
 import type { ContainerInstance, ResolvedMap } from "../map/model.js";
 
 /**
@@ -61,15 +62,6 @@ export interface HealthcheckSpec {
   timeout_ns: number | null;
   retries: number | null;
   start_period_ns: number | null;
-}
-
-/** What differs between engines: interface addresses, hostname suffix. */
-export interface ClientContext {
-  name: string;
-  /** True for the engine of a map without clients (no hostname suffix). */
-  isDefault: boolean;
-  interfaces: Record<string, string>;
-  interfacesIpv6: Record<string, string>;
 }
 
 export class SpecError extends BerthError {

@@ -2,16 +2,16 @@ import { describe, expect, it, vi } from "vitest";
 import { loadMap } from "../../../src/map/load-map.js";
 import { printMapYaml } from "../../../src/map/print-map.js";
 import { defaultClientContext } from "../../../src/plan/plan.js";
-import { createBody, updateBody } from "../../../src/spec/create-body.js";
+import { createBody, updateBody } from "../../../src/desired/create-body.js";
 import {
   buildContainerSpec,
   containerNameLookup,
   type ContainerSpec,
-} from "../../../src/spec/container-spec.js";
-import { classOf } from "../../../src/spec/field-classes.js";
-import { readAt, valueAt, type OptionField } from "../../../src/spec/fields.js";
-import { HOST_CONFIG_FIELDS } from "../../../src/spec/fields-host-config.js";
-import { diffSpecs } from "../../../src/spec/spec-diff.js";
+} from "../../../src/desired/container-spec.js";
+import { classOf } from "../../../src/desired/field-classes.js";
+import { readAt, valueAt, type OptionField } from "../../../src/desired/fields.js";
+import { HOST_CONFIG_FIELDS } from "../../../src/desired/fields-host-config.js";
+import { diffSpecs } from "../../../src/desired/spec-diff.js";
 
 /**
  * The registry is the single source of a key: a key added to the schema and given one registry

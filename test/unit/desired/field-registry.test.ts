@@ -2,21 +2,21 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ContainerCreateBody } from "../../../src/engine/engine-types.js";
 import { defaultClientContext } from "../../../src/plan/plan.js";
-import { createBody, updateBody } from "../../../src/spec/create-body.js";
+import { createBody, updateBody } from "../../../src/desired/create-body.js";
 import {
   buildContainerSpec,
   containerNameLookup,
   type ContainerSpec,
-} from "../../../src/spec/container-spec.js";
+} from "../../../src/desired/container-spec.js";
 import {
   valueAt,
   type ContainerField,
   type DockerTarget,
   type OptionField,
-} from "../../../src/spec/fields.js";
-import { CONTAINER_FIELDS } from "../../../src/spec/fields-container.js";
-import { CREATE_OPTION_FIELDS, HOST_CONFIG_FIELDS } from "../../../src/spec/fields-host-config.js";
-import { NETWORK_FIELDS, VOLUME_FIELDS } from "../../../src/spec/fields-objects.js";
+} from "../../../src/desired/fields.js";
+import { CONTAINER_FIELDS } from "../../../src/desired/fields-container.js";
+import { CREATE_OPTION_FIELDS, HOST_CONFIG_FIELDS } from "../../../src/desired/fields-host-config.js";
+import { NETWORK_FIELDS, VOLUME_FIELDS } from "../../../src/desired/fields-objects.js";
 import { mapOf } from "../../helpers/plan-fixtures.js";
 
 /**

@@ -131,6 +131,10 @@ export function emitKeep(
   const ref = p.ctx.containerRef(key);
   const spec = p.ctx.spec(key);
   if (decision.outdated.length > 0) p.ctx.builder.change(ref, "outdated", decision.outdated);
+  if (decision.container.state === "paused")
+    p.ctx.builder.change(ref, "skip", [
+      { message: "paused: berth leaves a paused container paused (`docker unpause` resumes it)" },
+    ]);
   if (adopted !== undefined) p.index.set("exists", key, adopted);
   let last = adopted;
   if (decision.update.length > 0) {

@@ -125,12 +125,26 @@ function showValue(value: unknown): string {
   return text(value);
 }
 
+/** What a plan without steps leaves as it is, so "No changes" never hides a difference. */
+function leftAsIs(plan: Plan): string[] {
+  const count = (kind: ChangeKind) => plan.changes.filter((c) => c.change === kind).length;
+  const out: string[] = [];
+  const outdated = count("outdated");
+  if (outdated > 0) out.push(`${outdated} object(s) are outdated (\`berth update\` brings them in line)`);
+  const orphans = count("orphan");
+  if (orphans > 0)
+    out.push(`${orphans} object(s) of the map are no longer in it (\`--remove-orphans\` removes them)`);
+  const skipped = count("skip");
+  if (skipped > 0) out.push(`${skipped} object(s) are left as they are (see their reasons above)`);
+  return out;
+}
+
 export function summaryLine(plan: Plan): string {
   if (plan.steps.length === 0) {
-    const outdated = plan.changes.filter((c) => c.change === "outdated").length;
-    return outdated > 0
-      ? `No changes for ${plan.options.action}. ${outdated} object(s) are outdated: \`berth update\` brings them in line.`
-      : "No changes. The engine matches the map.";
+    const left = leftAsIs(plan);
+    return left.length === 0
+      ? "No changes. The engine matches the map."
+      : `No changes for ${plan.options.action}, but not everything matches the map: ${left.join("; ")}.`;
   }
   const s = plan.summary;
   const parts = [

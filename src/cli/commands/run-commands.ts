@@ -62,6 +62,10 @@ export function clientsFor(command: Command): Record<string, ClientConfig> {
 
 /** The plan options given on the command line; the rest take their defaults in planOptions (the API's). */
 function planRequest(action: PlanAction, targets: string[], flags: PlanningFlags): PlanRequest {
+  if ((action === "update" || action === "startup") && flags.volumes === true && flags.removeOrphans !== true)
+    throw new UsageError(`--volumes on ${action} removes the volumes of orphans: it goes with --remove-orphans`, {
+      hint: `berth ${action} --remove-orphans --volumes`,
+    });
   return {
     action,
     targets,
@@ -254,6 +258,9 @@ function reportRun(plan: Plan, result: ApplyResult, io: CliIo, flags: { json?: b
   return failed.length > 0 ? EXIT.error : EXIT.ok;
 }
 
+const ORPHAN_VOLUMES =
+  "with --remove-orphans: also remove the orphans' volumes and anonymous volumes (their data is lost)";
+
 export function runCommands(io: CliIo): Command[] {
   const pull = (c: Command) => c.addOption(pullOption());
   return [
@@ -261,7 +268,10 @@ export function runCommands(io: CliIo): Command[] {
       io,
       "startup",
       "create what is missing and start what is stopped (targets and their dependencies); outdated containers are reported, not changed",
-      (c) => pull(c).option("--remove-orphans", "also remove containers the map no longer has"),
+      (c) =>
+        pull(c)
+          .option("--remove-orphans", "also remove containers the map no longer has")
+          .option("--volumes", ORPHAN_VOLUMES),
     ),
     runCommand(
       io,
@@ -270,6 +280,7 @@ export function runCommands(io: CliIo): Command[] {
       (c) =>
         pull(c)
           .option("--remove-orphans", "also remove containers (and networks) the map no longer has")
+          .option("--volumes", ORPHAN_VOLUMES)
           .option(
             "--recreate-volumes",
             "remove and recreate volumes whose driver options changed (their data is lost)",
@@ -286,7 +297,11 @@ export function runCommands(io: CliIo): Command[] {
     ),
     runCommand(io, "start", "start existing containers (targets and their dependencies)"),
     runCommand(io, "stop", "stop running containers (targets and their dependents, dependents first)"),
-    runCommand(io, "restart", "restart the target containers (not their dependencies)"),
+    runCommand(
+      io,
+      "restart",
+      "restart the target containers and those sharing their network namespace, in dependency order",
+    ),
     runCommand(io, "remove", "remove stopped containers (targets and their dependents)", (c) =>
       c.option("--volumes", "also remove their anonymous volumes"),
     ),

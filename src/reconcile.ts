@@ -1,4 +1,4 @@
-import { acquireLock, type HeldLock } from "./apply/engine-lock.js";
+import { acquireLock, clearStaleLocks, type HeldLock } from "./apply/engine-lock.js";
 import { apply, type ApplyResult } from "./apply/executor.js";
 import type { ProgressListener } from "./apply/progress-events.js";
 import type { Clock } from "./common/clock.js";
@@ -135,6 +135,8 @@ export async function reconcile(
   if (options.pull !== "always") {
     const first = await observeAndPlan(map, readers, options);
     if (first.plan.steps.length === 0) {
+      // A run that may write clears a lock whose holder is gone, even with nothing else to do.
+      await clearStaleLocksFrom(map, engines, first.observed);
       return { plan: first.plan, result: { ok: true, interrupted: false, results: [], durationMs: 0 } };
     }
   }
@@ -163,6 +165,13 @@ export async function reconcile(
     return { plan: planned.plan, result };
   } finally {
     await Promise.all(locks.map((lock) => lock.release()));
+  }
+}
+
+async function clearStaleLocksFrom(map: LoadedMap, engines: Engines, observed: ObservedState) {
+  for (const [name, client] of Object.entries(observed.clients)) {
+    const engine = engines[name];
+    if (engine !== undefined) await clearStaleLocks(engine, map.name, client.containers);
   }
 }
 

@@ -253,7 +253,9 @@ function describeFailure(step: Step, err: unknown, secrets: readonly string[]): 
   }
   if (isBerthError(err)) {
     // berth's own errors mask what they quote when they are made (see the exec step).
-    const message = err.message.startsWith(`${step.object.client}:`) ? err.message : `${where}: ${err.message}`;
+    const message = err.message.startsWith(`${step.object.client}:`)
+      ? err.message
+      : `${where}: ${err.message}`;
     return scrubSecrets(message, secrets);
   }
   const text = maskSecrets(err instanceof Error ? err.message : String(err), secrets);

@@ -286,7 +286,10 @@ export const executors: Executors = {
         ...(step.timeoutMs === null ? {} : { timeoutMs: step.timeoutMs }),
       })
       .catch((err: unknown) => {
-        const message = maskSecrets(err instanceof Error ? err.message : String(err), secretValuesOf(ctx.map));
+        const message = maskSecrets(
+          err instanceof Error ? err.message : String(err),
+          secretValuesOf(ctx.map),
+        );
         throw failed(`\`${step.text}\`: ${message}`, err);
       });
     if (step.detach) return "started in the background";

@@ -9,7 +9,7 @@ import {
 } from "../../../src/spec/sensitive.js";
 
 /** The characters secrets and texts are drawn from: letters, digits, spaces, newlines, NUL, quotes. */
-const alphabet = fc.constantFrom(..."abcdAB01 \n\0\"\\-".split(""));
+const alphabet = fc.constantFrom(...'abcdAB01 \n\0"\\-'.split(""));
 const text = (max: number) => fc.array(alphabet, { maxLength: max }).map((cs) => cs.join(""));
 const secret = fc
   .array(alphabet, { minLength: 1, maxLength: 12 })
@@ -50,7 +50,12 @@ describe("maskSecrets", () => {
 
   it("masks a value with NUL as the engine echoes it: raw, cut at the NUL, JSON- or Go-escaped", () => {
     const value = "top\0secret-part";
-    for (const echoed of ["top\0secret-part", "secret-part", "top\\u0000secret-part", "top\\x00secret-part"]) {
+    for (const echoed of [
+      "top\0secret-part",
+      "secret-part",
+      "top\\u0000secret-part",
+      "top\\x00secret-part",
+    ]) {
       const out = maskSecrets(`invalid environment variable: X=${echoed}`, [value]);
       expect(out, echoed).not.toContain("secret-part");
     }

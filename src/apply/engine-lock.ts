@@ -23,10 +23,11 @@ import {
  * lease instead:
  * - the lock's labels say who holds it (host, pid, boot id, pid namespace, process start time)
  *   and until when its first lease runs (`berth.lock.expires`, one lease from its creation);
- * - the holder keeps a second never-started container, `berth-lock-renewal.<map>.<until>`, whose
- *   name it renames every `renewEveryMs` to carry a later `until` (epoch ms). A rename is one
- *   atomic engine call and the lock's own name never leaves it, so renewing opens no window in
- *   which another run could take the lock;
+ * - every `renewEveryMs` (10 s) the holder renews: it makes a second never-started container,
+ *   `berth-lock-renewal.<map>.<until>`, then renames it to carry a later `until` (epoch ms). A
+ *   rename is one atomic engine call and the lock's own name never leaves it, so renewing opens
+ *   no window in which another run could take the lock; a run shorter than one period makes no
+ *   renewal at all (no extra engine call);
  * - a lock is stale when the latest `until` (its label or its renewal's name) has passed — a
  *   holder on another machine that died blocks others for at most one lease (60 s), not for as
  *   long as it might have run — or, at once, when its holder is a process of this machine that
@@ -151,26 +152,21 @@ async function tryTake(
     if (isEngineConflictError(err)) return undefined;
     throw err;
   }
-  try {
-    const renewing = await startRenewal(engine, mapName, id, holder, clock, leaseMs, options.renewEveryMs);
-    return { name, release: () => release(engine, mapName, id, renewing) };
-  } catch (err) {
-    await engine.removeContainer(id, { force: true }).catch(() => undefined);
-    throw err;
-  }
+  const renewing = startRenewal(engine, mapName, id, holder, clock, leaseMs, options.renewEveryMs);
+  return { name, release: () => release(engine, id, renewing) };
 }
 
 interface Renewal {
-  /** The renewal container (undefined when renewing is off). */
-  id: string | undefined;
   stop(): Promise<void>;
 }
 
 /**
- * Makes the renewal container and renames it every `everyMs` to a later `until`. A rename that
- * finds it gone means another run judged the lock stale and took it: renewing stops.
+ * Renews the lease every `everyMs`: the first time by making the renewal container, then by
+ * renaming it to a later `until`. A run shorter than one period makes none (no extra engine
+ * call). A rename that finds it gone means another run judged the lock stale and took it:
+ * renewing stops.
  */
-async function startRenewal(
+function startRenewal(
   engine: EngineWriter,
   mapName: string,
   lockId: string,
@@ -178,15 +174,20 @@ async function startRenewal(
   clock: Clock,
   leaseMs: number,
   everyMs = LOCK_RENEW_EVERY_MS,
-): Promise<Renewal> {
-  if (everyMs <= 0) return { id: undefined, stop: () => Promise.resolve() };
-  const id = await createMarkerContainer(engine, renewalName(mapName, clock.now() + leaseMs), {
-    [LABEL.map]: mapName,
-    [LABEL.kind]: "lock",
-    [LABEL.lockHolder]: holder,
-    [RENEWS_LABEL]: lockId,
-  });
+): Renewal {
+  if (everyMs <= 0) return { stop: () => Promise.resolve() };
   const stopped = new AbortController();
+  let id: string | undefined;
+  const renew = async () => {
+    const name = renewalName(mapName, clock.now() + leaseMs);
+    if (id !== undefined) return engine.renameContainer(id, name);
+    id = await createMarkerContainer(engine, name, {
+      [LABEL.map]: mapName,
+      [LABEL.kind]: "lock",
+      [LABEL.lockHolder]: holder,
+      [RENEWS_LABEL]: lockId,
+    });
+  };
   const loop = (async () => {
     for (;;) {
       try {
@@ -195,7 +196,7 @@ async function startRenewal(
         return;
       }
       try {
-        await engine.renameContainer(id, renewalName(mapName, clock.now() + leaseMs));
+        await renew();
       } catch (err) {
         if (isEngineNotFoundError(err)) return;
         // A passing engine failure: the next renewal tries again, well within the lease.
@@ -203,32 +204,20 @@ async function startRenewal(
     }
   })();
   return {
-    id,
     stop: async () => {
       stopped.abort();
       await loop;
+      if (id !== undefined) await removeQuietly(engine, id);
     },
   };
 }
 
 /**
- * Stops renewing and removes the renewal, any renewal a crashed run left without its lock, then
- * the lock. In that order: a lock left without renewal by a kill in between is judged by its own
- * expiry label; a renewal left without its lock is cleared by the next run.
+ * Stops renewing and removes the renewal, then the lock. In that order: a lock left without
+ * renewal by a kill in between is judged by its own expiry label.
  */
-async function release(
-  engine: EngineWriter,
-  mapName: string,
-  lockId: string,
-  renewing: Renewal,
-): Promise<void> {
+async function release(engine: EngineWriter, lockId: string, renewing: Renewal): Promise<void> {
   await renewing.stop();
-  if (renewing.id !== undefined) await removeQuietly(engine, renewing.id);
-  const view = await readLock(engine, mapName).catch(() => undefined);
-  const live = view?.lock !== undefined && view.lock.id !== lockId ? view.lock.id : undefined;
-  for (const renewal of view?.renewals ?? []) {
-    if (renewal.renews !== live && renewal.id !== renewing.id) await removeQuietly(engine, renewal.id);
-  }
   await removeQuietly(engine, lockId);
 }
 

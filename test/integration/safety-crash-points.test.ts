@@ -13,9 +13,10 @@ import { mapWorkspace } from "../helpers/map-workspace.js";
 
 /**
  * The fast part of the crash-point campaign (test/chaos/crash-points.test.ts kills at 36 points):
- * `berth update` of a recreate cascade is SIGKILLed mid-call early in the run, after a stop in
- * its middle, and after a rename near its end; each time the next update converges with no
- * temporary container, no lock and no byte lost in the named and anonymous volumes.
+ * `berth update` of a recreate cascade is SIGKILLed mid-call early in the run, in its middle,
+ * and after its last step (110 progress events: the lock is left behind, and the next run has
+ * nothing else to do); each time the next update converges with no temporary container, no
+ * lock and no byte lost in the named and anonymous volumes.
  */
 const workspace = mapWorkspace("crash-fast");
 const { engine } = workspace;
@@ -38,7 +39,7 @@ describe("SIGKILL at three crash points of a recreate cascade", () => {
     const expected = await writeRandomData(engine, mapName);
     for (const v of await anonymousMounted(engine, mapName)) seenVolumes.add(v);
 
-    for (const event of [2, 41, 95]) {
+    for (const event of [2, 55, 110]) {
       const file = write();
       const point = await updateKilledAt(file, event);
       expect(point, `the run ended before event ${event}`).toBeDefined();

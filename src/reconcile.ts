@@ -1,4 +1,4 @@
-import { acquireLock, type HeldLock } from "./apply/engine-lock.js";
+import { acquireLock, clearStaleLocks, type HeldLock } from "./apply/engine-lock.js";
 import { apply, type ApplyResult } from "./apply/executor.js";
 import type { ProgressListener } from "./apply/progress-events.js";
 import { checkSavedPlan } from "./apply/saved-plan.js";
@@ -144,7 +144,10 @@ export async function reconcile(
   const pullsFirst = request.pull === "always";
   if (!pullsFirst) {
     const first = await firstLook(map, options.firstLook, readers, request);
-    if (first !== undefined && first.steps.length === 0) return { plan: first, result: NOTHING_DONE };
+    if (first !== undefined && first.plan.steps.length === 0) {
+      await clearStaleLocksFrom(map, engines, first.observed);
+      return { plan: first.plan, result: NOTHING_DONE };
+    }
   }
   return applyUnderLock(map, engines, options, async () => {
     if (pullsFirst) await pullAll(map, engines, request, options.registryAuth ?? registryAuthFrom());
@@ -165,12 +168,13 @@ export async function dryRun(
 ): Promise<Plan> {
   const request: PlanRequest = { ...planOptions(options), clients: options.clients };
   const first = await firstLook(map, options.firstLook, readers, request);
-  if (first !== undefined && (first.steps.length === 0 || options.firstLook === undefined)) return first;
+  if (first !== undefined && (first.plan.steps.length === 0 || options.firstLook === undefined))
+    return first.plan;
   return (await observeAndPlan(map, readers, request)).plan;
 }
 
 /**
- * The first look's plan, through `through` when given, else through the engines' own readers.
+ * The first look (its plan and what it saw), through `through` when given, else through the engines' own readers.
  * Undefined when the plan cannot be made from a look through `through` (then the fresh
  * observation decides, and reports what is wrong).
  */
@@ -179,9 +183,9 @@ async function firstLook(
   through: Record<string, EngineReader> | undefined,
   readers: Record<string, EngineReader>,
   request: PlanRequest,
-): Promise<Plan | undefined> {
+): Promise<PlannedRun | undefined> {
   try {
-    return (await observeAndPlan(map, through ?? readers, request)).plan;
+    return await observeAndPlan(map, through ?? readers, request);
   } catch (err) {
     if (through !== undefined && isPlanError(err)) return undefined;
     throw err;
@@ -219,6 +223,14 @@ async function applyUnderLock(
 /** Read-only views of the engines (see readOnly), by client name. */
 export function readersOf(engines: Engines): Record<string, EngineReader> {
   return Object.fromEntries(Object.entries(engines).map(([name, engine]) => [name, readOnly(engine)]));
+}
+
+/** A run that may write clears a lock whose holder is gone, even with nothing else to do. */
+async function clearStaleLocksFrom(map: LoadedMap, engines: Engines, observed: ObservedState) {
+  for (const [name, client] of Object.entries(observed.clients)) {
+    const engine = engines[name];
+    if (engine !== undefined) await clearStaleLocks(engine, map.name, client.containers);
+  }
 }
 
 async function lockAll(

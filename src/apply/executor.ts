@@ -8,7 +8,8 @@ import { defaultClientContext } from "../plan/plan.js";
 import type { Plan, Step, StepOf, StepType } from "../plan/plan-types.js";
 import { buildContainerSpec, containerNameLookup, type ContainerSpec } from "../desired/container-spec.js";
 import type { ClientContext } from "../map/clients-file.js";
-import { isSensitiveName, scrubSecrets } from "../desired/sensitive.js";
+import { isBerthError } from "../common/berth-error.js";
+import { maskSecrets, scrubSecrets, secretValuesOf } from "../desired/sensitive.js";
 import type { ProgressListener } from "./progress-events.js";
 import { executors, type ExecutionContext } from "./step-executors.js";
 
@@ -133,7 +134,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
       });
     } catch (err) {
       const durationMs = clock.now() - begin;
-      const error = scrubSecrets(describeFailure(step, err), secrets);
+      const error = describeFailure(step, err, secrets);
       emit({ type: "step-failed", step, time: clock.now(), durationMs, error });
       settle(step, {
         id: step.id,
@@ -247,22 +248,30 @@ function executionContext(options: ApplyOptions, clock: Clock): ExecutionContext
   };
 }
 
-/** A failure as one line naming engine, object and step (engine errors already do). */
-function describeFailure(step: Step, err: unknown): string {
-  if (isEngineError(err)) return `${step.type} ${step.object.kind} ${step.object.name}: ${err.message}`;
-  const message = err instanceof Error ? err.message : String(err);
-  return message.startsWith(`${step.object.client}:`)
-    ? message
-    : `${step.object.client}: ${step.type} ${step.object.kind} ${step.object.name}: ${message}`;
+/**
+ * A failure as one line naming engine, object and step (engine errors already do). What came
+ * from outside berth (the engine's message, a foreign error's text) is masked whole first; the
+ * line is then scrubbed once more as a last guard.
+ */
+function describeFailure(step: Step, err: unknown, secrets: readonly string[]): string {
+  const where = `${step.object.client}: ${step.type} ${step.object.kind} ${step.object.name}`;
+  if (isEngineError(err)) {
+    const context = err.message.slice(0, err.message.length - err.engineMessage.length);
+    const message = `${context}${maskSecrets(err.engineMessage, secrets)}`;
+    return scrubSecrets(`${step.type} ${step.object.kind} ${step.object.name}: ${message}`, secrets);
+  }
+  if (isBerthError(err)) {
+    // berth's own errors mask what they quote when they are made (see the exec step).
+    const message = err.message.startsWith(`${step.object.client}:`)
+      ? err.message
+      : `${where}: ${err.message}`;
+    return scrubSecrets(message, secrets);
+  }
+  const text = maskSecrets(err instanceof Error ? err.message : String(err), secrets);
+  return scrubSecrets(text.startsWith(`${step.object.client}:`) ? text : `${where}: ${text}`, secrets);
 }
 
 /** Values of the map's secret environment variables, to scrub from any message. */
 function secretValues(map: LoadedMap): string[] {
-  const out = new Set<string>();
-  for (const container of map.resolved.containers) {
-    for (const [name, value] of Object.entries(container.environment)) {
-      if (isSensitiveName(name, map.resolved.sensitive)) out.add(value);
-    }
-  }
-  return [...out];
+  return secretValuesOf(map.resolved);
 }

@@ -10,6 +10,7 @@ import { networkLabels, volumeLabels } from "../plan/object-definition.js";
 import type { StepOf, StepType } from "../plan/plan-types.js";
 import type { ContainerSpec } from "../desired/container-spec.js";
 import { createBody, endpointConfig, updateBody } from "../desired/create-body.js";
+import { maskSecrets, secretValuesOf } from "../desired/sensitive.js";
 import { encodeSpecLabels } from "../desired/spec-label.js";
 import { BERTH_VERSION } from "../version.js";
 import { encodeMapState } from "../desired/map-state.js";
@@ -251,6 +252,10 @@ export const executors: Executors = {
   },
 
   exec: async (step, ctx) => {
+    const failed = (message: string, cause?: unknown) =>
+      new ExecFailedError(step.object.client, `container ${step.container}`, "exec", message, {
+        ...(cause === undefined ? {} : { cause }),
+      });
     const result = await ctx
       .engine(step.object.client)
       .exec(step.container, step.command, {
@@ -259,22 +264,16 @@ export const executors: Executors = {
         ...(step.timeoutMs === null ? {} : { timeoutMs: step.timeoutMs }),
       })
       .catch((err: unknown) => {
-        throw new ExecFailedError(
-          step.object.client,
-          `container ${step.container}`,
-          "exec",
-          `\`${step.text}\`: ${err instanceof Error ? err.message : String(err)}`,
-          { cause: err },
+        const message = maskSecrets(
+          err instanceof Error ? err.message : String(err),
+          secretValuesOf(ctx.map),
         );
+        throw failed(`\`${step.text}\`: ${message}`, err);
       });
     if (step.detach) return "started in the background";
     if (result.exitCode !== 0) {
-      const tail = result.output.trim().split("\n").slice(-5).join(" | ");
-      throw new ExecFailedError(
-        step.object.client,
-        `container ${step.container}`,
-        "exec",
-        `\`${step.text}\` exited with code ${result.exitCode ?? "unknown"}${tail === "" ? "" : `: ${tail}`}`,
+      throw failed(
+        `\`${step.text}\` exited with code ${result.exitCode ?? "unknown"}${outputTail(result.output, ctx)}`,
       );
     }
     return undefined;
@@ -362,6 +361,16 @@ export const executors: Executors = {
     return "completed";
   },
 };
+
+/**
+ * The last lines of a failed command's output, masked whole before it is split and joined (a
+ * secret that spans lines would no longer be found once they are joined with ` | `).
+ */
+function outputTail(output: string, ctx: ExecutionContext): string {
+  const masked = maskSecrets(output, secretValuesOf(ctx.map));
+  const tail = masked.trim().split("\n").slice(-5).join(" | ");
+  return tail === "" ? "" : `: ${tail}`;
+}
 
 function idsOf(ctx: ExecutionContext, client: string): Map<string, string> {
   let ids = ctx.ids.get(client);

@@ -1,10 +1,11 @@
 import { hostname } from "node:os";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { emptyTar, MARKER_IMAGE, lockName } from "../../src/apply/engine-lock.js";
 import { isEngineNotFoundError } from "../../src/engine/engine-errors.js";
 import { LABEL } from "../../src/model/labels.js";
-import { berth, spawnBerth } from "../helpers/cli.js";
+import { berth, REPO_ROOT, spawnBerth } from "../helpers/cli.js";
 import { FIXTURE_IMAGES, mapContainers, type ContainerRow } from "../helpers/engine.js";
 import { mapWorkspace } from "../helpers/map-workspace.js";
 
@@ -213,6 +214,57 @@ slow:
     const run = await berth(["-f", file, "update", "--lock-timeout", "0", "--progress", "plain"]);
     expect(run.stderr).not.toMatch(/error|locked/);
     expect(run.code).toBe(0);
+    await expectConverged(mapName, ["app", "db", "web"], FIXTURE_IMAGES.base1);
+    expect(await lockExists(mapName)).toBe(false);
+  });
+});
+
+describe("locks whose holder is gone", () => {
+  it("a run that may write clears a dead holder's lock even with nothing to do; plan leaves it", async () => {
+    const { mapName, file } = newMap("safety-lock-noop", threeServices(FIXTURE_IMAGES.base1));
+    expect((await berth(["-f", file, "update", "--progress", "quiet"])).code).toBe(0);
+    const dead = spawnSync(process.execPath, ["-e", "process.exit(0)"]).pid;
+    await holdLock(mapName, {
+      [LABEL.lockHolder]: `ghost@${hostname()} pid ${dead}`,
+      [LABEL.lockExpires]: new Date(Date.now() + 10 * 60_000).toISOString(),
+      "berth.lock.host": hostname(),
+      "berth.lock.pid": String(dead),
+    });
+    // Read-only commands never mutate, not even a stale lock.
+    expect((await berth(["-f", file, "plan", "--detailed-exitcode"])).code).toBe(0);
+    expect(await lockExists(mapName)).toBe(true);
+    const noop = await berth(["-f", file, "update", "--progress", "plain"]);
+    expect(noop.code, noop.stderr).toBe(0);
+    expect(await lockExists(mapName)).toBe(false);
+    await expectConverged(mapName, ["app", "db", "web"], FIXTURE_IMAGES.base1);
+  });
+
+  it("a renewing holder on another machine keeps its lock past one lease; once dead, it blocks one lease at most", async () => {
+    const { mapName, file } = newMap("safety-lock-remote", threeServices(FIXTURE_IMAGES.base1));
+    const holder = spawn(
+      process.execPath,
+      ["--import", "tsx", join(REPO_ROOT, "test/helpers/foreign-lock-holder.ts"), mapName, "3000", "500"],
+      { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const exited = new Promise((resolve) => holder.once("exit", resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("held") && resolve());
+        holder.once("exit", () => reject(new Error("the holder exited before holding the lock")));
+      });
+      // Twice the lease: still held, because the holder renews it.
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      const refused = await berth(["-f", file, "update", "--lock-timeout", "0"]);
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stderr).toContain(`map ${mapName} is locked on engine default by someone@elsewhere`);
+    } finally {
+      holder.kill("SIGKILL");
+      await exited;
+    }
+    // The lease (3 s) runs out after the last renewal: the run gets the lock well within its
+    // 10 s lock timeout (before leases were renewed, a remote lock blocked for 15 minutes).
+    const run = await berth(["-f", file, "update", "--lock-timeout", "10", "--progress", "plain"]);
+    expect(run.code, run.stderr).toBe(0);
     await expectConverged(mapName, ["app", "db", "web"], FIXTURE_IMAGES.base1);
     expect(await lockExists(mapName)).toBe(false);
   });

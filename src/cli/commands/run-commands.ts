@@ -63,9 +63,12 @@ export function clientsFor(command: Command): Record<string, ClientConfig> {
 /** The plan options given on the command line; the rest take their defaults in planOptions (the API's). */
 function planRequest(action: PlanAction, targets: string[], flags: PlanningFlags): PlanRequest {
   if ((action === "update" || action === "startup") && flags.volumes === true && flags.removeOrphans !== true)
-    throw new UsageError(`--volumes on ${action} removes the volumes of orphans: it goes with --remove-orphans`, {
-      hint: `berth ${action} --remove-orphans --volumes`,
-    });
+    throw new UsageError(
+      `--volumes on ${action} removes the volumes of orphans: it goes with --remove-orphans`,
+      {
+        hint: `berth ${action} --remove-orphans --volumes`,
+      },
+    );
   return {
     action,
     targets,

@@ -63,7 +63,7 @@ export {
   CONTAINER_FIELD_CLASSES,
   HOST_CONFIG_FIELD_CLASSES,
   type FieldClass,
-} from "./desired/field-classes.js";
+} from "./fields/field-classes.js";
 
 export {
   apply,

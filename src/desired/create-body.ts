@@ -1,8 +1,8 @@
 import type { ContainerCreateBody, ContainerUpdateBody, EndpointConfig } from "../engine/engine-types.js";
 import { SpecError, type ContainerSpec, type EndpointSpec, type HealthcheckSpec } from "./container-spec.js";
-import { setValueAt, type ContainerField } from "./fields.js";
-import { CONTAINER_FIELDS } from "./fields-container.js";
-import { optionField } from "./fields-host-config.js";
+import { setValueAt, type ContainerField } from "../fields/fields.js";
+import { CONTAINER_FIELDS } from "../fields/fields-container.js";
+import { optionField } from "../fields/fields-host-config.js";
 
 /**
  * Translates a container spec into the engine's create request. Pure translation: every decision

@@ -1,7 +1,7 @@
 import { canonicalJson } from "../common/canonical-json.js";
 import { LABEL } from "../model/labels.js";
 import type { ContainerSpec, EndpointSpec } from "./container-spec.js";
-import { UPDATABLE_LIMITS } from "./field-classes.js";
+import { UPDATABLE_LIMITS } from "../fields/field-classes.js";
 
 /**
  * What berth changed on containers after it made them. Labels cannot change, so after a

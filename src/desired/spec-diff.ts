@@ -1,8 +1,8 @@
 import { canonicalJson } from "../common/canonical-json.js";
 import type { ContainerSpec } from "./container-spec.js";
-import { classOf, type FieldClass } from "./field-classes.js";
-import type { DiffShape } from "./fields.js";
-import { containerField } from "./fields-container.js";
+import { classOf, type FieldClass } from "../fields/field-classes.js";
+import type { DiffShape } from "../fields/fields.js";
+import { containerField } from "../fields/fields-container.js";
 import { SENSITIVE_PLACEHOLDER, isSensitiveName } from "./sensitive.js";
 import { protectValue } from "./spec-label.js";
 

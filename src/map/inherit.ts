@@ -4,8 +4,8 @@ import type { ProblemList } from "./map-error.js";
 import type { NormalizedContainer } from "./model.js";
 import type { ConfigDraft } from "./normalize.js";
 import type { Origins } from "./origins.js";
-import type { ContainerField, MergeRule } from "../desired/fields.js";
-import { CONTAINER_FIELDS, containerField } from "../desired/fields-container.js";
+import type { ContainerField, MergeRule } from "../fields/fields.js";
+import { CONTAINER_FIELDS, containerField } from "../fields/fields-container.js";
 
 /**
  * docker-map's merge rules, used both for `extends` (bases first, then the config) and for

@@ -17,9 +17,9 @@ import type {
   UseEntry,
 } from "./model.js";
 import type { Origins } from "./origins.js";
-import type { ContainerField } from "../desired/fields.js";
-import { CONTAINER_FIELDS, containerField } from "../desired/fields-container.js";
-import { optionField } from "../desired/fields-host-config.js";
+import type { ContainerField } from "../fields/fields.js";
+import { CONTAINER_FIELDS, containerField } from "../fields/fields-container.js";
+import { optionField } from "../fields/fields-host-config.js";
 import { formatDuration, parseByteSize, parseDuration, shellSplit } from "./units.js";
 import type { MapPath, PositionIndex } from "./yaml-source.js";
 

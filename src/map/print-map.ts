@@ -1,7 +1,7 @@
 import { yamlLibrary } from "../common/lazy-modules.js";
-import type { FieldDefault } from "../desired/fields.js";
-import { CONTAINER_FIELDS } from "../desired/fields-container.js";
-import { NETWORK_FIELDS, VOLUME_FIELDS } from "../desired/fields-objects.js";
+import type { FieldDefault } from "../fields/fields.js";
+import { CONTAINER_FIELDS } from "../fields/fields-container.js";
+import { NETWORK_FIELDS, VOLUME_FIELDS } from "../fields/fields-objects.js";
 import type { NormalizedContainer, NormalizedMap, ResolvedMap } from "./model.js";
 
 /**

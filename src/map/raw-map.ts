@@ -1,6 +1,6 @@
-import { CONTAINER_FIELDS } from "../desired/fields-container.js";
-import { CREATE_OPTION_FIELDS, HOST_CONFIG_FIELDS } from "../desired/fields-host-config.js";
-import { NETWORK_FIELDS, VOLUME_FIELDS } from "../desired/fields-objects.js";
+import { CONTAINER_FIELDS } from "../fields/fields-container.js";
+import { CREATE_OPTION_FIELDS, HOST_CONFIG_FIELDS } from "../fields/fields-host-config.js";
+import { NETWORK_FIELDS, VOLUME_FIELDS } from "../fields/fields-objects.js";
 
 /**
  * TypeScript types of a map file as written (before normalization), mirroring

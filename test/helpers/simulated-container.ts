@@ -12,7 +12,7 @@ import type {
   MountPoint,
 } from "../../src/engine/engine-types.js";
 import type { ObservedNetwork } from "../../src/observe/observed-state.js";
-import { UPDATABLE_LIMITS } from "../../src/desired/field-classes.js";
+import { UPDATABLE_LIMITS } from "../../src/fields/field-classes.js";
 
 /** What the engine refuses, with the HTTP status the Docker API answers it with. */
 export class SimulationError extends Error {

@@ -8,9 +8,9 @@ import {
   containerNameLookup,
   type ContainerSpec,
 } from "../../../src/desired/container-spec.js";
-import { classOf } from "../../../src/desired/field-classes.js";
-import { readAt, valueAt, type OptionField } from "../../../src/desired/fields.js";
-import { HOST_CONFIG_FIELDS } from "../../../src/desired/fields-host-config.js";
+import { classOf } from "../../../src/fields/field-classes.js";
+import { readAt, valueAt, type OptionField } from "../../../src/fields/fields.js";
+import { HOST_CONFIG_FIELDS } from "../../../src/fields/fields-host-config.js";
 import { diffSpecs } from "../../../src/desired/spec-diff.js";
 
 /**

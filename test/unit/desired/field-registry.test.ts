@@ -13,10 +13,10 @@ import {
   type ContainerField,
   type DockerTarget,
   type OptionField,
-} from "../../../src/desired/fields.js";
-import { CONTAINER_FIELDS } from "../../../src/desired/fields-container.js";
-import { CREATE_OPTION_FIELDS, HOST_CONFIG_FIELDS } from "../../../src/desired/fields-host-config.js";
-import { NETWORK_FIELDS, VOLUME_FIELDS } from "../../../src/desired/fields-objects.js";
+} from "../../../src/fields/fields.js";
+import { CONTAINER_FIELDS } from "../../../src/fields/fields-container.js";
+import { CREATE_OPTION_FIELDS, HOST_CONFIG_FIELDS } from "../../../src/fields/fields-host-config.js";
+import { NETWORK_FIELDS, VOLUME_FIELDS } from "../../../src/fields/fields-objects.js";
 import { mapOf } from "../../helpers/plan-fixtures.js";
 
 /**

@@ -9,7 +9,7 @@ import {
   CREATE_OPTIONS_FIELD_CLASSES,
   HOST_CONFIG_FIELD_CLASSES,
   UPDATABLE_LIMITS,
-} from "../../../src/desired/field-classes.js";
+} from "../../../src/fields/field-classes.js";
 import { defaultClientContext } from "../../../src/plan/plan.js";
 
 /**

@@ -1,6 +1,8 @@
 import { Command, Option } from "commander";
 import { targetKeys } from "../../graph/dependency-graph.js";
 import { renderGraph, type GraphFormat } from "../../graph/render-graph.js";
+import { redactEnvironment } from "../../desired/sensitive.js";
+import type { LoadedMap } from "../../map/load-map.js";
 import { printMapJson, printMapYaml } from "../../map/print-map.js";
 import { containerNode } from "../../map/resolve.js";
 import type { CliIo } from "../cli-io.js";
@@ -26,13 +28,36 @@ export function configCommand(io: CliIo): Command {
     )
     .option("--json", "print JSON instead of YAML")
     .option("--no-resolved", "leave out the x-berth section")
-    .action((options: { json?: boolean; resolved: boolean }, command: Command) => {
-      const map = loadMapFor(command, io);
+    .option("--show-sensitive", "print sensitive environment values in clear (masked by default)")
+    .action((options: { json?: boolean; resolved: boolean; showSensitive?: boolean }, command: Command) => {
+      const loaded = loadMapFor(command, io);
+      const map = options.showSensitive === true ? loaded : withSecretsMasked(loaded);
       const resolved = options.resolved ? map.resolved : undefined;
       io.stdout.write(
         options.json ? printMapJson(map.normalized, resolved) : printMapYaml(map.normalized, resolved),
       );
     });
+}
+
+/** The map with every sensitive environment value replaced by the placeholder, as plans show it. */
+function withSecretsMasked(map: LoadedMap): Pick<LoadedMap, "normalized" | "resolved"> {
+  const sensitive = map.normalized.sensitive;
+  const containers = Object.fromEntries(
+    Object.entries(map.normalized.containers).map(([name, c]) => [
+      name,
+      { ...c, environment: redactEnvironment(c.environment, sensitive) },
+    ]),
+  );
+  return {
+    normalized: { ...map.normalized, containers },
+    resolved: {
+      ...map.resolved,
+      containers: map.resolved.containers.map((c) => ({
+        ...c,
+        environment: redactEnvironment(c.environment, map.resolved.sensitive),
+      })),
+    },
+  };
 }
 
 export function graphCommand(io: CliIo): Command {

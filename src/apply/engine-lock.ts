@@ -1,7 +1,7 @@
 import { hostname, userInfo } from "node:os";
 import { systemClock, type Clock } from "../common/clock.js";
 import type { EngineWriter } from "../engine/engine.js";
-import { isEngineConflictError, isEngineNotFoundError } from "../engine/engine-errors.js";
+import { isEngineConflictError, isEngineError, isEngineNotFoundError } from "../engine/engine-errors.js";
 import { LABEL } from "../model/labels.js";
 import { LockError } from "./apply-errors.js";
 
@@ -55,7 +55,7 @@ export async function acquireLock(
     const expires = new Date(clock.now() + (options.ttlMs ?? 15 * 60_000)).toISOString();
     try {
       const id = await createLockContainer(engine, name, mapName, holder, expires);
-      return { name, release: () => engine.removeContainer(id, { force: true }).catch(ignoreMissing) };
+      return { name, release: () => releaseLock(engine, id, name, mapName) };
     } catch (err) {
       if (!isEngineConflictError(err)) throw err;
     }
@@ -84,6 +84,20 @@ export async function acquireLock(
     await clock
       .sleep(Math.min(500, Math.max(0, deadline - clock.now())), options.signal)
       .catch(() => undefined);
+  }
+}
+
+/** Removes the lock; when that fails, the error says it was the lock (not the run's own work). */
+async function releaseLock(engine: EngineWriter, id: string, name: string, mapName: string): Promise<void> {
+  try {
+    await engine.removeContainer(id, { force: true });
+  } catch (err) {
+    if (isEngineNotFoundError(err)) return;
+    const reason = isEngineError(err) ? err.engineMessage : String(err);
+    throw new LockError(`could not release the lock of map ${mapName} on engine ${engine.name}: ${reason}`, {
+      cause: err,
+      hint: `the next run takes over a lock whose holder is gone; or remove it: docker rm -f ${name}`,
+    });
   }
 }
 

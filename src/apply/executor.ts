@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from "../common/clock.js";
 import type { EngineWriter } from "../engine/engine.js";
-import { isEngineError } from "../engine/engine-errors.js";
+import { isEngineError, isUncertainOutcome } from "../engine/engine-errors.js";
 import type { RegistryAuth } from "../engine/engine-types.js";
 import type { LoadedMap } from "../map/load-map.js";
 import type { ObservedState } from "../observe/observed-state.js";
@@ -57,6 +57,11 @@ export interface ApplyResult {
  * Carries a plan out: a step starts once all its dependencies are done, at most `parallel` at a
  * time. A failed step skips everything that depends on it; independent branches go on. The
  * executor makes no decisions of its own.
+ *
+ * Except one: when a call that changes something fails without an answer (the connection closed,
+ * the answer was cut off or late), the engine may have carried it out, and the plan no longer
+ * describes the engine. Then no further step starts (running ones end); the run fails and says
+ * so, and the next run plans from a fresh look.
  */
 export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   const clock = options.clock ?? systemClock;
@@ -87,6 +92,8 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   const enqueue = (step: Step) => (isWait(step) ? waits : work).push(step);
   for (const step of plan.steps) if (waiting.get(step.id) === 0) enqueue(step);
   const running = new Set<Promise<void>>();
+  /** Why no further step may start: a change whose outcome is unknown. */
+  let halted: string | undefined;
 
   emit({ type: "run-start", map: plan.map, steps: plan.steps.length, time: clock.now() });
 
@@ -132,7 +139,8 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
       });
     } catch (err) {
       const durationMs = clock.now() - begin;
-      const error = scrubSecrets(describeFailure(step, err), secrets);
+      const error = scrubSecrets(describeFailure(step, err, plan.options.action), secrets);
+      if (isUncertainOutcome(err)) halted ??= `the outcome of ${step.id} is unknown`;
       emit({ type: "step-failed", step, time: clock.now(), durationMs, error });
       settle(step, {
         id: step.id,
@@ -152,7 +160,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
     return undefined;
   };
   while (waitsHead < waits.length || workHead < work.length || running.size > 0) {
-    while (!options.signal?.aborted) {
+    while (!options.signal?.aborted && halted === undefined) {
       const step = next();
       if (step === undefined) break;
       if (results.has(step.id)) continue;
@@ -178,7 +186,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
       object: step.object,
       status: "cancelled",
       durationMs: 0,
-      message: interrupted ? "cancelled: interrupted" : "cancelled",
+      message: interrupted ? "cancelled: interrupted" : `cancelled${halted ? `: ${halted}` : ""}`,
     });
   }
   const ordered = plan.steps.map((s) => results.get(s.id) as StepResult);
@@ -239,7 +247,10 @@ function executionContext(options: ApplyOptions, clock: Clock): ExecutionContext
 }
 
 /** A failure as one line naming engine, object and step (engine errors already do). */
-function describeFailure(step: Step, err: unknown): string {
+function describeFailure(step: Step, err: unknown, action: string): string {
+  if (isUncertainOutcome(err)) {
+    return `${step.type} ${step.object.kind} ${step.object.name}: ${err.message} — re-run \`berth ${action}\` (it looks at the engine afresh)`;
+  }
   if (isEngineError(err)) return `${step.type} ${step.object.kind} ${step.object.name}: ${err.message}`;
   const message = err instanceof Error ? err.message : String(err);
   return message.startsWith(`${step.object.client}:`)

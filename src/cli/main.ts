@@ -8,6 +8,7 @@ import { configCommand, graphCommand, validateCommand } from "./commands/map-com
 import { applyCommand, planCommand, runCommands } from "./commands/run-commands.js";
 import { logsCommand, statusCommand } from "./commands/status-commands.js";
 import { EXIT } from "./exit-codes.js";
+import { guardUnfinishedRun } from "./exit-guard.js";
 
 export { EXIT };
 
@@ -115,6 +116,7 @@ export async function main(argv: string[], earlyLists?: EarlyLists): Promise<num
   // A reader that stops early (`berth plan --json | head`) closes the pipe: the run goes on to its
   // end (an apply is never cut short by it) and its output is dropped, without a stack trace.
   process.stdout.on("error", ignoreClosedPipe);
+  const guard = guardUnfinishedRun(argv);
   try {
     const io = processIo(controller.signal);
     if (earlyLists !== undefined) io.earlyLists = earlyLists;
@@ -122,6 +124,7 @@ export async function main(argv: string[], earlyLists?: EarlyLists): Promise<num
     // Interrupted is interrupted, also when the interrupt made a wait (the lock) give up with an error.
     return controller.signal.aborted ? EXIT.interrupted : code;
   } finally {
+    guard.finished();
     process.off("SIGINT", onInterrupt);
     // A run that ended before reading them (a bad map, a usage error) does not wait for them.
     earlyLists?.dispose();

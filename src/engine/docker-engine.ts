@@ -14,11 +14,8 @@ import type { EngineWriter, ExecOptions, LabelSelector, LogOptions } from "./eng
 import { labelFilters } from "./label-filters.js";
 import {
   EngineApiError,
-  EngineConflictError,
-  EngineConnectionLostError,
   EngineError,
   type EngineErrorContext,
-  EngineNotFoundError,
   EngineTimeoutError,
   EngineTruncatedReplyError,
   EngineUnreachableError,
@@ -27,6 +24,7 @@ import {
 import {
   backoffMs,
   type DialError,
+  engineErrorFor,
   isRetryable,
   pause,
   READ_ATTEMPTS,
@@ -617,7 +615,10 @@ export class DockerEngine implements EngineWriter {
       } catch (err) {
         const failure = err instanceof WireFailure ? err : new WireFailure("other", messageOf(err));
         if (!idempotent || attempt >= READ_ATTEMPTS || !isRetryable(failure)) {
-          throw this.translate(c, failure, { mutating: !idempotent, attempts: attempt });
+          throw engineErrorFor(this.context(c), this.address(), failure, {
+            mutating: !idempotent,
+            attempts: attempt,
+          });
         }
         await pause(backoffMs(attempt, Math.random()), request.signal);
       }
@@ -641,63 +642,6 @@ export class DockerEngine implements EngineWriter {
     if (request.authconfig) options.authconfig = request.authconfig;
     if (request.file) options.file = request.file;
     return options;
-  }
-
-  /** A failure on the wire as the typed error that names engine (and its address), object and call. */
-  private translate(
-    c: { operation: string; object: string },
-    failure: WireFailure,
-    how: { mutating: boolean; attempts: number },
-  ): EngineError {
-    const context = this.context(c);
-    const tries = how.attempts > 1 ? ` (asked ${how.attempts} times)` : "";
-    // Only a call that was sent and changes something can have been carried out unseen.
-    const uncertain = { cause: failure, mayHaveBeenApplied: how.mutating };
-    const rerun = { hint: "run berth again: it looks at the engine afresh before it decides anything" };
-    switch (failure.kind) {
-      case "status": {
-        const status = failure.detail.status ?? 0;
-        if (status === 404) return new EngineNotFoundError(context, failure.message, { cause: failure });
-        if (status === 409) return new EngineConflictError(context, failure.message, { cause: failure });
-        return new EngineApiError(context, status, `${failure.message}${tries}`, { cause: failure });
-      }
-      case "refused":
-        return new EngineUnreachableError(
-          context,
-          `no engine answers at ${this.address()} (${failure.message})`,
-          {
-            cause: failure,
-            hint: "start Docker, or point DOCKER_HOST at a running engine",
-          },
-        );
-      case "lost":
-        return new EngineConnectionLostError(
-          context,
-          `the engine at ${this.address()} closed the connection before answering${tries}`,
-          { ...uncertain, ...(how.mutating ? rerun : {}) },
-        );
-      case "truncated":
-        return new EngineTruncatedReplyError(
-          context,
-          `the engine at ${this.address()} answered, but ${failure.message}${tries}`,
-          { ...uncertain, ...(how.mutating ? rerun : {}) },
-        );
-      case "timeout":
-        return new EngineTimeoutError(
-          context,
-          `the engine at ${this.address()} gave ${failure.message}${tries}`,
-          {
-            ...uncertain,
-            hint: how.mutating
-              ? rerun.hint
-              : "a busy engine may need more time: set BERTH_ENGINE_TIMEOUT (seconds)",
-          },
-        );
-      case "cancelled":
-        return new EngineTimeoutError(context, "cancelled", uncertain);
-      case "other":
-        return new EngineApiError(context, 0, failure.message, { cause: failure });
-    }
   }
 
   /** A response stream read to its end; a connection that breaks first is a typed error. */

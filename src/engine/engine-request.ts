@@ -1,4 +1,15 @@
 import type { IncomingMessage } from "node:http";
+import {
+  EngineApiError,
+  EngineConflictError,
+  EngineConnectionLostError,
+  type EngineError,
+  type EngineErrorContext,
+  EngineNotFoundError,
+  EngineTimeoutError,
+  EngineTruncatedReplyError,
+  EngineUnreachableError,
+} from "./engine-errors.js";
 
 /**
  * One request to the engine, settled exactly once, within its time limit: with the answer, or a
@@ -206,3 +217,60 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", done, { once: true });
   });
 }
+
+// ---- naming failures --------------------------------------------------------------------------------
+
+/**
+ * A failure on the wire as the typed error that names the engine (client name and `address`), the
+ * object and the call. `mutating`: the call changes something (it was sent once); `attempts`: how
+ * many times it was sent.
+ */
+export function engineErrorFor(
+  context: EngineErrorContext,
+  address: string,
+  failure: WireFailure,
+  how: { mutating: boolean; attempts: number },
+): EngineError {
+  const tries = how.attempts > 1 ? ` (asked ${how.attempts} times)` : "";
+  // Only a call that was sent and changes something can have been carried out unseen.
+  const uncertain = { cause: failure, mayHaveBeenApplied: how.mutating };
+  const rerun = how.mutating ? { hint: RERUN_HINT } : {};
+  switch (failure.kind) {
+    case "status": {
+      const status = failure.detail.status ?? 0;
+      if (status === 404) return new EngineNotFoundError(context, failure.message, { cause: failure });
+      if (status === 409) return new EngineConflictError(context, failure.message, { cause: failure });
+      return new EngineApiError(context, status, `${failure.message}${tries}`, { cause: failure });
+    }
+    case "refused":
+      return new EngineUnreachableError(context, `no engine answers at ${address} (${failure.message})`, {
+        cause: failure,
+        hint: "start Docker, or point DOCKER_HOST at a running engine",
+      });
+    case "lost":
+      return new EngineConnectionLostError(
+        context,
+        `the engine at ${address} closed the connection before answering${tries}`,
+        { ...uncertain, ...rerun },
+      );
+    case "truncated":
+      return new EngineTruncatedReplyError(
+        context,
+        `the engine at ${address} answered, but ${failure.message}${tries}`,
+        { ...uncertain, ...rerun },
+      );
+    case "timeout":
+      return new EngineTimeoutError(context, `the engine at ${address} gave ${failure.message}${tries}`, {
+        ...uncertain,
+        hint: how.mutating
+          ? RERUN_HINT
+          : "a busy engine may need more time: set BERTH_ENGINE_TIMEOUT (seconds)",
+      });
+    case "cancelled":
+      return new EngineTimeoutError(context, "cancelled", uncertain);
+    case "other":
+      return new EngineApiError(context, 0, failure.message, { cause: failure });
+  }
+}
+
+const RERUN_HINT = "run berth again: it looks at the engine afresh before it decides anything";

@@ -20,8 +20,9 @@ export function berthBin(
   options: { env?: Record<string, string>; deadlineMs?: number } = {},
 ): Promise<BinRun> {
   const started = Date.now();
+  // BERTH_BIN_ROOT: another build to run (e.g. an older commit's, to compare a campaign's figures).
   const child = spawn(process.execPath, ["bin/berth.js", ...args], {
-    cwd: REPO_ROOT,
+    cwd: process.env.BERTH_BIN_ROOT ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -57,7 +57,7 @@ const minify = process.env.BERTH_NO_MINIFY !== "1";
 /**
  * yaml and dockerode, each in a file of its own that berth loads on first use (see
  * src/common/lazy-modules.ts): a run that needs neither (a map parsed before, the engine's lists
- * requested by the executable) does not load them.
+ * prefetched by the executable) does not load them.
  */
 const lazyModules = { yaml: "./berth-yaml.cjs", dockerode: "./berth-dockerode.cjs" };
 const validatorFile = "./berth-validator.cjs";
@@ -130,11 +130,12 @@ await build({
   logLevel: "warning",
 });
 
-// What the executable loads first (dist/berth-early.cjs): only node's own modules, a few kilobytes.
-// It asks the engine for its lists and loads the CLI bundle with its compiled code cached.
+// What the executable loads first (dist/berth-entry.cjs): only node's own modules, a few kilobytes.
+// It asks the engine for the lists of a first look (src/cli/prefetch.ts), then bin/berth.js loads
+// the CLI bundle.
 await build({
   entryPoints: ["dist/cli/executable.js"],
-  outfile: "dist/berth-early.cjs",
+  outfile: "dist/berth-entry.cjs",
   bundle: true,
   platform: "node",
   format: "cjs",

@@ -19,7 +19,6 @@ export { DependencyGraph, targetKeys, STALE_MAKING_KINDS } from "./graph/depende
 export type { DependencyEdge, EdgeKind, NodeId } from "./map/resolve.js";
 
 export { DockerEngine, type DockerEngineOptions } from "./engine/docker-engine.js";
-export { requestEarlyLists, type EarlyLists } from "./engine/early-lists.js";
 export { readOnly, type EngineReader, type EngineWriter } from "./engine/engine.js";
 export { CallCounter } from "./engine/call-counter.js";
 export {
@@ -39,13 +38,7 @@ export {
   isImagePullError,
 } from "./engine/engine-errors.js";
 
-export {
-  completeObservation,
-  observe,
-  observeEngine,
-  type ContainerScope,
-  type StartedObservations,
-} from "./observe/observe.js";
+export { observe, observeEngine } from "./observe/observe.js";
 export type { ObservedState, ObservedClient, ObservedContainer } from "./observe/observed-state.js";
 
 export { plan, DEFAULT_PLAN_OPTIONS, type PlanInput } from "./plan/plan.js";
@@ -94,10 +87,15 @@ export { checkSavedPlan, parseSavedPlan } from "./apply/saved-plan.js";
 
 export {
   reconcile,
+  dryRun,
   observeAndPlan,
   openEngines,
   type Engines,
+  type PlannedRun,
+  type PlanRequest,
   type ReconcileOptions,
   type ReconcileResult,
+  type RunOptions,
+  type SavedPlanRequest,
 } from "./reconcile.js";
 export { BerthError, isBerthError, UsageError, isUsageError } from "./common/berth-error.js";

@@ -1,6 +1,8 @@
 import { acquireLock, type HeldLock } from "./apply/engine-lock.js";
 import { apply, type ApplyResult } from "./apply/executor.js";
 import type { ProgressListener } from "./apply/progress-events.js";
+import { checkSavedPlan } from "./apply/saved-plan.js";
+import { UsageError } from "./common/berth-error.js";
 import type { Clock } from "./common/clock.js";
 import { DockerEngine } from "./engine/docker-engine.js";
 import { readOnly, type EngineReader, type EngineWriter } from "./engine/engine.js";
@@ -9,46 +11,35 @@ import { loadDockerConfig, registryAuthFor } from "./engine/registry-auth.js";
 import { targetKeys } from "./graph/dependency-graph.js";
 import { clientContexts, type ClientConfig } from "./map/clients-file.js";
 import type { LoadedMap } from "./map/load-map.js";
-import { completeObservation, isPartial, observe, type StartedObservations } from "./observe/observe.js";
+import { observe } from "./observe/observe.js";
 import type { ObservedState } from "./observe/observed-state.js";
-import { plan } from "./plan/plan.js";
+import { isPlanError } from "./plan/plan-context.js";
+import { plan, planOptions } from "./plan/plan.js";
 import type { Plan, PlanAction, PlanOptions } from "./plan/plan-types.js";
 import type { ClientContext } from "./spec/container-spec.js";
 
 /** Engines by client name, one writer each (readers are read-only views of them). */
 export type Engines = Record<string, EngineWriter>;
 
-/**
- * Connects to every engine the map names: `default` is DOCKER_HOST; others come from the clients
- * file. Engines already `opened` (by client name) are used as they are.
- */
-export function openEngines(
-  map: LoadedMap,
-  clients: Record<string, ClientConfig> = {},
-  opened: Engines = {},
-): Engines {
+/** Connects to every engine the map names: `default` is DOCKER_HOST; others come from the clients file. */
+export function openEngines(map: LoadedMap, clients: Record<string, ClientConfig> = {}): Engines {
   const out: Engines = {};
   for (const name of map.resolved.clients) {
     const baseUrl = clients[name]?.base_url;
-    out[name] = opened[name] ?? new DockerEngine({ name, ...(baseUrl === undefined ? {} : { baseUrl }) });
+    out[name] = new DockerEngine({ name, ...(baseUrl === undefined ? {} : { baseUrl }) });
   }
   return out;
 }
 
-export interface PlanRunOptions extends Partial<PlanOptions> {
+/**
+ * What to plan: an action, and the plan options that differ from their defaults (the one place
+ * they are set is planOptions, src/plan/plan.ts). Wider objects are fine: only plan options are read.
+ */
+export interface PlanRequest extends Partial<PlanOptions> {
   action: PlanAction;
+  /** Engine settings of the clients file (interfaces, hostname suffix), by client name. */
   clients?: Record<string, ClientConfig>;
-  /**
-   * Observations started before the map was loaded, by client name. Only the first look of a run
-   * uses them: anything to apply is planned again under the lock from a fresh observation.
-   */
-  started?: StartedObservations;
-  /**
-   * `all` lists every container at once: for a plan that will be applied. Default `berth-first`:
-   * berth's containers only, and every container only when the plan has something to do (see
-   * observeAndPlan).
-   */
-  containers?: "all" | "berth-first";
+  savedPlan?: never;
 }
 
 export interface PlannedRun {
@@ -60,48 +51,28 @@ export interface PlannedRun {
 /**
  * Observes (four list calls per engine, whatever the map's size) and plans. Takes readers only: it
  * cannot change anything.
- *
- * Foreign containers (without berth's label) matter to a plan only through what it would do: a
- * name it would create a container under, a volume or network it would remove. A plan with
- * nothing to do is the same whether they were listed or not (a property the planner's tests
- * check), so a first look lists berth's containers only; a plan with steps, or one that failed, is
- * made again after a fifth call lists every container. On a host that also runs other containers,
- * a run with nothing to do reads, and the engine writes, only the map's side of the list.
  */
 export async function observeAndPlan(
   map: LoadedMap,
   readers: Record<string, EngineReader>,
-  options: PlanRunOptions,
+  request: PlanRequest,
 ): Promise<PlannedRun> {
-  const contexts = clientContexts(map.resolved.clients, options.clients ?? {});
+  const contexts = clientContexts(map.resolved.clients, request.clients ?? {});
   const engines = map.resolved.clients.map((name) => {
     const reader = readers[name];
     if (reader === undefined) throw new Error(`no engine for client ${name}`);
     return reader;
   });
-  const { clients: _clients, started: _started, containers, ...planOptions } = options;
-  const planFor = (observed: ObservedState) =>
-    plan({ map, observed, options: planOptions, clients: contexts });
-  const observed = await observe(engines, options.started, containers === "all" ? "all" : "berth");
-  if (isPartial(observed)) {
-    const first = attempt(() => planFor(observed));
-    if (first !== undefined && first.steps.length === 0) return { plan: first, observed, contexts };
-    const whole = await completeObservation(engines, observed);
-    return { plan: planFor(whole), observed: whole, contexts };
-  }
-  return { plan: planFor(observed), observed, contexts };
+  const observed = await observe(engines);
+  return {
+    plan: plan({ map, observed, options: planOptions(request), clients: contexts }),
+    observed,
+    contexts,
+  };
 }
 
-/** The plan, or undefined when it cannot be made from what was observed (made again after a fuller look). */
-function attempt(make: () => Plan): Plan | undefined {
-  try {
-    return make();
-  } catch {
-    return undefined;
-  }
-}
-
-export interface ReconcileOptions extends PlanRunOptions {
+/** How a run goes: all optional, with the defaults of apply() and the lock. */
+export interface RunOptions {
   /** Plan only; the engines are used through read-only views. */
   dryRun?: boolean;
   parallel?: number;
@@ -112,7 +83,30 @@ export interface ReconcileOptions extends PlanRunOptions {
   onProgress?: ProgressListener;
   clock?: Clock;
   registryAuth?: (image: string) => RegistryAuth | undefined;
+  /**
+   * Readers for the first look, by client name (default: read-only views of the engines). The
+   * first look is read-only and without the lock, and it only ever concludes that there is
+   * nothing to do: a plan with steps (or one that cannot be made from it) is made again from an
+   * observation through the engines themselves — under the lock when applying. So a reader here
+   * may answer from lists fetched before the run, or list berth's containers only (the CLI's
+   * prefetch, src/cli/prefetched-reader.ts).
+   */
+  firstLook?: Record<string, EngineReader>;
 }
+
+/** A plan saved earlier (`berth plan -o FILE`, parseSavedPlan) to carry out as it is. */
+export interface SavedPlanRequest {
+  savedPlan: Plan;
+  clients?: Record<string, ClientConfig>;
+  action?: never;
+}
+
+/**
+ * Either an action to plan (and its plan options), or a saved plan: then the plan options are the
+ * saved plan's, and the run is refused (StalePlanError) unless the plan made now, under the lock,
+ * is the saved one (checkSavedPlan).
+ */
+export type ReconcileOptions = RunOptions & (PlanRequest | SavedPlanRequest);
 
 export interface ReconcileResult {
   plan: Plan;
@@ -120,34 +114,90 @@ export interface ReconcileResult {
   result?: ApplyResult;
 }
 
-/** Plan and apply, holding the map's lock on every engine it changes. */
+const NOTHING_DONE: ApplyResult = { ok: true, interrupted: false, results: [], durationMs: 0 };
+
+/**
+ * berth's one orchestration: observe → lock → plan → apply. A read-only first look comes first and
+ * costs no lock calls when there is nothing to do; anything to do is planned again under the map's
+ * lock on every engine, from a fresh observation, and applied. A saved plan skips the first look
+ * (what counts is the engine under the lock). `dryRun` stops before the lock (see dryRun).
+ */
 export async function reconcile(
   map: LoadedMap,
   engines: Engines,
   options: ReconcileOptions,
 ): Promise<ReconcileResult> {
-  const readers = Object.fromEntries(
-    Object.entries(engines).map(([name, engine]) => [name, readOnly(engine)]),
-  );
-  if (options.dryRun) return { plan: (await observeAndPlan(map, readers, options)).plan };
-  // Nothing to do is known without the lock (a read-only look), and costs no lock calls; anything
-  // to do is planned again under the lock, from a fresh observation.
-  if (options.pull !== "always") {
-    const first = await observeAndPlan(map, readers, options);
-    if (first.plan.steps.length === 0) {
-      return { plan: first.plan, result: { ok: true, interrupted: false, results: [], durationMs: 0 } };
-    }
+  const readers = readersOf(engines);
+  if (options.savedPlan !== undefined) {
+    const saved = options.savedPlan;
+    if (options.dryRun) throw new UsageError("a saved plan is carried out as it is: it has no dry run");
+    return applyUnderLock(map, engines, options, async () => {
+      const current = await observeAndPlan(map, readers, { ...saved.options, clients: options.clients });
+      checkSavedPlan(saved, current.plan);
+      return current;
+    });
   }
+  const request: PlanRequest = { ...planOptions(options), clients: options.clients };
+  if (options.dryRun)
+    return { plan: await dryRun(map, readers, { ...request, firstLook: options.firstLook }) };
+  // With `pull: always` the images change before the plan is made: nothing to look at first.
+  const pullsFirst = request.pull === "always";
+  if (!pullsFirst) {
+    const first = await firstLook(map, options.firstLook, readers, request);
+    if (first !== undefined && first.steps.length === 0) return { plan: first, result: NOTHING_DONE };
+  }
+  return applyUnderLock(map, engines, options, async () => {
+    if (pullsFirst) await pullAll(map, engines, request, options.registryAuth ?? registryAuthFrom());
+    return observeAndPlan(map, readers, { ...request, pull: pullsFirst ? "missing" : request.pull });
+  });
+}
+
+/**
+ * The plan a run would start from now, without changing anything (it takes readers only): the
+ * first look, and when that finds something to do through other readers than the engines' own
+ * (`firstLook`), a look through `readers` — the plan shown is always one a look at the whole engine
+ * gives.
+ */
+export async function dryRun(
+  map: LoadedMap,
+  readers: Record<string, EngineReader>,
+  options: PlanRequest & { firstLook?: Record<string, EngineReader> | undefined },
+): Promise<Plan> {
+  const request: PlanRequest = { ...planOptions(options), clients: options.clients };
+  const first = await firstLook(map, options.firstLook, readers, request);
+  if (first !== undefined && (first.steps.length === 0 || options.firstLook === undefined)) return first;
+  return (await observeAndPlan(map, readers, request)).plan;
+}
+
+/**
+ * The first look's plan, through `through` when given, else through the engines' own readers.
+ * Undefined when the plan cannot be made from a look through `through` (then the fresh
+ * observation decides, and reports what is wrong).
+ */
+async function firstLook(
+  map: LoadedMap,
+  through: Record<string, EngineReader> | undefined,
+  readers: Record<string, EngineReader>,
+  request: PlanRequest,
+): Promise<Plan | undefined> {
+  try {
+    return (await observeAndPlan(map, through ?? readers, request)).plan;
+  } catch (err) {
+    if (through !== undefined && isPlanError(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Takes the lock on every engine, plans (`planNow`, under the lock) and applies; releases the lock. */
+async function applyUnderLock(
+  map: LoadedMap,
+  engines: Engines,
+  options: RunOptions,
+  planNow: () => Promise<PlannedRun>,
+): Promise<ReconcileResult> {
   const locks = await lockAll(map, engines, options);
   try {
-    const registryAuth = options.registryAuth ?? registryAuthFrom();
-    if (options.pull === "always") await pullAll(map, engines, options, registryAuth);
-    const { started: _started, ...fresh } = options;
-    const planned = await observeAndPlan(map, readers, {
-      ...fresh,
-      pull: options.pull === "always" ? "missing" : (options.pull ?? "missing"),
-      containers: "all",
-    });
+    const planned = await planNow();
     const result = await apply(planned.plan, {
       engines,
       map,
@@ -158,7 +208,7 @@ export async function reconcile(
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
-      registryAuth,
+      registryAuth: options.registryAuth ?? registryAuthFrom(),
     });
     return { plan: planned.plan, result };
   } finally {
@@ -166,10 +216,15 @@ export async function reconcile(
   }
 }
 
-export async function lockAll(
+/** Read-only views of the engines (see readOnly), by client name. */
+export function readersOf(engines: Engines): Record<string, EngineReader> {
+  return Object.fromEntries(Object.entries(engines).map(([name, engine]) => [name, readOnly(engine)]));
+}
+
+async function lockAll(
   map: LoadedMap,
   engines: Engines,
-  options: Pick<ReconcileOptions, "lockTimeoutMs" | "onProgress" | "clock" | "signal">,
+  options: Pick<RunOptions, "lockTimeoutMs" | "onProgress" | "clock" | "signal">,
 ): Promise<HeldLock[]> {
   const held: HeldLock[] = [];
   try {
@@ -203,7 +258,7 @@ export function registryAuthFrom(
 async function pullAll(
   map: LoadedMap,
   engines: Engines,
-  options: ReconcileOptions,
+  options: PlanRequest,
   auth: (image: string) => RegistryAuth | undefined,
 ): Promise<void> {
   const keys = new Set(targetKeys(map.resolved, options.targets ?? []));

@@ -30,6 +30,11 @@ export interface ApplyOptions {
   /** Aborting stops scheduling; running steps end; the rest are cancelled. */
   signal?: AbortSignal;
   onProgress?: ProgressListener;
+  /**
+   * Which ready step takes the next free slot (default: the one that became ready first). Tests
+   * vary it to check that a plan is right in every order its `after` allows.
+   */
+  pickNext?: (ready: readonly Step[]) => Step;
   clock?: Clock;
   registryAuth?: (image: string) => RegistryAuth | undefined;
 }
@@ -154,9 +159,17 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   };
 
   let busy = 0;
+  const takeWork = (): Step | undefined => {
+    if (options.pickNext !== undefined && work.length - workHead > 1) {
+      const chosen = options.pickNext(work.slice(workHead));
+      const at = work.indexOf(chosen, workHead);
+      if (at > workHead) work.splice(workHead, 0, ...work.splice(at, 1));
+    }
+    return work[workHead++];
+  };
   const next = (): Step | undefined => {
     if (waitsHead < waits.length) return waits[waitsHead++];
-    if (busy < parallel && workHead < work.length) return work[workHead++];
+    if (busy < parallel && workHead < work.length) return takeWork();
     return undefined;
   };
   while (waitsHead < waits.length || workHead < work.length || running.size > 0) {

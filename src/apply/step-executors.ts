@@ -6,10 +6,10 @@ import { isEngineConflictError, isEngineNotFoundError } from "../engine/engine-e
 import type { RegistryAuth } from "../engine/engine-types.js";
 import type { ResolvedMap } from "../map/model.js";
 import { LABEL } from "../model/labels.js";
+import { networkLabels, volumeLabels } from "../plan/object-definition.js";
 import type { StepOf, StepType } from "../plan/plan-types.js";
 import type { ContainerSpec } from "../spec/container-spec.js";
 import { createBody, endpointConfig, updateBody } from "../spec/create-body.js";
-import { digest } from "../common/canonical-json.js";
 import { encodeSpecLabels } from "../spec/spec-label.js";
 import { BERTH_VERSION } from "../version.js";
 import { encodeMapState } from "../spec/map-state.js";
@@ -50,14 +50,6 @@ export const executors: Executors = {
     const network = ctx.map.networks.find((n) => n.key === step.object.key);
     if (network === undefined)
       throw new Error(`network ${step.object.key ?? step.object.name} is not in the map`);
-    const spec = {
-      driver: network.driver,
-      options: network.driverOptions,
-      internal: network.internal,
-      ipv6: network.enableIpv6,
-      attachable: network.attachable,
-      labels: network.labels,
-    };
     await ctx.engine(step.object.client).createNetwork({
       Name: network.name,
       Driver: network.driver,
@@ -65,14 +57,7 @@ export const executors: Executors = {
       Internal: network.internal,
       EnableIPv6: network.enableIpv6,
       Attachable: network.attachable,
-      Labels: {
-        ...network.labels,
-        [LABEL.map]: ctx.map.name,
-        [LABEL.kind]: "network",
-        [LABEL.alias]: network.key,
-        [LABEL.specHash]: digest(spec, 32),
-        [LABEL.version]: BERTH_VERSION,
-      },
+      Labels: { ...networkLabels(ctx.map.name, network), [LABEL.version]: BERTH_VERSION },
       ...(network.ipam === undefined ? {} : { IPAM: network.ipam }),
     });
     return undefined;
@@ -116,14 +101,7 @@ export const executors: Executors = {
       Name: volume.name,
       Driver: volume.driver,
       DriverOpts: volume.driverOptions,
-      Labels: {
-        ...volume.labels,
-        [LABEL.map]: ctx.map.name,
-        [LABEL.kind]: "volume",
-        [LABEL.alias]: volume.key,
-        [LABEL.specHash]: digest({ driver: volume.driver, options: volume.driverOptions }, 32),
-        [LABEL.version]: BERTH_VERSION,
-      },
+      Labels: { ...volumeLabels(ctx.map.name, volume), [LABEL.version]: BERTH_VERSION },
     });
     return undefined;
   },

@@ -1,4 +1,4 @@
-import type { EarlyLists } from "../engine/early-lists.js";
+import type { PrefetchedLists } from "./prefetch.js";
 
 /** What the CLI reads and writes; tests pass their own to run the CLI in-process. */
 export interface CliIo {
@@ -8,8 +8,8 @@ export interface CliIo {
   cwd: string;
   /** Aborted on SIGINT: stop scheduling, let running steps end. */
   signal?: AbortSignal;
-  /** The default engine's lists, requested by the executable before it loaded berth (early-start.ts). */
-  earlyLists?: EarlyLists;
+  /** The default engine's lists, requested by the executable before it loaded the CLI (prefetch.ts). */
+  prefetch?: PrefetchedLists;
 }
 
 export function processIo(signal?: AbortSignal): CliIo {

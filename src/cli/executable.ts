@@ -1,38 +1,42 @@
+import * as nodeModule from "node:module";
+import { join } from "node:path";
 import { cacheDirectory } from "../common/cache-directory.js";
-import type { EarlyLists } from "../engine/early-lists.js";
-import { loadBundle } from "./code-cache.js";
-import { commandOf, startEarly } from "./early-start.js";
+import { GLOBAL_OPTIONS, hasOption } from "./argv.js";
+import { startPrefetch, type PrefetchedLists } from "./prefetch.js";
 
 /** What the CLI bundle (dist/berth-cli.cjs) exports to the executable. */
-interface CliBundle {
-  main(argv: string[], earlyLists?: EarlyLists): Promise<number>;
+export interface CliBundle {
+  main(argv: string[], prefetch?: PrefetchedLists): Promise<number>;
   exitWhenWritten(code: number): Promise<never>;
 }
 
 /**
- * What bin/berth.js does, from this small bundle of node's own modules (dist/berth-early.cjs):
- * ask the engine for its lists early (see early-start.ts), then load the CLI bundle with its
- * compiled code kept between runs (see code-cache.ts), run the command and exit once the output
- * is written. `--no-cache` and BERTH_CACHE_DIR="" keep berth out of its cache folder.
+ * What bin/berth.js does, from its small bundle of node's own modules (dist/berth-entry.cjs): ask
+ * the engine for the lists of a first look (prefetch.ts), then load the CLI (`loadCli`), run the
+ * command and exit once the output is written.
  */
 export async function runExecutable(
   argv: string[],
   env: NodeJS.ProcessEnv,
-  cliBundleFile: string,
+  loadCli: () => CliBundle,
 ): Promise<never> {
-  const earlyLists = await startEarly(argv, env);
-  const cacheRoot = usesCache(argv) ? cacheDirectory(env) : undefined;
-  const bundle = loadBundle(cliBundleFile, cacheRoot, commandOf(argv) ?? "");
-  const cli = bundle.exports as CliBundle;
-  const code = await cli.main(argv, earlyLists);
-  // Only a run that did its work (0; 2 is a plan with changes) has compiled what the next run of
-  // this command will need; a failed or interrupted one compiled part of it.
-  if (code === 0 || code === 2) bundle.saveCode();
+  const prefetch = await startPrefetch(argv, env);
+  keepCompiledCode(argv, env);
+  const cli = loadCli();
+  const code = await cli.main(argv, prefetch);
   return cli.exitWhenWritten(code);
 }
 
-/** False when `--no-cache` is anywhere among the options (before `--`). */
-export function usesCache(argv: readonly string[]): boolean {
-  const end = argv.indexOf("--");
-  return !(end < 0 ? argv : argv.slice(0, end)).includes("--no-cache");
+type WithCompileCache = typeof nodeModule & { enableCompileCache?: (directory?: string) => unknown };
+
+/**
+ * Node 22's compile cache (module.enableCompileCache), where there is one: V8's compiled code of
+ * the CLI bundle is kept in the cache folder between runs. Not with `--no-cache` or
+ * BERTH_CACHE_DIR="", which keep berth out of its cache folder. On Node 20 this does nothing.
+ */
+function keepCompiledCode(argv: readonly string[], env: NodeJS.ProcessEnv): void {
+  const enable = (nodeModule as WithCompileCache).enableCompileCache;
+  const root = cacheDirectory(env);
+  if (enable === undefined || root === undefined || hasOption(argv, GLOBAL_OPTIONS.cache.flags)) return;
+  enable(join(root, "compile"));
 }

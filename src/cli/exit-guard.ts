@@ -1,4 +1,4 @@
-import { commandOf } from "./early-start.js";
+import { commandOf } from "./argv.js";
 import { EXIT } from "./exit-codes.js";
 
 /**

@@ -1,14 +1,15 @@
 import { Command, CommanderError, Option } from "commander";
 import { isBerthError } from "../common/berth-error.js";
-import type { EarlyLists } from "../engine/early-lists.js";
 import { isMapError } from "../map/map-error.js";
 import { BERTH_VERSION } from "../version.js";
+import { GLOBAL_OPTIONS, HELP_FLAGS, VERSION_FLAGS, type GlobalOptionSpec } from "./argv.js";
 import { processIo, type CliIo } from "./cli-io.js";
 import { configCommand, graphCommand, validateCommand } from "./commands/map-commands.js";
 import { applyCommand, planCommand, runCommands } from "./commands/run-commands.js";
 import { logsCommand, statusCommand } from "./commands/status-commands.js";
 import { EXIT } from "./exit-codes.js";
 import { guardUnfinishedRun } from "./exit-guard.js";
+import type { PrefetchedLists } from "./prefetch.js";
 
 export { EXIT };
 
@@ -17,23 +18,11 @@ export function buildProgram(io: CliIo): Command {
     .description(
       "Declarative container maps for Docker: validate, plan and apply docker-map style YAML maps.",
     )
-    .version(BERTH_VERSION, "-V, --version", "print berth's version")
-    .option(
-      "-f, --file <file>",
-      "map file; repeat to merge several (default: berth.yaml or berth.yml)",
-      collect,
-    )
-    .option("--map-name <name>", "map name (default: the map's name key, else the file's base name)")
-    .option("--clients <file>", "clients file: engine names → base_url, interfaces (docker-map format)")
-    .option("--no-cache", "parse the map files again even if they were parsed before (see BERTH_CACHE_DIR)")
-    .addOption(
-      new Option("--log-level <level>", "log level of the logs on stderr")
-        .choices(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
-        .default("warn"),
-    )
-    .addOption(
-      new Option("--log-format <format>", "log format").choices(["pretty", "json"]).default("pretty"),
-    )
+    .version(BERTH_VERSION, VERSION_FLAGS, "print berth's version")
+    .helpOption(HELP_FLAGS, "display help for command");
+  // From the table the executable reads argv with (argv.ts), so that the two agree.
+  for (const spec of Object.values<GlobalOptionSpec>(GLOBAL_OPTIONS)) program.addOption(globalOption(spec));
+  program
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
@@ -59,6 +48,14 @@ export function buildProgram(io: CliIo): Command {
     );
   }
   return program;
+}
+
+function globalOption(spec: GlobalOptionSpec): Option {
+  const option = new Option(spec.flags, spec.description);
+  if (spec.choices !== undefined) option.choices(spec.choices);
+  if (spec.default !== undefined) option.default(spec.default);
+  if (spec.repeatable) option.argParser(collect);
+  return option;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -101,9 +98,9 @@ export function reportError(err: unknown, io: CliIo): number {
 /**
  * The `berth` executable: process streams, and SIGINT handling — the first Ctrl-C stops
  * scheduling new steps and lets running ones end (exit 130); a second one exits at once.
- * `earlyLists`: the engine's lists the executable requested before loading berth (early-start.ts).
+ * `prefetch`: the engine's lists the executable requested before it loaded the CLI (prefetch.ts).
  */
-export async function main(argv: string[], earlyLists?: EarlyLists): Promise<number> {
+export async function main(argv: string[], prefetch?: PrefetchedLists): Promise<number> {
   const controller = new AbortController();
   let interrupts = 0;
   const onInterrupt = () => {
@@ -119,7 +116,7 @@ export async function main(argv: string[], earlyLists?: EarlyLists): Promise<num
   const guard = guardUnfinishedRun(argv);
   try {
     const io = processIo(controller.signal);
-    if (earlyLists !== undefined) io.earlyLists = earlyLists;
+    if (prefetch !== undefined) io.prefetch = prefetch;
     const code = await runCli(argv, io);
     // Interrupted is interrupted, also when the interrupt made a wait (the lock) give up with an error.
     return controller.signal.aborted ? EXIT.interrupted : code;
@@ -127,7 +124,7 @@ export async function main(argv: string[], earlyLists?: EarlyLists): Promise<num
     guard.finished();
     process.off("SIGINT", onInterrupt);
     // A run that ended before reading them (a bad map, a usage error) does not wait for them.
-    earlyLists?.dispose();
+    prefetch?.dispose();
   }
 }
 

@@ -3,13 +3,6 @@ import { PassThrough, type Readable } from "node:stream";
 import type Docker from "dockerode";
 import { dockerodeClass } from "../common/lazy-modules.js";
 import { CallCounter } from "./call-counter.js";
-import {
-  defaultSocketPath,
-  EARLY_SELECTORS,
-  type EarlyAnswer,
-  type EarlyListName,
-  type EarlyLists,
-} from "./early-lists.js";
 import type { EngineWriter, ExecOptions, LabelSelector, LogOptions } from "./engine.js";
 import { labelFilters } from "./label-filters.js";
 import {
@@ -58,12 +51,6 @@ export interface DockerEngineOptions {
    * BERTH_ENGINE_TIMEOUT (seconds) from the environment, else 60 s.
    */
   callTimeoutMs?: number;
-  /**
-   * Lists requested before berth loaded (see early-lists.ts): each one answers the first list call
-   * of its kind with the same labels (EARLY_SELECTORS), when it was requested on the socket this
-   * engine dials and succeeded; otherwise the engine is asked as usual.
-   */
-  early?: EarlyLists;
 }
 
 interface DialRequest {
@@ -135,16 +122,11 @@ export class DockerEngine implements EngineWriter {
   private readonly baseUrl: string | undefined;
   private client: Docker | undefined;
   private readonly callTimeoutMs: number;
-  /** Early answers not taken yet, and the socket they were requested on. */
-  private readonly early: Partial<EarlyLists["answers"]>;
-  private readonly earlySocketPath: string | undefined;
 
   constructor(options: DockerEngineOptions = {}) {
     this.name = options.name ?? "default";
     this.baseUrl = options.baseUrl;
     this.callTimeoutMs = options.callTimeoutMs ?? callTimeoutFromEnv(process.env) ?? DEFAULT_CALL_TIMEOUT_MS;
-    this.early = { ...options.early?.answers };
-    this.earlySocketPath = options.early?.socketPath;
   }
 
   /** dockerode, and its connection, made on the first call that needs them. */
@@ -171,35 +153,35 @@ export class DockerEngine implements EngineWriter {
 
   async listContainers(labels: LabelSelector): Promise<ContainerSummary[]> {
     const call = { operation: "list containers", object: describeSelector(labels) };
-    return this.earlyOr<ContainerSummary[]>("containers", labels, call, () =>
-      this.dial(call, {
-        method: "GET",
-        path: "/containers/json",
-        query: { all: true, filters: labelFilters(labels) },
-      }),
-    );
+    return this.dial<ContainerSummary[]>(call, {
+      method: "GET",
+      path: "/containers/json",
+      query: { all: true, filters: labelFilters(labels) },
+    });
   }
 
   async listVolumes(labels: LabelSelector): Promise<VolumeSummary[]> {
     const call = { operation: "list volumes", object: describeSelector(labels) };
-    const answer = await this.earlyOr<{ Volumes: VolumeSummary[] | null }>("volumes", labels, call, () =>
-      this.dial(call, { method: "GET", path: "/volumes", query: { filters: labelFilters(labels) } }),
-    );
+    const answer = await this.dial<{ Volumes: VolumeSummary[] | null }>(call, {
+      method: "GET",
+      path: "/volumes",
+      query: { filters: labelFilters(labels) },
+    });
     return answer.Volumes ?? [];
   }
 
   async listNetworks(labels: LabelSelector): Promise<NetworkSummary[]> {
     const call = { operation: "list networks", object: describeSelector(labels) };
-    return this.earlyOr<NetworkSummary[]>("networks", labels, call, () =>
-      this.dial(call, { method: "GET", path: "/networks", query: { filters: labelFilters(labels) } }),
-    );
+    return this.dial<NetworkSummary[]>(call, {
+      method: "GET",
+      path: "/networks",
+      query: { filters: labelFilters(labels) },
+    });
   }
 
   async listImages(): Promise<ImageSummary[]> {
     const call = { operation: "list images", object: "images" };
-    return this.earlyOr<ImageSummary[]>("images", {}, call, () =>
-      this.dial(call, { method: "GET", path: "/images/json" }),
-    );
+    return this.dial<ImageSummary[]>(call, { method: "GET", path: "/images/json" });
   }
 
   async inspectContainer(idOrName: string): Promise<ContainerDetails> {
@@ -545,39 +527,6 @@ export class DockerEngine implements EngineWriter {
 
   // ---- plumbing --------------------------------------------------------------------------------
 
-  /**
-   * The early answer to a list asked with the early request's labels (taken once), else `ask()`.
-   * An early request that is used counts as the call it stands for; when it failed, the engine is
-   * asked again (and a failure reported then).
-   */
-  private async earlyOr<T>(
-    list: EarlyListName,
-    labels: LabelSelector,
-    call: { operation: string; object: string },
-    ask: () => Promise<T>,
-  ): Promise<T> {
-    const answer = sameSelector(labels, EARLY_SELECTORS[list]) ? this.takeEarly(list) : undefined;
-    const early = answer === undefined ? undefined : await answer;
-    if (early === undefined || !early.ok) return ask();
-    this.calls.record(call.operation);
-    return early.body as T;
-  }
-
-  /** The early answer to a list, once, if it was requested on the socket this engine dials. */
-  private takeEarly(list: EarlyListName): Promise<EarlyAnswer> | undefined {
-    const answer = this.early[list];
-    delete this.early[list];
-    return this.earlySocketPath !== undefined && this.earlySocketPath === this.socketPath()
-      ? answer
-      : undefined;
-  }
-
-  /** The Unix socket this engine dials, as the modem finds it; undefined for TCP, TLS or ssh. */
-  private socketPath(): string | undefined {
-    if (this.baseUrl === undefined || this.baseUrl === "") return defaultSocketPath(process.env);
-    return connectionOptions(this.baseUrl)?.socketPath;
-  }
-
   /** Where the engine is expected, for messages: the socket or the host the modem dials. */
   private address(): string {
     const { socketPath, socketPathCache, host, port, protocol } = this.modem;
@@ -658,12 +607,6 @@ export class DockerEngine implements EngineWriter {
       );
     }
   }
-}
-
-/** The `filters` query parameter; none for an empty selector (every object). */
-function sameSelector(a: LabelSelector, b: LabelSelector): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
 function describeSelector(labels: LabelSelector): string {

@@ -4,29 +4,21 @@ import type { ProblemList } from "./map-error.js";
 import type { NormalizedContainer } from "./model.js";
 import type { ConfigDraft } from "./normalize.js";
 import type { Origins } from "./origins.js";
+import type { ContainerField, MergeRule } from "../spec/fields.js";
+import { CONTAINER_FIELDS, containerField } from "../spec/fields-container.js";
 
 /**
  * docker-map's merge rules, used both for `extends` (bases first, then the config) and for
- * several map files (earlier files first):
- * - scalars: the later value wins;
- * - single-value lists (instances, clients, shares, links, exec_commands): union, in order;
- * - binds, attaches, uses, exposes, networks (and depends_on): merged by their first element —
+ * several map files (earlier files first). Each key's rule is its registry entry's `merge`
+ * (src/spec/fields-container.ts):
+ * - replace (scalars): the later value wins;
+ * - union (instances, clients, shares, links, exec_commands): single-value lists joined, in order;
+ * - by-key (binds, attaches, uses, exposes, networks, depends_on): merged by their first element —
  *   a later entry for the same path, alias, port or network replaces the earlier one;
- * - mappings (create_options, host_config, environment, labels): updated key by key.
+ * - update (create_options, host_config, environment, labels): updated key by key.
  */
 
 type Fields = Partial<NormalizedContainer>;
-
-const UNION_KEYS = ["instances", "clients", "shares", "links", "exec_commands"] as const;
-const BY_FIRST_ELEMENT = {
-  binds: "path",
-  attaches: "name",
-  uses: "name",
-  exposes: "exposed_port",
-  networks: "network",
-  depends_on: "container",
-} as const;
-const MAPPING_KEYS = ["create_options", "host_config", "environment", "labels"] as const;
 
 export function mergeFields(base: Fields, over: Fields, origins: Origins): Fields {
   const out: Fields = { ...base };
@@ -35,22 +27,24 @@ export function mergeFields(base: Fields, over: Fields, origins: Origins): Field
   for (const [key, value] of Object.entries(over)) {
     if (value === undefined) continue;
     const previous = record[key];
-    if (previous === undefined) record[key] = value;
-    else if ((UNION_KEYS as readonly string[]).includes(key))
-      record[key] = union(previous as unknown[], value as unknown[]);
-    else if (key in BY_FIRST_ELEMENT) {
-      const by = BY_FIRST_ELEMENT[key as keyof typeof BY_FIRST_ELEMENT];
-      record[key] = mergeByKey(
-        previous as unknown as Record<string, unknown>[],
-        value as unknown as Record<string, unknown>[],
-        by,
-      );
-    } else if ((MAPPING_KEYS as readonly string[]).includes(key)) {
-      record[key] = { ...(previous as object), ...(value as object) };
-    } else record[key] = value;
+    record[key] = previous === undefined ? value : mergeValue(containerField(key)?.merge, previous, value);
   }
   origins.copyFields(over, out, Object.keys(over));
   return out;
+}
+
+function mergeValue(merge: MergeRule | undefined, previous: unknown, value: unknown): unknown {
+  switch (merge?.rule) {
+    case "union":
+      return union(previous as unknown[], value as unknown[]);
+    case "by-key":
+      return mergeByKey(previous as Record<string, unknown>[], value as Record<string, unknown>[], merge.key);
+    case "update":
+      return { ...(previous as object), ...(value as object) };
+    case "replace":
+    case undefined:
+      return value;
+  }
 }
 
 function union(a: unknown[], b: unknown[]): unknown[] {
@@ -164,21 +158,23 @@ export function resolveExtends(
  * map spent longer collecting garbage than planning).
  */
 export function withDefaults(fields: Fields): NormalizedContainer {
-  const out = Object.assign({}, fields) as NormalizedContainer;
-  out.instances = fields.instances ?? [];
-  out.shares = fields.shares ?? [];
-  out.binds = fields.binds ?? [];
-  out.attaches = fields.attaches ?? [];
-  out.uses = fields.uses ?? [];
-  out.links = fields.links ?? [];
-  out.exposes = fields.exposes ?? [];
-  out.networks = fields.networks ?? [];
-  out.exec_commands = fields.exec_commands ?? [];
-  out.persistent = fields.persistent ?? false;
-  out.create_options = fields.create_options ?? {};
-  out.host_config = fields.host_config ?? {};
-  out.environment = fields.environment ?? {};
-  out.labels = fields.labels ?? {};
-  out.depends_on = fields.depends_on ?? [];
-  return out;
+  const out = Object.assign({}, fields) as Record<string, unknown>;
+  for (const [key, fill] of DEFAULTED_KEYS) out[key] ??= fill();
+  return out as unknown as NormalizedContainer;
 }
+
+/** The container keys with a default, and a maker of a fresh default value for each. */
+const DEFAULTED_KEYS: [string, () => unknown][] = Object.entries(
+  CONTAINER_FIELDS as Record<string, ContainerField>,
+).flatMap(([key, entry]): [string, () => unknown][] => {
+  switch (entry.default) {
+    case "empty-list":
+      return [[key, () => []]];
+    case "empty-map":
+      return [[key, () => ({})]];
+    case "false":
+      return [[key, () => false]];
+    case "none":
+      return [];
+  }
+});

@@ -263,7 +263,11 @@ export interface ContainerInstance {
   domainname?: string;
   user?: string;
   permissions?: string;
-  workingDir?: string;
+  /**
+   * Keys passed through to the spec keep the map's spelling (working_dir, host_config,
+   * create_options); the camelCase ones are forms resolved for the planner.
+   */
+  working_dir?: string;
   environment: Record<string, string>;
   command?: string[];
   entrypoint?: string[];
@@ -285,8 +289,8 @@ export interface ContainerInstance {
   restart?: string;
   persistent: boolean;
   dependsOn: ResolvedDependency[];
-  createOptions: Record<string, unknown>;
-  hostConfig: Record<string, unknown>;
+  create_options: Record<string, unknown>;
+  host_config: Record<string, unknown>;
 }
 
 export interface ResolvedNetwork {

@@ -17,6 +17,9 @@ import type {
   UseEntry,
 } from "./model.js";
 import type { Origins } from "./origins.js";
+import type { ContainerField } from "../spec/fields.js";
+import { CONTAINER_FIELDS, containerField } from "../spec/fields-container.js";
+import { optionField } from "../spec/fields-host-config.js";
 import { formatDuration, parseByteSize, parseDuration, shellSplit } from "./units.js";
 import type { MapPath, PositionIndex } from "./yaml-source.js";
 
@@ -62,32 +65,6 @@ const READONLY_WORDS: Record<string, boolean> = {
   on: true,
   off: false,
 };
-
-/** Keys of create_options that have a first-class equivalent (moved there when not set). */
-const LIFTED_CREATE_OPTIONS = [
-  "environment",
-  "command",
-  "entrypoint",
-  "labels",
-  "working_dir",
-  "hostname",
-  "domainname",
-  "user",
-  "stop_signal",
-  "stop_timeout",
-  "healthcheck",
-] as const;
-
-/** create_options keys that are really host options (docker-py moved them to host_config). */
-const CREATE_TO_HOST = {
-  mem_limit: "mem_limit",
-  memswap_limit: "memswap_limit",
-  cpu_shares: "cpu_shares",
-  cpuset: "cpuset_cpus",
-} as const;
-
-const SIZE_KEYS = new Set(["mem_limit", "memswap_limit", "mem_reservation", "shm_size"]);
-const LIST_KEYS = new Set(["cap_add", "cap_drop", "dns", "dns_search", "dns_opt", "devices", "security_opt"]);
 
 export class Normalizer {
   constructor(private readonly ctx: NormalizeContext) {}
@@ -172,44 +149,13 @@ export class Normalizer {
       fields[key] = value;
       this.ctx.origins.setField(fields, key, this.ctx.positions.valueAt([...path, key]));
     };
-    const p = (key: string): MapPath => [...path, key];
-
-    if (typeof spec.image === "string") set("image", spec.image);
-    if (spec.instances !== undefined)
-      set("instances", this.uniqueNames(instanceNames(spec.instances), p("instances"), "instance"));
-    if (spec.clients !== undefined) set("clients", list(spec.clients) as string[]);
-    if (spec.shares !== undefined) set("shares", list(spec.shares) as string[]);
-    if (spec.binds !== undefined) set("binds", this.binds(spec.binds, p("binds")));
-    if (spec.attaches !== undefined) set("attaches", this.attaches(spec.attaches, p("attaches")));
-    if (spec.uses !== undefined) set("uses", this.uses(spec.uses, p("uses")));
-    if (spec.links !== undefined) set("links", this.links(spec.links, p("links")));
-    if (spec.exposes !== undefined) set("exposes", this.exposes(spec.exposes, p("exposes")));
-    if (spec.user !== undefined) set("user", this.user(spec.user, p("user")));
-    if (typeof spec.permissions === "string") set("permissions", spec.permissions);
-    if (spec.stop_timeout !== undefined) set("stop_timeout", this.seconds(spec.stop_timeout));
-    if (spec.stop_signal !== undefined) set("stop_signal", text(spec.stop_signal));
-    if (spec.start_delay !== undefined) set("start_delay", this.duration(spec.start_delay));
-    if (typeof spec.network_mode === "string") set("network_mode", spec.network_mode);
-    if (spec.networks !== undefined) set("networks", this.networks(spec.networks, p("networks")));
-    if (spec.exec_commands !== undefined)
-      set("exec_commands", this.execCommands(spec.exec_commands, p("exec_commands")));
-    if (spec.healthcheck !== undefined)
-      set("healthcheck", this.healthcheck(spec.healthcheck, p("healthcheck")));
-    if (typeof spec.persistent === "boolean") set("persistent", spec.persistent);
-    if (spec.environment !== undefined)
-      set("environment", this.environment(spec.environment, p("environment")));
-    if (spec.command !== undefined) set("command", this.command(spec.command, p("command")));
-    if (spec.entrypoint !== undefined) set("entrypoint", this.command(spec.entrypoint, p("entrypoint")));
-    if (spec.labels !== undefined) set("labels", this.keyValues(spec.labels, p("labels")));
-    if (typeof spec.working_dir === "string") set("working_dir", spec.working_dir);
-    if (typeof spec.hostname === "string") set("hostname", spec.hostname);
-    if (typeof spec.domainname === "string") set("domainname", spec.domainname);
-    if (spec.restart !== undefined) set("restart", restartPolicy(spec.restart));
-    if (spec.depends_on !== undefined) set("depends_on", this.dependsOn(spec.depends_on, p("depends_on")));
-    if (spec.host_config !== undefined)
-      set("host_config", this.hostConfig(spec.host_config as Raw, p("host_config")));
+    for (const [key, entry] of Object.entries(CONTAINER_FIELDS as Record<string, ContainerField>)) {
+      if (spec[key] === undefined) continue;
+      const value = this.containerValue(entry.normalize, spec[key], [...path, key]);
+      set(key as keyof NormalizedContainer, value as NormalizedContainer[keyof NormalizedContainer]);
+    }
     if (spec.create_options !== undefined) {
-      this.liftCreateOptions(spec.create_options as Raw, p("create_options"), fields, set);
+      this.liftCreateOptions(spec.create_options as Raw, [...path, "create_options"], fields, set);
     }
     if (fields.host_config?.restart_policy !== undefined) {
       const { restart_policy, ...rest } = fields.host_config;
@@ -219,6 +165,66 @@ export class Normalizer {
     return draft;
   }
 
+  /** The long form of a container key's value, by the normalizer its registry entry names. */
+  private containerValue(normalizer: string, raw: unknown, path: MapPath): unknown {
+    switch (normalizer) {
+      case "string":
+        return typeof raw === "string" ? raw : undefined;
+      case "boolean":
+        return typeof raw === "boolean" ? raw : undefined;
+      case "text":
+        return text(raw);
+      case "string-list":
+        return list(raw);
+      case "instance-names":
+        return this.uniqueNames(instanceNames(raw), path, "instance");
+      case "binds":
+        return this.binds(raw, path);
+      case "attaches":
+        return this.attaches(raw, path);
+      case "uses":
+        return this.uses(raw, path);
+      case "links":
+        return this.links(raw, path);
+      case "exposes":
+        return this.exposes(raw, path);
+      case "user":
+        return this.user(raw, path);
+      case "seconds":
+        return this.seconds(raw);
+      case "duration":
+        return this.duration(raw);
+      case "networks":
+        return this.networks(raw, path);
+      case "exec-commands":
+        return this.execCommands(raw, path);
+      case "healthcheck":
+        return this.healthcheck(raw, path);
+      case "environment":
+        return this.environment(raw, path);
+      case "command":
+        return this.command(raw, path);
+      case "key-values":
+        return this.keyValues(raw, path);
+      case "restart-policy":
+        return restartPolicy(raw);
+      case "depends-on":
+        return this.dependsOn(raw, path);
+      case "host-config":
+        return this.hostConfig(raw as Raw, path);
+      case "draft": // abstract, extends: the draft's own
+      case "create-options": // lifted by liftCreateOptions
+        return undefined;
+    }
+    throw new Error(
+      `the field registry names a normalizer \`${normalizer}\` that normalize.ts does not have`,
+    );
+  }
+
+  /**
+   * create_options keys with a first-class equivalent (the registry's `liftedTo`) move there: a
+   * mapping under the first-class one's keys, any other value only where the map sets none.
+   */
   private liftCreateOptions(
     raw: Raw,
     path: MapPath,
@@ -226,46 +232,27 @@ export class Normalizer {
     set: <K extends keyof NormalizedContainer>(key: K, value: NormalizedContainer[K] | undefined) => void,
   ): void {
     const rest: Raw = { ...raw };
-    for (const key of LIFTED_CREATE_OPTIONS) {
-      if (!(key in rest)) continue;
-      const value = rest[key];
-      delete rest[key];
-      const keyPath = [...path, key];
-      switch (key) {
-        case "environment":
-          set("environment", { ...this.environment(value, keyPath), ...(fields.environment ?? {}) });
-          break;
-        case "labels":
-          set("labels", { ...this.keyValues(value, keyPath), ...(fields.labels ?? {}) });
-          break;
-        case "command":
-        case "entrypoint":
-          if (fields[key] === undefined) set(key, this.command(value, keyPath));
-          break;
-        case "user":
-          if (fields.user === undefined) set("user", this.user(value, keyPath));
-          break;
-        case "stop_timeout":
-          if (fields.stop_timeout === undefined) set("stop_timeout", this.seconds(value));
-          break;
-        case "stop_signal":
-          if (fields.stop_signal === undefined) set("stop_signal", text(value));
-          break;
-        case "healthcheck":
-          if (fields.healthcheck === undefined) set("healthcheck", this.healthcheck(value, keyPath));
-          break;
-        case "working_dir":
-        case "hostname":
-        case "domainname":
-          if (fields[key] === undefined && typeof value === "string") set(key, value);
-      }
-    }
     const host: Raw = { ...(fields.host_config ?? {}) };
-    for (const [from, to] of Object.entries(CREATE_TO_HOST)) {
-      if (!(from in rest)) continue;
-      if (!(to in host))
-        host[to] = SIZE_KEYS.has(to) ? parseByteSize(rest[from] as string | number) : rest[from];
-      delete rest[from];
+    const record = fields as Record<string, unknown>;
+    for (const [key, value] of Object.entries(raw)) {
+      const docker = optionField("create_options", key)?.docker;
+      if (docker === undefined || !("liftedTo" in docker)) continue;
+      delete rest[key];
+      const target = docker.liftedTo;
+      if (target.startsWith("host_config.")) {
+        const hostKey = target.slice("host_config.".length);
+        if (!(hostKey in host)) host[hostKey] = hostValue(hostKey, value);
+        continue;
+      }
+      const entry = containerField(target);
+      if (entry === undefined) continue;
+      const mapping = entry.merge.rule === "update";
+      if (!mapping && record[target] !== undefined) continue;
+      const normalized = this.containerValue(entry.normalize, value, [...path, key]);
+      const lifted = mapping
+        ? { ...(normalized as object), ...(record[target] as object | undefined) }
+        : normalized;
+      set(target as keyof NormalizedContainer, lifted as NormalizedContainer[keyof NormalizedContainer]);
     }
     if (Object.keys(host).length > 0) set("host_config", host);
     if (Object.keys(rest).length > 0) set("create_options", rest);
@@ -273,30 +260,7 @@ export class Normalizer {
 
   private hostConfig(raw: Raw, path: MapPath): Record<string, unknown> {
     const out: Raw = {};
-    for (const [key, value] of Object.entries(raw)) {
-      if (SIZE_KEYS.has(key) && value !== -1) out[key] = parseByteSize(value as string | number);
-      else if (LIST_KEYS.has(key)) out[key] = list(value);
-      else if (
-        key === "extra_hosts" &&
-        value !== null &&
-        typeof value === "object" &&
-        !Array.isArray(value)
-      ) {
-        out[key] = Object.entries(value as Record<string, string>).map(([h, ip]) => `${h}:${ip}`);
-      } else if (key === "tmpfs" && (typeof value === "string" || Array.isArray(value))) {
-        out[key] = Object.fromEntries(
-          (list(value) as string[]).map((entry) => {
-            const [mount, options] = splitOnce(entry, ":");
-            return [mount, options ?? ""];
-          }),
-        );
-      } else if (key === "log_config") {
-        const spec = value as Raw;
-        out[key] = { type: spec.type ?? spec.Type, config: spec.config ?? spec.Config ?? {} };
-      } else if (key === "sysctls") {
-        out[key] = stringRecord(value);
-      } else out[key] = value;
-    }
+    for (const [key, value] of Object.entries(raw)) out[key] = hostValue(key, value);
     this.ctx.origins.entry(out, this.at(path));
     return out;
   }
@@ -799,6 +763,38 @@ export class Normalizer {
           : (((value as Raw | null)?.condition as DependencyCondition | undefined) ?? "started");
       return this.entryAtKey({ container, condition }, [...path, container]);
     });
+  }
+}
+
+/** The long form of a host_config value, by the normalizer its registry entry names. */
+function hostValue(key: string, value: unknown): unknown {
+  switch (optionField("host_config", key)?.normalize) {
+    case "size":
+      return value === -1 ? value : parseByteSize(value as string | number);
+    case "list":
+      return list(value);
+    case "extra-hosts":
+      return value !== null && typeof value === "object" && !Array.isArray(value)
+        ? Object.entries(value as Record<string, string>).map(([h, ip]) => `${h}:${ip}`)
+        : value;
+    case "tmpfs":
+      return typeof value === "string" || Array.isArray(value)
+        ? Object.fromEntries(
+            (list(value) as string[]).map((entry) => {
+              const [mount, options] = splitOnce(entry, ":");
+              return [mount, options ?? ""];
+            }),
+          )
+        : value;
+    case "log-config": {
+      const spec = value as Raw;
+      return { type: spec.type ?? spec.Type, config: spec.config ?? spec.Config ?? {} };
+    }
+    case "string-record":
+      return stringRecord(value);
+    case undefined:
+    default: // value, restart-policy (moved to `restart` by config())
+      return value;
   }
 }
 

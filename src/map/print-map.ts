@@ -1,4 +1,7 @@
 import { yamlLibrary } from "../common/lazy-modules.js";
+import type { FieldDefault } from "../spec/fields.js";
+import { CONTAINER_FIELDS } from "../spec/fields-container.js";
+import { NETWORK_FIELDS, VOLUME_FIELDS } from "../spec/fields-objects.js";
 import type { NormalizedContainer, NormalizedMap, ResolvedMap } from "./model.js";
 
 /**
@@ -37,25 +40,20 @@ const MAP_DEFAULTS: Defaults = {
   groups: "empty",
   sensitive: "empty",
 };
-const CONTAINER_DEFAULTS: Defaults = {
-  instances: "empty",
-  shares: "empty",
-  binds: "empty",
-  attaches: "empty",
-  uses: "empty",
-  links: "empty",
-  exposes: "empty",
-  networks: "empty",
-  exec_commands: "empty",
-  create_options: "empty",
-  host_config: "empty",
-  environment: "empty",
-  labels: "empty",
-  depends_on: "empty",
-  persistent: "false",
-};
-const VOLUME_DEFAULTS: Defaults = { driver_options: "empty", create_options: "empty" };
-const NETWORK_DEFAULTS: Defaults = { driver_options: "empty", create_options: "empty", internal: "false" };
+const CONTAINER_DEFAULTS = defaultsOf(CONTAINER_FIELDS);
+const VOLUME_DEFAULTS = defaultsOf(VOLUME_FIELDS);
+const NETWORK_DEFAULTS = defaultsOf(NETWORK_FIELDS);
+
+/** The registry's defaults of one kind of object, as the pruning rules above. */
+function defaultsOf(fields: Record<string, { default: FieldDefault }>): Defaults {
+  const out: Defaults = {};
+  for (const [key, entry] of Object.entries(fields)) {
+    if (entry.default === "false") out[key] = "false";
+    else if (entry.default === "empty-list" || entry.default === "empty-map") out[key] = "empty";
+  }
+  return out;
+}
+
 /** Entries of list fields: binds, uses (readonly), exposes (ipv6), exec (detach), endpoints. */
 const ENTRY_DEFAULTS: Defaults = {
   readonly: "false",

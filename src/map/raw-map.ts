@@ -1,3 +1,7 @@
+import { CONTAINER_FIELDS } from "../spec/fields-container.js";
+import { CREATE_OPTION_FIELDS, HOST_CONFIG_FIELDS } from "../spec/fields-host-config.js";
+import { NETWORK_FIELDS, VOLUME_FIELDS } from "../spec/fields-objects.js";
+
 /**
  * TypeScript types of a map file as written (before normalization), mirroring
  * schemas/container-map.schema.json — the schema is the source of truth; a unit test checks
@@ -243,121 +247,27 @@ const mapKeys = [
 ] as const satisfies KeysOf<RawMapLevel>;
 export const RAW_MAP_KEYS: Exhaustive<RawMapLevel, typeof mapKeys> = mapKeys;
 
-const containerKeys = [
-  "image",
-  "instances",
-  "abstract",
-  "extends",
-  "clients",
-  "shares",
-  "binds",
-  "attaches",
-  "uses",
-  "links",
-  "exposes",
-  "user",
-  "permissions",
-  "stop_timeout",
-  "stop_signal",
-  "start_delay",
-  "network_mode",
-  "networks",
-  "exec_commands",
-  "healthcheck",
-  "persistent",
-  "create_options",
-  "host_config",
-  "environment",
-  "command",
-  "entrypoint",
-  "labels",
-  "working_dir",
-  "hostname",
-  "domainname",
-  "restart",
-  "depends_on",
-] as const satisfies KeysOf<RawContainer>;
-export const RAW_CONTAINER_KEYS: Exhaustive<RawContainer, typeof containerKeys> = containerKeys;
+/**
+ * The keys of containers, host_config, create_options, volumes and networks are the field
+ * registry's (src/spec/fields-*.ts); these checks fail to compile when a raw type and its
+ * registry table name different keys.
+ */
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]
+  ? true
+  : false;
+const registryMatches: [
+  SameKeys<RawContainer, typeof CONTAINER_FIELDS>,
+  SameKeys<RawCreateOptions, typeof CREATE_OPTION_FIELDS>,
+  SameKeys<RawHostConfig, typeof HOST_CONFIG_FIELDS>,
+  SameKeys<RawVolume, typeof VOLUME_FIELDS>,
+  SameKeys<RawNetwork, typeof NETWORK_FIELDS>,
+] = [true, true, true, true, true];
+void registryMatches;
 
-const createOptionKeys = [
-  "environment",
-  "command",
-  "entrypoint",
-  "labels",
-  "working_dir",
-  "hostname",
-  "domainname",
-  "user",
-  "stop_signal",
-  "stop_timeout",
-  "healthcheck",
-  "mem_limit",
-  "memswap_limit",
-  "cpu_shares",
-  "cpuset",
-  "tty",
-  "stdin_open",
-  "mac_address",
-  "network_disabled",
-  "runtime",
-] as const satisfies KeysOf<RawCreateOptions>;
-export const RAW_CREATE_OPTION_KEYS: Exhaustive<RawCreateOptions, typeof createOptionKeys> = createOptionKeys;
+const keysOf = <T>(fields: object): readonly (keyof T)[] => Object.keys(fields) as (keyof T)[];
 
-const hostConfigKeys = [
-  "restart_policy",
-  "mem_limit",
-  "memswap_limit",
-  "mem_reservation",
-  "cpu_shares",
-  "cpu_period",
-  "cpu_quota",
-  "cpuset_cpus",
-  "cpuset_mems",
-  "blkio_weight",
-  "pids_limit",
-  "privileged",
-  "cap_add",
-  "cap_drop",
-  "dns",
-  "dns_search",
-  "dns_opt",
-  "extra_hosts",
-  "devices",
-  "log_config",
-  "tmpfs",
-  "ulimits",
-  "shm_size",
-  "security_opt",
-  "sysctls",
-  "read_only",
-  "init",
-  "ipc_mode",
-  "pid_mode",
-  "oom_kill_disable",
-  "oom_score_adj",
-  "group_add",
-  "userns_mode",
-  "publish_all_ports",
-  "cgroup_parent",
-  "runtime",
-  "isolation",
-] as const satisfies KeysOf<RawHostConfig>;
-export const RAW_HOST_CONFIG_KEYS: Exhaustive<RawHostConfig, typeof hostConfigKeys> = hostConfigKeys;
-
-const volumeKeys = [
-  "default_path",
-  "driver",
-  "driver_options",
-  "create_options",
-  "user",
-  "permissions",
-] as const satisfies KeysOf<RawVolume>;
-export const RAW_VOLUME_KEYS: Exhaustive<RawVolume, typeof volumeKeys> = volumeKeys;
-
-const networkKeys = [
-  "driver",
-  "driver_options",
-  "internal",
-  "create_options",
-] as const satisfies KeysOf<RawNetwork>;
-export const RAW_NETWORK_KEYS: Exhaustive<RawNetwork, typeof networkKeys> = networkKeys;
+export const RAW_CONTAINER_KEYS = keysOf<RawContainer>(CONTAINER_FIELDS);
+export const RAW_CREATE_OPTION_KEYS = keysOf<RawCreateOptions>(CREATE_OPTION_FIELDS);
+export const RAW_HOST_CONFIG_KEYS = keysOf<RawHostConfig>(HOST_CONFIG_FIELDS);
+export const RAW_VOLUME_KEYS = keysOf<RawVolume>(VOLUME_FIELDS);
+export const RAW_NETWORK_KEYS = keysOf<RawNetwork>(NETWORK_FIELDS);

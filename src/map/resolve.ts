@@ -293,8 +293,8 @@ class Resolver {
       }),
       persistent: config.persistent,
       dependsOn: this.dependsOn(config, self),
-      createOptions: config.create_options,
-      hostConfig: config.host_config,
+      create_options: config.create_options,
+      host_config: config.host_config,
     };
     this.uses(config, configName, self, out);
     this.checkMounts(config, out);
@@ -307,7 +307,7 @@ class Resolver {
     if (domainname !== undefined) out.domainname = domainname;
     if (config.user !== undefined) out.user = config.user;
     if (config.permissions !== undefined) out.permissions = config.permissions;
-    if (config.working_dir !== undefined) out.workingDir = config.working_dir;
+    if (config.working_dir !== undefined) out.working_dir = config.working_dir;
     if (config.command !== undefined) out.command = config.command;
     if (config.entrypoint !== undefined) out.entrypoint = config.entrypoint;
     if (config.stop_signal !== undefined) out.stopSignal = config.stop_signal;

@@ -18,42 +18,19 @@ import type {
 } from "./observed-state.js";
 
 /**
- * Observations already under way, by client name: the CLI starts the default engine's before it
- * loads the map, so that the engine lists while berth parses (see src/cli/early-observation.ts).
- */
-export type StartedObservations = Readonly<Record<string, Promise<ObservedClient>>>;
-
-/**
- * Which containers an observation lists: `all` of the engine's, or only those with berth's map
- * label (`berth`: any map's, with their locks and state). Volumes, networks and images are always
- * listed whole.
- */
-export type ContainerScope = "all" | "berth";
-
-/**
  * Observes what each engine runs with a constant number of calls per engine, whatever the map's
  * size: one list each of containers, volumes, networks and images, all in parallel. Whole lists,
  * so that a foreign object holding a name berth needs is seen at plan time rather than failing
- * half-way through an apply — except, with scope `berth`, the containers: a first look, for a
- * plan that is complete only when it has nothing to do (see completeObservation).
+ * half-way through an apply.
  */
-export async function observe(
-  engines: readonly EngineReader[],
-  started: StartedObservations = {},
-  scope: ContainerScope = "all",
-): Promise<ObservedState> {
-  const clients = await Promise.all(
-    engines.map((engine) => started[engine.name] ?? observeEngine(engine, scope)),
-  );
+export async function observe(engines: readonly EngineReader[]): Promise<ObservedState> {
+  const clients = await Promise.all(engines.map((engine) => observeEngine(engine)));
   return { clients: Object.fromEntries(clients.map((c) => [c.client, c])) };
 }
 
-export async function observeEngine(
-  engine: EngineReader,
-  scope: ContainerScope = "all",
-): Promise<ObservedClient> {
+export async function observeEngine(engine: EngineReader): Promise<ObservedClient> {
   const [containers, volumes, networks, images] = await Promise.all([
-    engine.listContainers(scope === "berth" ? { [LABEL.map]: true } : {}),
+    engine.listContainers({}),
     engine.listVolumes({}),
     engine.listNetworks({}),
     engine.listImages(),
@@ -61,36 +38,10 @@ export async function observeEngine(
   return {
     client: engine.name,
     containers: containers.map(observedContainer),
-    ...(scope === "berth" ? { containerScope: "berth" as const } : {}),
     volumes: volumes.map(observedVolume),
     networks: networks.map(observedNetwork),
     images: imageIndex(images),
   };
-}
-
-/** Whether any engine's containers were listed with berth's label only. */
-export function isPartial(observed: ObservedState): boolean {
-  return Object.values(observed.clients).some((client) => client.containerScope === "berth");
-}
-
-/**
- * The observation with every engine's containers listed whole: one more list call for each
- * engine whose containers were berth's only, the rest kept as observed.
- */
-export async function completeObservation(
-  engines: readonly EngineReader[],
-  observed: ObservedState,
-): Promise<ObservedState> {
-  const clients = await Promise.all(
-    Object.values(observed.clients).map(async (client): Promise<ObservedClient> => {
-      if (client.containerScope !== "berth") return client;
-      const engine = engines.find((e) => e.name === client.client);
-      if (engine === undefined) throw new Error(`no engine for client ${client.client}`);
-      const { containerScope: _partial, ...rest } = client;
-      return { ...rest, containers: (await engine.listContainers({})).map(observedContainer) };
-    }),
-  );
-  return { clients: Object.fromEntries(clients.map((c) => [c.client, c])) };
 }
 
 export function observedContainer(summary: ContainerSummary): ObservedContainer {

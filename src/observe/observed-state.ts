@@ -9,13 +9,8 @@ export interface ObservedState {
 
 export interface ObservedClient {
   client: string;
-  /** Every container on the engine (or berth's only, see containerScope); `mapName` tells whose. */
+  /** Every container on the engine; `mapName` tells whose. */
   containers: ObservedContainer[];
-  /**
-   * `berth` when `containers` holds only the containers with berth's map label (a first look, see
-   * observe.ts); absent when it holds every container on the engine.
-   */
-  containerScope?: "berth";
   volumes: ObservedVolume[];
   networks: ObservedNetwork[];
   /** Image reference (normalized, `name:tag`) → image id. */

@@ -21,7 +21,8 @@ export class PlanBuilder {
     for (let n = 2; this.ids.has(id); n++) id = `${base}#${n}`;
     this.ids.add(id);
     const after = [...new Set((step.after ?? []).filter((s): s is string => s !== undefined))].sort();
-    this.steps.push({ ...step, id, after });
+    // Emitted steps are never changed: what waits for what is known when a step is added.
+    this.steps.push(Object.freeze({ ...step, id, after: Object.freeze(after) as string[] }));
     return id;
   }
 

@@ -2,20 +2,20 @@ import { digest } from "../common/canonical-json.js";
 import { targetKeys } from "../graph/dependency-graph.js";
 import type { LoadedMap } from "../map/load-map.js";
 import { DEFAULT_CLIENT } from "../map/model.js";
-import type { ObservedContainer, ObservedState } from "../observe/observed-state.js";
+import type { ObservedState } from "../observe/observed-state.js";
 import type { ClientContext } from "../spec/container-spec.js";
 import { PlanBuilder } from "./plan-builder.js";
 import { PlanContext, PlanError } from "./plan-context.js";
 import {
   emptySummary,
   PLAN_FORMAT,
-  type ObjectRef,
   type Plan,
   type PlanAction,
   type PlanOptions,
   type PlanSummary,
 } from "./plan-types.js";
-import { ReconcilePlanner } from "./reconcile-planner.js";
+import { planOrphans } from "./orphan-planner.js";
+import { planReconcile } from "./reconcile-planner.js";
 import { TeardownPlanner } from "./teardown-planner.js";
 
 export interface PlanInput {
@@ -70,11 +70,11 @@ export function plan(input: PlanInput): Plan {
     const context = input.clients?.[client] ?? defaultClientContext(client);
     const ctx = new PlanContext(resolved, graph, context, observed, options, builder);
     if (options.action === "startup" || options.action === "update") {
-      new ReconcilePlanner(ctx).run(selected);
+      planOrphans(ctx, options, planReconcile(ctx, selected));
     } else {
       new TeardownPlanner(ctx).run(selected);
+      planOrphans(ctx, options);
     }
-    planOrphans(ctx, options);
   }
   return {
     format: PLAN_FORMAT,
@@ -104,113 +104,6 @@ function mapDigest(map: LoadedMap): string {
     digests.set(map.normalized, found);
   }
   return found;
-}
-
-/**
- * Objects with the map's label that the map no longer has. Listed always; removed with
- * --remove-orphans (volumes only with --volumes too, as they hold data).
- */
-function planOrphans(ctx: PlanContext, options: PlanOptions): void {
-  if (options.targets.length > 0) return;
-  const builder = ctx.builder;
-  const client = ctx.client.name;
-  const desiredNames = new Set([...ctx.containers.values()].map((c) => c.name));
-  const remove =
-    options.removeOrphans &&
-    (options.action === "update" || options.action === "startup" || options.action === "shutdown");
-  for (const container of ctx.ours()) {
-    const target = container.replaces ?? container.name;
-    if (desiredNames.has(target)) continue;
-    const ref: ObjectRef = { kind: "container", name: container.name, client };
-    if (container.key !== undefined) ref.key = container.key;
-    builder.fingerprint({
-      object: ref,
-      id: container.id,
-      state: container.state,
-      specHash: container.specHash ?? null,
-    });
-    if (!remove) {
-      builder.change(ref, "orphan", [
-        { message: "has the map's label but is not in the map (--remove-orphans removes it)" },
-      ]);
-      continue;
-    }
-    const running =
-      container.state === "running" || container.state === "restarting" || container.state === "paused";
-    const stopped = running
-      ? builder.add({
-          type: "stop-container",
-          object: ref,
-          container: container.id,
-          signal: null,
-          timeoutSeconds: null,
-        })
-      : undefined;
-    const removed = builder.add({
-      type: "remove-container",
-      object: ref,
-      container: container.id,
-      removeVolumes: options.removeVolumes,
-      force: false,
-      after: [stopped],
-    });
-    builder.change(ref, "remove", [{ message: "orphan: not in the map (--remove-orphans)" }]);
-    if (options.removeVolumes) removeCarriedVolumes(ctx, container, removed);
-  }
-  const networkNames = new Set([...ctx.networks.values()].map((n) => n.name));
-  for (const network of ctx.observed.networks) {
-    if (network.mapName !== ctx.mapName || networkNames.has(network.name)) continue;
-    const ref: ObjectRef = { kind: "network", name: network.name, client };
-    builder.fingerprint({ object: ref, id: network.id });
-    if (!remove) {
-      builder.change(ref, "orphan", [
-        { message: "has the map's label but is not in the map (--remove-orphans removes it)" },
-      ]);
-      continue;
-    }
-    const removals = builder.steps.filter((s) => s.type === "remove-container").map((s) => s.id);
-    builder.add({
-      type: "remove-network",
-      object: ref,
-      networkId: network.id,
-      ifUnused: true,
-      after: removals,
-    });
-    builder.change(ref, "remove", [{ message: "orphan: not in the map (--remove-orphans)" }]);
-  }
-  const volumeNames = new Set([...ctx.volumes.values()].map((v) => v.name));
-  for (const volume of ctx.observed.volumes) {
-    if (volume.mapName !== ctx.mapName || volumeNames.has(volume.name)) continue;
-    const ref: ObjectRef = { kind: "volume", name: volume.name, client };
-    builder.fingerprint({ object: ref, id: volume.name });
-    if (!(remove && options.removeVolumes)) {
-      builder.change(ref, "orphan", [
-        {
-          message:
-            "has the map's label but is not in the map (--remove-orphans --volumes removes it and its data)",
-        },
-      ]);
-      continue;
-    }
-    const removals = builder.steps.filter((s) => s.type === "remove-container").map((s) => s.id);
-    builder.add({ type: "remove-volume", object: ref, after: removals });
-    builder.change(ref, "remove", [{ message: "orphan: not in the map (--remove-orphans --volumes)" }]);
-  }
-}
-
-/**
- * Anonymous volumes mounted by name (carried over by a recreate) survive the engine's `v=1`;
- * with --volumes they go once the container holding them is removed and nothing else mounts them.
- */
-function removeCarriedVolumes(ctx: PlanContext, container: ObservedContainer, removal: string): void {
-  for (const mount of container.mounts) {
-    if (mount.type !== "volume" || mount.name === null || !/^[0-9a-f]{64}$/.test(mount.name)) continue;
-    const name = mount.name;
-    if (ctx.mountersOf(name).some((c) => c.id !== container.id)) continue;
-    const ref: ObjectRef = { kind: "volume", name, client: ctx.client.name };
-    ctx.builder.fingerprint({ object: ref, id: name });
-    ctx.builder.add({ type: "remove-volume", object: ref, after: [removal] });
-  }
 }
 
 function summarize(builder: PlanBuilder): PlanSummary {

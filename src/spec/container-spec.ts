@@ -102,7 +102,7 @@ export function buildContainerSpec(
     command: container.command ?? null,
     entrypoint: container.entrypoint ?? null,
     labels: { ...container.labels },
-    working_dir: container.workingDir ?? null,
+    working_dir: container.working_dir ?? null,
     hostname,
     domainname: container.domainname ?? null,
     user: container.user ?? null,
@@ -144,8 +144,8 @@ export function buildContainerSpec(
     restart: container.restart ?? null,
     stop_signal: container.stopSignal ?? null,
     stop_timeout: container.stopTimeoutSeconds ?? null,
-    host_config: { ...container.hostConfig },
-    create_options: { ...container.createOptions },
+    host_config: { ...container.host_config },
+    create_options: { ...container.create_options },
   };
 }
 

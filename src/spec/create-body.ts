@@ -1,6 +1,8 @@
 import type { ContainerCreateBody, ContainerUpdateBody, EndpointConfig } from "../engine/engine-types.js";
-import type { ContainerSpec, EndpointSpec } from "./container-spec.js";
-import { UPDATABLE_LIMITS, type UpdatableLimit } from "./field-classes.js";
+import { SpecError, type ContainerSpec, type EndpointSpec, type HealthcheckSpec } from "./container-spec.js";
+import { setValueAt, type ContainerField } from "./fields.js";
+import { CONTAINER_FIELDS } from "./fields-container.js";
+import { optionField } from "./fields-host-config.js";
 
 /**
  * Translates a container spec into the engine's create request. Pure translation: every decision
@@ -24,7 +26,6 @@ export function createBody(spec: ContainerSpec, extras: CreateExtras): Container
     Links: spec.links,
     PortBindings: portBindings(spec.exposes),
     NetworkMode: spec.network_mode === "disabled" ? "none" : spec.network_mode,
-    ...hostOptions(spec.host_config),
   };
   if (spec.restart !== null) hostConfig.RestartPolicy = restartPolicy(spec.restart);
   const body: ContainerCreateBody = {
@@ -33,31 +34,53 @@ export function createBody(spec: ContainerSpec, extras: CreateExtras): Container
     Labels: { ...spec.labels, ...extras.labels },
     HostConfig: hostConfig,
   };
-  if (spec.command !== null) body.Cmd = spec.command;
-  if (spec.entrypoint !== null) body.Entrypoint = spec.entrypoint;
-  if (spec.working_dir !== null) body.WorkingDir = spec.working_dir;
+  copyFields(spec, body);
   if (spec.hostname !== null && !spec.network_mode.startsWith("container:")) body.Hostname = spec.hostname;
-  if (spec.domainname !== null) body.Domainname = spec.domainname;
-  if (spec.user !== null) body.User = spec.user;
   if (spec.shares.length > 0) body.Volumes = Object.fromEntries(spec.shares.map((path) => [path, {}]));
   if (spec.exposes.length > 0)
     body.ExposedPorts = Object.fromEntries(spec.exposes.map((e) => [portOf(e), {}]));
-  if (spec.stop_signal !== null) body.StopSignal = spec.stop_signal;
-  if (spec.stop_timeout !== null) body.StopTimeout = spec.stop_timeout;
   if (spec.network_mode === "disabled") body.NetworkDisabled = true;
-  if (spec.healthcheck !== null) {
-    const h = spec.healthcheck;
-    body.Healthcheck = { Test: h.test };
-    if (h.interval_ns !== null) body.Healthcheck.Interval = h.interval_ns;
-    if (h.timeout_ns !== null) body.Healthcheck.Timeout = h.timeout_ns;
-    if (h.retries !== null) body.Healthcheck.Retries = h.retries;
-    if (h.start_period_ns !== null) body.Healthcheck.StartPeriod = h.start_period_ns;
-  }
-  Object.assign(body, createOptions(spec.create_options, hostConfig));
+  if (spec.healthcheck !== null) body.Healthcheck = healthcheck(spec.healthcheck);
+  copyOptions("host_config", spec.host_config, body);
+  copyOptions("create_options", spec.create_options, body);
   const first = firstEndpoint(spec);
   if (first !== undefined)
     body.NetworkingConfig = { EndpointsConfig: { [first[0]]: endpointConfig(first[1]) } };
   return body;
+}
+
+/** The container fields the registry copies to one body field each (`working_dir` → WorkingDir). */
+function copyFields(spec: ContainerSpec, body: ContainerCreateBody): void {
+  const values = spec as unknown as Record<string, unknown>;
+  for (const [key, entry] of Object.entries(CONTAINER_FIELDS as Record<string, ContainerField>)) {
+    const value = values[key];
+    if (!("copy" in entry.docker) || value === null || value === undefined) continue;
+    setValueAt(body, entry.docker.copy, entry.docker.to === undefined ? value : entry.docker.to(value));
+  }
+}
+
+/** host_config and create_options keys, each to the body field its registry entry names. */
+function copyOptions(
+  table: "host_config" | "create_options",
+  options: Record<string, unknown>,
+  body: ContainerCreateBody,
+): void {
+  for (const [key, value] of Object.entries(options)) {
+    const docker = optionField(table, key)?.docker;
+    // The schema admits only registry keys: one without a Docker field would vanish unseen.
+    if (docker === undefined || !("copy" in docker))
+      throw new SpecError(`${table}.${key} has no Docker field in berth's field registry`);
+    setValueAt(body, docker.copy, docker.to === undefined ? value : docker.to(value));
+  }
+}
+
+function healthcheck(h: HealthcheckSpec): NonNullable<ContainerCreateBody["Healthcheck"]> {
+  const out: NonNullable<ContainerCreateBody["Healthcheck"]> = { Test: h.test };
+  if (h.interval_ns !== null) out.Interval = h.interval_ns;
+  if (h.timeout_ns !== null) out.Timeout = h.timeout_ns;
+  if (h.retries !== null) out.Retries = h.retries;
+  if (h.start_period_ns !== null) out.StartPeriod = h.start_period_ns;
+  return out;
 }
 
 /** The endpoint given at create: the network of the network mode (API 1.41 takes one). */
@@ -89,20 +112,32 @@ export function restartPolicy(policy: string): { Name: string; MaximumRetryCount
   return { Name: name === "no" ? "" : (name ?? "") };
 }
 
-/** The `docker update` body for the in-place fields of a spec (limits and restart policy). */
+/**
+ * The `docker update` body for the in-place fields of a spec (limits and restart policy). A limit
+ * goes with the limits it is sent with (memory with memoryswap, CPU quota with period), so the
+ * engine checks the new values against each other, never against stale ones; one the map leaves
+ * out is sent as the engine would have set it at create, where the registry says so.
+ */
 export function updateBody(spec: ContainerSpec, fields: readonly string[]): ContainerUpdateBody {
   const body: Record<string, unknown> = {};
+  const limits = new Set<string>();
   for (const field of fields) {
     if (field === "restart") body.RestartPolicy = restartPolicy(spec.restart ?? "no");
-    const limit = field.startsWith("host_config.")
-      ? (field.slice("host_config.".length) as UpdatableLimit)
-      : undefined;
-    if (limit !== undefined && limit in UPDATABLE_LIMITS) {
-      const value = spec.host_config[limit];
-      if (value !== undefined) body[UPDATABLE_LIMITS[limit]] = value;
-    }
+    if (field.startsWith("host_config.")) addWithPartners(field.slice("host_config.".length), limits);
+  }
+  for (const key of limits) {
+    const entry = optionField("host_config", key);
+    if (entry?.update === undefined) continue;
+    const value = spec.host_config[key] ?? entry.updateDefault?.(spec.host_config);
+    if (value !== undefined) body[entry.update] = value;
   }
   return body;
+}
+
+function addWithPartners(key: string, into: Set<string>): void {
+  if (into.has(key)) return;
+  into.add(key);
+  for (const partner of optionField("host_config", key)?.sentWith ?? []) addWithPartners(partner, into);
 }
 
 function usedVolumeBind(entry: string): string {
@@ -131,90 +166,6 @@ function portBindings(exposes: readonly string[]): Record<string, { HostIp: stri
     const binding = entry.slice(eq + 1);
     const colon = binding.lastIndexOf(":");
     (out[port] ??= []).push({ HostIp: binding.slice(0, colon), HostPort: binding.slice(colon + 1) });
-  }
-  return out;
-}
-
-/** host_config keys (docker-py names) → the engine's HostConfig names. */
-const HOST_OPTION_NAMES: Record<string, string> = {
-  ...UPDATABLE_LIMITS,
-  privileged: "Privileged",
-  cap_add: "CapAdd",
-  cap_drop: "CapDrop",
-  dns: "Dns",
-  dns_search: "DnsSearch",
-  dns_opt: "DnsOptions",
-  extra_hosts: "ExtraHosts",
-  tmpfs: "Tmpfs",
-  shm_size: "ShmSize",
-  security_opt: "SecurityOpt",
-  sysctls: "Sysctls",
-  read_only: "ReadonlyRootfs",
-  init: "Init",
-  ipc_mode: "IpcMode",
-  pid_mode: "PidMode",
-  oom_kill_disable: "OomKillDisable",
-  oom_score_adj: "OomScoreAdj",
-  group_add: "GroupAdd",
-  userns_mode: "UsernsMode",
-  publish_all_ports: "PublishAllPorts",
-  cgroup_parent: "CgroupParent",
-  runtime: "Runtime",
-  isolation: "Isolation",
-};
-
-function hostOptions(options: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    const name = HOST_OPTION_NAMES[key];
-    if (name !== undefined) out[name] = key === "group_add" ? (value as unknown[]).map(String) : value;
-    else if (key === "devices") out.Devices = (value as string[]).map(deviceMapping);
-    else if (key === "log_config") {
-      const spec = value as { type?: string; config?: Record<string, string> };
-      out.LogConfig = { Type: spec.type ?? "", Config: spec.config ?? {} };
-    } else if (key === "ulimits") {
-      out.Ulimits = (value as { name: string; soft?: number; hard?: number }[]).map((u) => ({
-        Name: u.name,
-        Soft: u.soft ?? u.hard ?? 0,
-        Hard: u.hard ?? u.soft ?? 0,
-      }));
-    }
-  }
-  return out;
-}
-
-function deviceMapping(entry: string): {
-  PathOnHost: string;
-  PathInContainer: string;
-  CgroupPermissions: string;
-} {
-  const [host = "", container, permissions] = entry.split(":");
-  return { PathOnHost: host, PathInContainer: container ?? host, CgroupPermissions: permissions ?? "rwm" };
-}
-
-function createOptions(
-  options: Record<string, unknown>,
-  hostConfig: Record<string, unknown>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    switch (key) {
-      case "tty":
-        out.Tty = value;
-        break;
-      case "stdin_open":
-        out.OpenStdin = value;
-        break;
-      case "mac_address":
-        out.MacAddress = value;
-        break;
-      case "network_disabled":
-        out.NetworkDisabled = value;
-        break;
-      case "runtime":
-        hostConfig.Runtime = value;
-        break;
-    }
   }
   return out;
 }

@@ -1,6 +1,8 @@
 import { canonicalJson } from "../common/canonical-json.js";
 import type { ContainerSpec } from "./container-spec.js";
 import { classOf, type FieldClass } from "./field-classes.js";
+import type { DiffShape } from "./fields.js";
+import { containerField } from "./fields-container.js";
 import { SENSITIVE_PLACEHOLDER, isSensitiveName } from "./sensitive.js";
 import { protectValue } from "./spec-label.js";
 
@@ -14,8 +16,10 @@ export interface FieldChange {
   new?: unknown;
 }
 
-/** Fields compared as keyed maps (a change per key) or as sets of entries. */
-const KEYED_FIELDS = new Set(["environment", "labels", "host_config", "create_options", "networks"]);
+/** How a spec field compares, from the registry: per key, as a set of entries, or as one value. */
+function diffShapeOf(field: string): DiffShape {
+  return containerField(field)?.diff ?? "value";
+}
 
 /**
  * Field-by-field differences between the spec recorded on a container (secrets as salted HMACs)
@@ -32,7 +36,8 @@ export function diffSpecs(
   for (const field of [...fields].sort()) {
     const before = applied[field] as unknown;
     const after = desired[field] as unknown;
-    if (KEYED_FIELDS.has(field)) {
+    const shape = diffShapeOf(field);
+    if (shape === "keyed") {
       changes.push(
         ...diffKeyed(
           field,
@@ -42,12 +47,7 @@ export function diffSpecs(
           sensitive,
         ),
       );
-    } else if (
-      Array.isArray(before) &&
-      Array.isArray(after) &&
-      field !== "command" &&
-      field !== "entrypoint"
-    ) {
+    } else if (shape === "set" && Array.isArray(before) && Array.isArray(after)) {
       const removed = (before as unknown[]).filter(
         (v) => !after.some((w) => canonicalJson(w) === canonicalJson(v)),
       );

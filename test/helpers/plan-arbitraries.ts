@@ -429,7 +429,7 @@ export async function driftAndConverge(
   const drifted = applyDrift(model, world, drift);
   const map = loadModel(drifted.model);
   const made = await planWorld(map, world);
-  const after = applyPlan(world, made, map, { order: seed }).world;
+  const after = (await applyPlan(world, made, map, { order: seed })).world;
   expect(engineOf(after).staleReferences()).toEqual([]);
   expect(stepSummary(await planWorld(map, after))).toEqual([]);
   expect(engineMismatches(drifted.model, after)).toEqual([]);

@@ -63,7 +63,7 @@ export async function planAndApply(
   apply: ApplyPlanOptions = {},
 ): Promise<Converged> {
   const made = await planWorld(map, world, options, apply.clients);
-  const applied = applyPlan(world, made, map, apply);
+  const applied = await applyPlan(world, made, map, apply);
   return { world: applied.world, plan: made, ran: applied.ran };
 }
 

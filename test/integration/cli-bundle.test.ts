@@ -1,7 +1,4 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/cli.js";
 import { FIXTURE_IMAGES } from "../helpers/engine.js";
@@ -111,34 +108,5 @@ describe("bin/berth.js (the built, bundled CLI)", () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("no engine answers at ssh://127.0.0.1:1");
     expect(run.stderr).not.toMatch(/Cannot find module|unexpected error/);
-  });
-
-  it("keeps its compiled code in the cache folder for the next run, except with --no-cache", () => {
-    const root = mkdtempSync(join(tmpdir(), "berth-bin-cache-"));
-    try {
-      const codeEntries = () => (existsSync(join(root, "code-v1")) ? readdirSync(join(root, "code-v1")) : []);
-      const validate = ["-f", "examples/networks/berth.yaml", "validate"];
-      const noCache = berthBin(["--no-cache", ...validate], { BERTH_CACHE_DIR: root });
-      expect(noCache.status, noCache.stderr).toBe(0);
-      expect(readdirSync(root)).toEqual([]);
-      // A run that fails compiled only part of what its command needs: nothing is kept.
-      const failed = berthBin(["-f", "test/fixtures/invalid/05-yaml-duplicate-key.yaml", "validate"], {
-        BERTH_CACHE_DIR: root,
-      });
-      expect(failed.status).toBe(1);
-      expect(codeEntries()).toEqual([]);
-
-      const first = berthBin(validate, { BERTH_CACHE_DIR: root });
-      expect(first.status, first.stderr).toBe(0);
-      expect(codeEntries()).toHaveLength(1);
-      const second = berthBin(validate, { BERTH_CACHE_DIR: root });
-      expect(second.status, second.stderr).toBe(0);
-      expect(second.stdout).toBe(first.stdout);
-      expect(codeEntries()).toHaveLength(1);
-      expect(berthBin(["--version"], { BERTH_CACHE_DIR: root }).status).toBe(0);
-      expect(codeEntries()).toHaveLength(2);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
   });
 });

@@ -1,27 +1,29 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { apply, type ApplyResult } from "../../apply/executor.js";
-import { checkSavedPlan, parseSavedPlan } from "../../apply/saved-plan.js";
+import type { ApplyResult } from "../../apply/executor.js";
+import { parseSavedPlan } from "../../apply/saved-plan.js";
 import { UsageError } from "../../common/berth-error.js";
-import { readOnly } from "../../engine/engine.js";
 import { loadMap, type LoadedMap } from "../../map/load-map.js";
 import { loadClientsFile, type ClientConfig } from "../../map/clients-file.js";
+import { DEFAULT_PLAN_OPTIONS } from "../../plan/plan.js";
 import type { Plan, PlanAction } from "../../plan/plan-types.js";
 import { renderPlanJson, renderPlanText, summaryLine } from "../../plan/render-plan.js";
 import {
-  lockAll,
-  observeAndPlan,
+  dryRun,
   openEngines,
+  readersOf,
   reconcile,
   registryAuthFrom,
   type Engines,
+  type PlanRequest,
+  type RunOptions,
 } from "../../reconcile.js";
 import { logsAt } from "../../common/logger.js";
 import { useColor, type CliIo } from "../cli-io.js";
-import { observeEarly } from "../early-observation.js";
 import { globalOptions, loadMapFor, loggerFor, logProgress, parseCacheFor } from "../global-options.js";
 import { EXIT } from "../exit-codes.js";
+import { firstLookReaders } from "../prefetched-reader.js";
 import { progressRenderer, type ProgressMode, type ProgressRenderer } from "../progress-renderer.js";
 
 interface PlanningFlags {
@@ -58,16 +60,45 @@ export function clientsFor(command: Command): Record<string, ClientConfig> {
   return file === undefined ? {} : loadClientsFile(file);
 }
 
-function planOptions(action: PlanAction, targets: string[], flags: PlanningFlags) {
+/** The plan options given on the command line; the rest take their defaults in planOptions (the API's). */
+function planRequest(action: PlanAction, targets: string[], flags: PlanningFlags): PlanRequest {
   return {
     action,
     targets,
-    removeOrphans: flags.removeOrphans ?? false,
-    removeVolumes: flags.volumes ?? false,
-    recreateVolumes: flags.recreateVolumes ?? false,
-    pull: flags.pull ?? "missing",
+    ...(flags.removeOrphans === undefined ? {} : { removeOrphans: flags.removeOrphans }),
+    ...(flags.volumes === undefined ? {} : { removeVolumes: flags.volumes }),
+    ...(flags.recreateVolumes === undefined ? {} : { recreateVolumes: flags.recreateVolumes }),
+    ...(flags.pull === undefined ? {} : { pull: flags.pull }),
     ...(flags.signal === undefined ? {} : { killSignal: flags.signal }),
   };
+}
+
+/** The map, clients file and engines the global options name. */
+function openFor(
+  command: Command,
+  io: CliIo,
+): { map: LoadedMap; clients: Record<string, ClientConfig>; engines: Engines } {
+  const map = loadMapFor(command, io);
+  const clients = clientsFor(command);
+  return { map, clients, engines: openEngines(map, clients) };
+}
+
+/** The plan a run would start from, read-only, with the prefetched lists for its first look. */
+async function planNow(command: Command, io: CliIo, request: PlanRequest): Promise<Plan> {
+  const { map, clients, engines } = openFor(command, io);
+  const firstLook = firstLookReaders(engines, clients, io.prefetch);
+  return dryRun(map, readersOf(engines), {
+    ...request,
+    clients,
+    ...(firstLook === undefined ? {} : { firstLook }),
+  });
+}
+
+/** `--pull`, with the API's default in its help. */
+function pullOption(): Option {
+  return new Option("--pull <policy>", `when to pull images (default: ${DEFAULT_PLAN_OPTIONS.pull})`).choices(
+    ["missing", "always", "never"],
+  );
 }
 
 /** Prints a plan on stdout, as text or JSON; returns the exit code a dry run or plan ends with. */
@@ -96,11 +127,7 @@ export function planCommand(io: CliIo): Command {
       "--recreate-volumes",
       "update: plan to recreate volumes whose driver options changed (data is lost)",
     )
-    .addOption(
-      new Option("--pull <policy>", "when to pull images")
-        .choices(["missing", "always", "never"])
-        .default("missing"),
-    )
+    .addOption(pullOption())
     .action(
       async (
         targets: string[],
@@ -112,16 +139,7 @@ export function planCommand(io: CliIo): Command {
         },
         command: Command,
       ) => {
-        const early = await observeEarly(globalOptions(command).clients, io.earlyLists);
-        const map = loadMapFor(command, io);
-        const clients = clientsFor(command);
-        const engines = openEngines(map, clients, early.opened);
-        const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
-        const { plan } = await observeAndPlan(map, readers, {
-          ...planOptions(flags.action, targets, flags),
-          clients,
-          started: early.started,
-        });
+        const plan = await planNow(command, io, planRequest(flags.action, targets, flags));
         if (flags.out !== undefined) {
           writeFileSync(resolvePath(io.cwd, flags.out), renderPlanJson(plan));
           io.stderr.write(`plan saved to ${flags.out}; apply it with: berth apply ${flags.out}\n`);
@@ -175,30 +193,35 @@ function runCommand(
   command = withApplyOptions(command);
   if (configure) command = configure(command);
   return command.action(async (targets: string[], flags: RunFlags, cmd: Command) => {
-    const early = await observeEarly(globalOptions(cmd).clients, io.earlyLists);
-    const map = loadMapFor(cmd, io);
-    const clients = clientsFor(cmd);
-    const engines = openEngines(map, clients, early.opened);
-    const options = { ...planOptions(name, targets, flags), clients, started: early.started };
+    const request = planRequest(name, targets, flags);
     if (flags.dryRun) {
-      const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
-      const { plan } = await observeAndPlan(map, readers, options);
-      cmd.setOptionValue("exitCode", printPlan(plan, io, flags));
+      cmd.setOptionValue("exitCode", printPlan(await planNow(cmd, io, request), io, flags));
       return;
     }
+    const { map, clients, engines } = openFor(cmd, io);
+    const firstLook = firstLookReaders(engines, clients, io.prefetch);
     const renderer = progressFor(cmd, io, flags.progress);
     const { plan, result } = await reconcile(map, engines, {
-      ...options,
-      parallel: flags.parallel,
-      waitTimeoutMs: flags.waitTimeout * 1000,
-      lockTimeoutMs: flags.lockTimeout * 1000,
-      registryAuth: registryAuthFrom(io.env),
-      onProgress: renderer.listener,
-      ...(io.signal === undefined ? {} : { signal: io.signal }),
+      ...request,
+      clients,
+      ...runOptions(flags, io, renderer),
+      ...(firstLook === undefined ? {} : { firstLook }),
     });
     renderer.finish();
     cmd.setOptionValue("exitCode", reportRun(plan, result as ApplyResult, io, flags));
   });
+}
+
+/** How the steps are applied: the command line's settings, the progress display, Ctrl-C. */
+function runOptions(flags: RunFlags, io: CliIo, renderer: ProgressRenderer): RunOptions {
+  return {
+    parallel: flags.parallel,
+    waitTimeoutMs: flags.waitTimeout * 1000,
+    lockTimeoutMs: flags.lockTimeout * 1000,
+    registryAuth: registryAuthFrom(io.env),
+    onProgress: renderer.listener,
+    ...(io.signal === undefined ? {} : { signal: io.signal }),
+  };
 }
 
 /** The end of a run: a summary on stderr (JSON on stdout if asked); exit 0, 1 or 130. */
@@ -232,12 +255,7 @@ function reportRun(plan: Plan, result: ApplyResult, io: CliIo, flags: { json?: b
 }
 
 export function runCommands(io: CliIo): Command[] {
-  const pull = (c: Command) =>
-    c.addOption(
-      new Option("--pull <policy>", "when to pull images")
-        .choices(["missing", "always", "never"])
-        .default("missing"),
-    );
+  const pull = (c: Command) => c.addOption(pullOption());
   return [
     runCommand(
       io,
@@ -273,7 +291,7 @@ export function runCommands(io: CliIo): Command[] {
       c.option("--volumes", "also remove their anonymous volumes"),
     ),
     runCommand(io, "kill", "send a signal to the running target containers", (c) =>
-      c.option("--signal <signal>", "the signal", "SIGKILL"),
+      c.option("--signal <signal>", `the signal (default: ${DEFAULT_PLAN_OPTIONS.killSignal})`),
     ),
   ];
 }
@@ -296,32 +314,14 @@ export function applyCommand(io: CliIo): Command {
       ...parseCacheFor(cmd, io),
     });
     const clients = clientsFor(cmd);
-    const engines: Engines = openEngines(map, clients);
-    const locks = await lockAll(map, engines, {
-      lockTimeoutMs: flags.lockTimeout * 1000,
-      ...(io.signal === undefined ? {} : { signal: io.signal }),
+    const renderer = progressFor(cmd, io, flags.progress);
+    const { plan, result } = await reconcile(map, openEngines(map, clients), {
+      savedPlan: saved,
+      clients,
+      ...runOptions(flags, io, renderer),
     });
-    try {
-      const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
-      const current = await observeAndPlan(map, readers, { ...saved.options, clients, containers: "all" });
-      checkSavedPlan(saved, current.plan);
-      const renderer = progressFor(cmd, io, flags.progress);
-      const result = await apply(current.plan, {
-        engines,
-        map,
-        observed: current.observed,
-        clients: current.contexts,
-        parallel: flags.parallel,
-        waitTimeoutMs: flags.waitTimeout * 1000,
-        registryAuth: registryAuthFrom(io.env),
-        onProgress: renderer.listener,
-        ...(io.signal === undefined ? {} : { signal: io.signal }),
-      });
-      renderer.finish();
-      cmd.setOptionValue("exitCode", reportRun(current.plan, result, io, flags));
-    } finally {
-      await Promise.all(locks.map((l) => l.release()));
-    }
+    renderer.finish();
+    cmd.setOptionValue("exitCode", reportRun(plan, result as ApplyResult, io, flags));
   });
 }
 

@@ -32,7 +32,13 @@ export function statusCommand(io: CliIo): Command {
       const clients = clientsFor(command);
       const engines = openEngines(map, clients);
       const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
-      const { plan, observed } = await observeAndPlan(map, readers, { action: "update", targets, clients });
+      // A plan that is never applied: a volume that differs is shown outdated, not refused.
+      const { plan, observed } = await observeAndPlan(map, readers, {
+        action: "update",
+        recreateVolumes: true,
+        targets,
+        clients,
+      });
       const keys = new Set(targetKeys(map.resolved, targets));
       const outdated = new Map<string, string[]>();
       for (const change of plan.changes) {

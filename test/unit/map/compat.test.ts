@@ -837,8 +837,8 @@ describe("test-map-2.yaml details (extends, create_options, host_config)", () =>
   it("merges create_options and host_config along server -> server2", () => {
     for (const key of ["server", "server2"]) {
       const c = instance(resolved, key);
-      expect(c.hostConfig, key).toEqual({ mem_limit: 1073741824, cpu_shares: 15 });
-      expect(c.createOptions, key).toEqual({});
+      expect(c.host_config, key).toEqual({ mem_limit: 1073741824, cpu_shares: 15 });
+      expect(c.create_options, key).toEqual({});
       expect(c.restart, key).toBe("always");
       expect(c.command, key).toBeUndefined();
       expect(c.entrypoint, key).toBeUndefined();
@@ -849,14 +849,14 @@ describe("test-map-2.yaml details (extends, create_options, host_config)", () =>
     const worker = instance(resolved, "worker");
     expect(worker.entrypoint).toEqual(["celery"]);
     expect(worker.command).toEqual(["worker", "-A", "MyApp", "-Q", "queue1,queue2"]);
-    expect(worker.hostConfig).toEqual({ mem_limit: 2147483648, cpu_shares: 10 });
-    expect(worker.createOptions).toEqual({});
+    expect(worker.host_config).toEqual({ mem_limit: 2147483648, cpu_shares: 10 });
+    expect(worker.create_options).toEqual({});
     expect(worker.restart).toBe("always");
 
     const q2 = instance(resolved, "worker_q2");
     expect(q2.entrypoint).toEqual(["celery"]);
     expect(q2.command).toEqual(["worker", "-A", "MyApp", "-Q", "queue2"]);
-    expect(q2.hostConfig).toEqual({ mem_limit: 1073741824, cpu_shares: 30 });
+    expect(q2.host_config).toEqual({ mem_limit: 1073741824, cpu_shares: 30 });
     expect(q2.restart).toBe("always");
 
     expect(instance(resolved, "redis.queue").restart).toBe("always");

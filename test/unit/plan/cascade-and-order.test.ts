@@ -70,7 +70,7 @@ net_linker:
   it("leaves no reference to a removed container, and converges", async () => {
     const world = await deployed(mapOf(MAP));
     const map = mapOf(CHANGED);
-    const after = applyPlan(world, await planWorld(map, world), map, { order: "reverse" }).world;
+    const after = (await applyPlan(world, await planWorld(map, world), map, { order: "reverse" })).world;
     expect(engineOf(after).staleReferences()).toEqual([]);
     expect(stepSummary(await planWorld(map, after))).toEqual([]);
   });
@@ -187,7 +187,7 @@ db:
       .volumes.map((v) => v.name)
       .sort();
     const map = mapOf(MAP.replace('FOO: "1"', 'FOO: "2"'));
-    const after = applyPlan(world, await planWorld(map, world), map, { order: "reverse" }).world;
+    const after = (await applyPlan(world, await planWorld(map, world), map, { order: "reverse" })).world;
     const db = engineOf(after).named("app.db");
     expect(db.id).not.toBe(before.id);
     expect(db.labels["berth.replaces"]).toBe("app.db");
@@ -253,7 +253,7 @@ app:
     expect(waitsFor(made, create, wait)).toBe(false);
     expect(start.after).toContain(wait.id);
     for (const order of ["listed", "reverse", 7, 99] as const) {
-      const after = applyPlan(worldFor(map), made, map, { order }).world;
+      const after = (await applyPlan(worldFor(map), made, map, { order })).world;
       expect(engineOf(after).named("app.app").state).toBe("running");
     }
   });

@@ -97,7 +97,7 @@ c002: {image: "img:1", links: c001}
     const map = mapOf(MAP.replace('V: "1"', 'V: "2"'));
     const made = await planWorld(map, world);
     expect(recreatedKeys(made)).toEqual(["c000", "c001", "c002"]);
-    const after = applyPlan(world, made, map, { order: "reverse" }).world;
+    const after = (await applyPlan(world, made, map, { order: "reverse" })).world;
     expect(engineOf(after).staleReferences()).toEqual([]);
     // The follow-up plan is empty because the map really is converged.
     expect(stepSummary(await planWorld(map, after))).toEqual([]);
@@ -135,7 +135,7 @@ c002: {image: "img:1", links: c001}
       edge: "links",
       because: { object: "c000", change: "replaced", edge: "links" },
     });
-    const after = applyPlan(startup.world, made, map, { order: "reverse" }).world;
+    const after = (await applyPlan(startup.world, made, map, { order: "reverse" })).world;
     expect(engineOf(after).staleReferences()).toEqual([]);
     expect(stepSummary(await planWorld(map, after))).toEqual([]);
   });

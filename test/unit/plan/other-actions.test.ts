@@ -43,7 +43,7 @@ describe("stop, start, restart, kill, remove", () => {
     expect(changeOf(made, "web", "skip").reasons).toEqual([
       { message: "does not exist (startup creates it)" },
     ]);
-    const after = applyPlan(world, made, map, { order: "reverse" }).world;
+    const after = (await applyPlan(world, made, map, { order: "reverse" })).world;
     expect(engineOf(after).named("app.app").state).toBe("running");
   });
 
@@ -116,7 +116,7 @@ app: {image: "app:1", uses: data}
     expect(prepare.after).toEqual([stepFor(made, "create-volume", "data").id]);
     for (const key of ["db", "app"])
       expect(waitsFor(made, stepFor(made, "create-container", key), prepare)).toBe(true);
-    const after = applyPlan(worldFor(map), made, map, { order: "reverse" }).world;
+    const after = (await applyPlan(worldFor(map), made, map, { order: "reverse" })).world;
     expect(engineOf(after).volume("app.data")?.prepared).toEqual({ user: "1000", permissions: "0750" });
   });
 

@@ -14,8 +14,8 @@ import {
 } from "../../helpers/simulated-engine.js";
 
 /**
- * A first look lists only berth's containers (observe.ts, scope `berth`); observeAndPlan keeps a
- * plan made from it only when the plan has nothing to do. That is sound only if containers berth
+ * The CLI's first look lists only berth's containers (src/cli/prefetch.ts); reconcile keeps a plan
+ * made from a first look only when the plan has nothing to do (ReconcileOptions.firstLook). That is sound only if containers berth
  * did not make never change such a plan: here they are added at random to deployed and drifted
  * worlds — under a name the map needs, mounting the map's volumes, on its networks, running or
  * not — and the plan from berth's containers alone, when it has no steps, must be exactly the
@@ -81,7 +81,6 @@ function berthOnly(observed: ObservedState): ObservedState {
         {
           ...client,
           containers: client.containers.filter((c) => c.mapName !== undefined),
-          containerScope: "berth" as const,
         },
       ]),
     ),
@@ -111,7 +110,7 @@ describe("a first look at berth's containers only", () => {
           const drifted = drift === undefined ? model : applyDrift(model, world, drift).model;
           const map = loadModel(drifted);
           addForeign(world, map, foreign);
-          const whole = observeWorldLists(world);
+          const whole = await observeWorldLists(world);
           const first = berthOnly(whole);
           const foreignCount = engineOf(world).containers.filter(
             (c) => c.labels["berth.map"] === undefined,

@@ -32,9 +32,9 @@ describe("convergence", () => {
           const map = loadModel(drifted.model);
           const made = await planWorld(map, world);
           const stopAfter = made.steps.length === 0 ? 0 : cut % made.steps.length;
-          const interrupted = applyPlan(world, made, map, { order: seed, stopAfter }).world;
+          const interrupted = (await applyPlan(world, made, map, { order: seed, stopAfter })).world;
           const repair = await planWorld(map, interrupted);
-          const after = applyPlan(interrupted, repair, map, { order: seed + 1 }).world;
+          const after = (await applyPlan(interrupted, repair, map, { order: seed + 1 })).world;
           expect(engineOf(after).staleReferences()).toEqual([]);
           expect(stepSummary(await planWorld(map, after))).toEqual([]);
           expect(engineMismatches(drifted.model, after)).toEqual([]);

@@ -104,7 +104,7 @@ describe("planner properties", () => {
             );
           }
         }
-        const down = applyPlan(world, shutdown, driftedMap, { order: seed }).world;
+        const down = (await applyPlan(world, shutdown, driftedMap, { order: seed })).world;
         expect(engineOf(down).containers).toEqual([]);
         expect(engineOf(down).networks.map((n) => n.name)).toEqual(["bridge", "host", "none"]);
       }),

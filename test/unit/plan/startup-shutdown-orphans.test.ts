@@ -46,7 +46,7 @@ describe("startup", () => {
       waitsFor(made, stepFor(made, "create-container", "web"), stepFor(made, "start-container", "app")),
     ).toBe(true);
     expect(changeOf(made, "app", "start").reasons).toEqual([{ message: "container is exited (0)" }]);
-    const after = applyPlan(world, made, map, { order: "reverse" }).world;
+    const after = (await applyPlan(world, made, map, { order: "reverse" })).world;
     expect(stepSummary(await planWorld(map, after, { action: "startup" }))).toEqual([]);
   });
 
@@ -118,7 +118,7 @@ describe("shutdown", () => {
     expect(network.ifUnused).toBe(true);
     expect(network.after).toEqual([remove("app").id, remove("db").id].sort());
 
-    const after = applyPlan(world, made, map, { order: "reverse" }).world;
+    const after = (await applyPlan(world, made, map, { order: "reverse" })).world;
     expect(engineOf(after).containers).toEqual([]);
     expect(engineOf(after).networks.map((n) => n.name)).toEqual(["bridge", "host", "none"]);
     expect(engineOf(after).volumes.map((v) => v.name)).toContain("app.data");
@@ -132,7 +132,7 @@ describe("shutdown", () => {
       expect(stepFor(made, "remove-container", key).removeVolumes).toBe(true);
     const volume = stepFor(made, "remove-volume", "data");
     expect(volume.after).toEqual([stepFor(made, "remove-container", "db").id]);
-    const after = applyPlan(world, made, map, { order: "reverse" }).world;
+    const after = (await applyPlan(world, made, map, { order: "reverse" })).world;
     expect(engineOf(after).volumes).toEqual([]);
   });
 
@@ -169,7 +169,7 @@ describe("shutdown", () => {
     });
     const made = await planWorld(map, world, { action: "shutdown" });
     expect(stepsOfType(made, "remove-container").map((s) => s.object.name)).toContain("app.web_berth-new");
-    const after = applyPlan(world, made, map, { order: "reverse" }).world;
+    const after = (await applyPlan(world, made, map, { order: "reverse" })).world;
     expect(engineOf(after).containers).toEqual([]);
   });
 });
@@ -223,14 +223,14 @@ extra:
     expect(removal.after).toEqual([stepFor(made, "stop-container", "app.extra").id]);
     expect(stepFor(made, "remove-network", "app.side").after).toEqual([removal.id]);
     expect(changeOf(made, "app.extra_data", "orphan")).toBeDefined();
-    const after = applyPlan(world, made, map, { order: "reverse" }).world;
+    const after = (await applyPlan(world, made, map, { order: "reverse" })).world;
     expect(engineOf(after).find("app.extra")).toBeUndefined();
 
     const withVolumes = await planWorld(map, world, { removeOrphans: true, removeVolumes: true });
     expect(stepFor(withVolumes, "remove-volume", "app.extra_data").after).toEqual([
       stepFor(withVolumes, "remove-container", "app.extra").id,
     ]);
-    const cleaned = applyPlan(world, withVolumes, map, { order: "reverse" }).world;
+    const cleaned = (await applyPlan(world, withVolumes, map, { order: "reverse" })).world;
     expect(engineOf(cleaned).volume("app.extra_data")).toBeUndefined();
     expect(stepSummary(await planWorld(map, cleaned, { removeOrphans: true }))).toEqual([]);
   });

@@ -48,7 +48,7 @@ function reasonsOf(
 
 /** Applies a plan and checks that the next update plan is empty. */
 async function expectConverges(made: Plan, world: SimulatedWorld, map: LoadedMap): Promise<SimulatedWorld> {
-  const after = applyPlan(world, made, map, { order: "reverse" }).world;
+  const after = (await applyPlan(world, made, map, { order: "reverse" })).world;
   const next = await planWorld(map, after);
   expect(stepSummary(next)).toEqual([]);
   return after;
@@ -380,7 +380,7 @@ app:
     const world = (await planAndApply(v2, await deployed(v1))).world;
     expect(engineOf(world).named("app.app").limits).toMatchObject({ Memory: 128 * 1024 * 1024 });
     const made = await planWorld(v1, world);
-    const after = applyPlan(world, made, v1).world;
+    const after = (await applyPlan(world, made, v1)).world;
     // The container must end with the map's limit.
     expect(engineOf(after).named("app.app").limits).toMatchObject({ Memory: 64 * 1024 * 1024 });
   });
@@ -421,7 +421,7 @@ app:
     const world = (await planAndApply(v2, await deployed(v1))).world;
     expect(engineOf(world).named("app.app").networks["app.back"]?.Aliases).toContain("api2");
     const made = await planWorld(v1, world);
-    const after = applyPlan(world, made, v1).world;
+    const after = (await applyPlan(world, made, v1)).world;
     // The endpoint must end with the map's aliases.
     expect(engineOf(after).named("app.app").networks["app.back"]?.Aliases).not.toContain("api2");
   });

@@ -37,9 +37,18 @@ web:
 const CHANGED_VOLUME = MAP.replace("device: tmpfs", "device: tmpfs, o: size=100m");
 
 describe("a volume whose driver options changed", () => {
-  it("gets no step: an `outdated` change and a warning naming --recreate-volumes", async () => {
+  it("update stops at plan time: a PlanError naming the volume, what changed and what to do", async () => {
     const world = await deployed(mapOf(MAP));
-    const made = await planWorld(mapOf(CHANGED_VOLUME), world);
+    const refused = planWorld(mapOf(CHANGED_VOLUME), world);
+    await expect(refused).rejects.toThrow(PlanError);
+    await expect(refused).rejects.toThrow(/volume app\.data differs from the map \(driver_options changed/);
+    const error: unknown = await refused.catch((err: unknown) => err);
+    expect(isPlanError(error) && error.hint).toContain("--recreate-volumes");
+  });
+
+  it("startup gets no step: an `outdated` change and a warning naming --recreate-volumes", async () => {
+    const world = await deployed(mapOf(MAP));
+    const made = await planWorld(mapOf(CHANGED_VOLUME), world, { action: "startup" });
     expect(stepSummary(made)).toEqual([]);
     const outdated = changeOf(made, "data", "outdated");
     expect(outdated.reasons[0]).toEqual({
@@ -85,7 +94,7 @@ describe("a volume whose driver options changed", () => {
       edge: "links",
     });
 
-    const after = applyPlan(world, made, map, { order: "reverse" }).world;
+    const after = (await applyPlan(world, made, map, { order: "reverse" })).world;
     expect(engineOf(after).volume("app.data")?.options).toEqual({
       type: "tmpfs",
       device: "tmpfs",
@@ -189,7 +198,7 @@ describe("repair of an interrupted recreate", () => {
     expect(changeOf(made, "app.web_berth-new", "remove").reasons).toEqual([
       { message: "left behind by an interrupted recreate" },
     ]);
-    const after = applyPlan(world, made, mapOf(MAP)).world;
+    const after = (await applyPlan(world, made, mapOf(MAP))).world;
     expect(engineOf(after).find("app.web_berth-new")).toBeUndefined();
   });
 
@@ -207,7 +216,7 @@ describe("repair of an interrupted recreate", () => {
       "finishes an interrupted recreate: app.web_berth-new becomes app.web",
     );
     expect(createdNames(made)).toEqual([]);
-    const after = applyPlan(world, made, map, { order: "reverse" }).world;
+    const after = (await applyPlan(world, made, map, { order: "reverse" })).world;
     expect(engineOf(after).named("app.web").id).toBe(leftover.id);
     expect(stepSummary(await planWorld(map, after))).toEqual([]);
   });
@@ -224,7 +233,7 @@ describe("repair of an interrupted recreate", () => {
     expect(create.name).toBe("app.db_berth-new");
     expect(waitsFor(made, create, rename?.id ?? "")).toBe(true);
     for (const order of ["listed", "reverse", 3] as const) {
-      const after = applyPlan(world, made, map, { order }).world;
+      const after = (await applyPlan(world, made, map, { order })).world;
       expect(stepSummary(await planWorld(map, after))).toEqual([]);
     }
   });
@@ -255,7 +264,7 @@ describe("repair of an interrupted recreate", () => {
       );
       expect(freeing.some((s) => waitsFor(made, create, s))).toBe(true);
     }
-    expect(() => applyPlan(world, made, map, { order: "reverse" })).not.toThrow();
+    await expect(applyPlan(world, made, map, { order: "reverse" })).resolves.toBeDefined();
   });
 
   it("a run interrupted before the rename: the renamed replacement's dependents are recreated (their links are stale)", async () => {
@@ -266,7 +275,7 @@ describe("repair of an interrupted recreate", () => {
     expect(recreatedKeys(made)).toEqual(["app", "web"]);
     // The run stops after app's old container is removed, before its replacement is renamed.
     const rename = made.steps.findIndex((s) => s.type === "rename-container" && s.object.key === "app");
-    const interrupted = applyPlan(world, made, changed, { stopAfter: rename }).world;
+    const interrupted = (await applyPlan(world, made, changed, { stopAfter: rename })).world;
     expect(engineOf(interrupted).find("app.app")).toBeUndefined();
     expect(engineOf(interrupted).staleReferences()).toEqual([
       expect.stringMatching(/^app\.web links app\.app: bound to \w{12}, which is gone$/),
@@ -277,7 +286,7 @@ describe("repair of an interrupted recreate", () => {
       object: "app",
       edge: "links",
     });
-    const after = applyPlan(interrupted, repair, changed, { order: "reverse" }).world;
+    const after = (await applyPlan(interrupted, repair, changed, { order: "reverse" })).world;
     expect(engineOf(after).staleReferences()).toEqual([]);
     expect(stepSummary(await planWorld(changed, after))).toEqual([]);
   });
@@ -341,7 +350,7 @@ app:
     }
     expect(recreatedKeys(made)).toEqual([]);
     for (const order of ["listed", "reverse", 11] as const) {
-      const after = applyPlan(world, made, map, { order }).world;
+      const after = (await applyPlan(world, made, map, { order })).world;
       expect(engineOf(after).named("app.app").networks["app.back"]?.Aliases).toContain("api");
       expect(stepSummary(await planWorld(map, after))).toEqual([]);
     }
@@ -356,7 +365,7 @@ app:
       waitsFor(made, stepFor(made, "create-container", "db"), stepFor(made, "create-network", "back")),
     ).toBe(true);
     for (const order of ["listed", "reverse", 5, 6] as const) {
-      const after = applyPlan(world, made, map, { order }).world;
+      const after = (await applyPlan(world, made, map, { order })).world;
       expect(stepSummary(await planWorld(map, after))).toEqual([]);
     }
   });

@@ -3,24 +3,23 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../bench/processes.js";
 import { engineSocketPath, startCountingProxy, type CountingProxy } from "../../bench/proxy.js";
+import { requestLists } from "../../src/cli/prefetch.js";
+import { PrefetchedReader } from "../../src/cli/prefetched-reader.js";
 import { DockerEngine } from "../../src/engine/docker-engine.js";
-import { requestEarlyLists } from "../../src/engine/early-lists.js";
 import { readOnly } from "../../src/engine/engine.js";
-import { loadMap } from "../../src/map/load-map.js";
 import { observeEngine } from "../../src/observe/observe.js";
-import type { Plan } from "../../src/plan/plan-types.js";
-import { observeAndPlan } from "../../src/reconcile.js";
 import { berth, REPO_ROOT } from "../helpers/cli.js";
 import { FIXTURE_IMAGES, testEngine } from "../helpers/engine.js";
 import { mapWorkspace } from "../helpers/map-workspace.js";
 
 /**
- * The executable asks the engine for its four lists before it loads berth (early-lists.ts,
- * early-start.ts). A counting proxy in front of the engine shows what reaches it: the early
- * requests stand in for the observation's list calls, and nothing is asked twice.
+ * The executable asks the engine for a first look's four lists before it loads the CLI
+ * (src/cli/prefetch.ts), and the CLI reads them through a decorator of the read-only engine
+ * (src/cli/prefetched-reader.ts). A counting proxy in front of the engine shows what reaches it:
+ * the prefetched requests stand in for the first look's list calls, and nothing is asked twice.
  */
 
-const workspace = mapWorkspace("early-lists");
+const workspace = mapWorkspace("prefetch");
 const COUNT = 6;
 let proxy: CountingProxy;
 let mapName: string;
@@ -28,7 +27,7 @@ let mapFile: string;
 
 beforeAll(async () => {
   proxy = await startCountingProxy(join(workspace.dir, "proxy.sock"), engineSocketPath());
-  mapName = workspace.name("early");
+  mapName = workspace.name("prefetch");
   const containers = Array.from(
     { length: COUNT },
     (_, i) => `c${i}:\n  image: ${FIXTURE_IMAGES.base1}\n  environment: {INDEX: "${i}"}\n`,
@@ -58,106 +57,97 @@ function mapStates(observation: Awaited<ReturnType<typeof observeEngine>>): Reco
   );
 }
 
-describe("lists requested before berth loads", () => {
+/** A read-only engine on the proxy, decorated with lists prefetched on `socketPath`. */
+async function prefetchedEngine(socketPath: string) {
+  const engine = new DockerEngine({ baseUrl: proxy.dockerHost });
+  const lists = await requestLists(socketPath);
+  return { engine, lists, reader: new PrefetchedReader(readOnly(engine), lists) };
+}
+
+describe("lists prefetched before the CLI loads", () => {
   it("answer a first look's four list calls: the engine is asked once", async () => {
     proxy.reset();
-    const early = await requestEarlyLists(proxy.socketPath);
-    const engine = new DockerEngine({ baseUrl: proxy.dockerHost, early });
-    const observed = await observeEngine(readOnly(engine), "berth");
+    const { engine, reader } = await prefetchedEngine(proxy.socketPath);
+    const observed = await observeEngine(reader);
     expect(proxy.total()).toBe(4);
     expect(engine.calls.total).toBe(4);
-    expect(observed.containerScope).toBe("berth");
-    const direct = await observeEngine(readOnly(new DockerEngine()), "all");
+    const direct = await observeEngine(readOnly(new DockerEngine()));
     expect(mapStates(observed)).toEqual(mapStates(direct));
     expect(Object.keys(mapStates(observed))).toHaveLength(COUNT);
   });
 
-  it("list berth's containers only, and do not stand in for a list of every container", async () => {
+  it("hold berth's containers only, and answer only the first look", async () => {
     const byHand = workspace.name("by-hand");
     await testEngine().createContainer(byHand, { Image: FIXTURE_IMAGES.base1 });
     try {
       proxy.reset();
-      const early = await requestEarlyLists(proxy.socketPath);
-      const engine = new DockerEngine({ baseUrl: proxy.dockerHost, early });
-      const first = await observeEngine(readOnly(engine), "berth");
+      const { reader } = await prefetchedEngine(proxy.socketPath);
+      const first = await observeEngine(reader);
       expect(first.containers.map((c) => c.name)).not.toContain(byHand);
       expect(first.containers.every((c) => c.mapName !== undefined)).toBe(true);
       const containersAsked = proxy.requests().filter((r) => r.startsWith("GET /containers/json"));
       expect(containersAsked).toHaveLength(1);
       expect(decodeURIComponent(containersAsked[0] as string)).toContain('filters={"label":["berth.map"]}');
-      // A look at every container is asked of the engine: the early list does not answer it.
-      const whole = await observeEngine(readOnly(engine), "all");
+      // The next look is the engine's, whole.
+      const next = await observeEngine(reader);
       expect(proxy.total()).toBe(4 + 4);
-      expect(whole.containerScope).toBeUndefined();
-      expect(whole.containers.map((c) => c.name)).toContain(byHand);
+      expect(next.containers.map((c) => c.name)).toContain(byHand);
     } finally {
       await testEngine().removeContainer(byHand, { force: true });
     }
   });
 
-  it("are not used by an engine on another socket, which asks its own", async () => {
+  it("that failed are asked of the engine, and a failure is reported then", async () => {
+    const { engine, reader } = await prefetchedEngine(join(workspace.dir, "nothing-here.sock"));
     proxy.reset();
-    const early = await requestEarlyLists(proxy.socketPath);
-    const engine = new DockerEngine({ baseUrl: `unix://${engineSocketPath()}`, early });
-    const observed = await observeEngine(readOnly(engine), "berth");
-    expect(engine.calls.total).toBe(4);
+    const observed = await observeEngine(reader);
     expect(proxy.total()).toBe(4);
+    expect(engine.calls.total).toBe(4);
     expect(Object.keys(mapStates(observed))).toHaveLength(COUNT);
-    early.dispose();
-  });
-
-  it("that failed are asked again, and a failure is reported then", async () => {
-    const early = await requestEarlyLists(join(workspace.dir, "nothing-here.sock"));
-    const engine = new DockerEngine({ baseUrl: proxy.dockerHost, early });
-    proxy.reset();
-    await observeEngine(readOnly(engine), "berth");
-    expect(proxy.total()).toBe(4);
-    expect(engine.calls.total).toBe(4);
   });
 });
 
 describe("bin/berth.js", () => {
-  it("makes four engine calls for a no-op plan, none for validate", async () => {
-    proxy.reset();
-    const plan = await berthBin(["-f", mapFile, "plan"], { DOCKER_HOST: proxy.dockerHost });
-    expect(plan.code).toBe(0);
-    expect(plan.stdout).toContain("No changes");
-    expect(proxy.total()).toBe(4);
-    expect(Object.keys(proxy.byOperation()).sort()).toEqual([
-      "GET /containers/json",
-      "GET /images/json",
-      "GET /networks",
-      "GET /volumes",
-    ]);
-
-    // Something to do (the map under a new name has none of its containers): a fifth call lists
-    // every container, and the plan is the one a look at every container gives.
-    proxy.reset();
-    const other = workspace.name("early-other");
-    const fresh = await berthBin(["-f", mapFile, "--map-name", other, "plan", "--json"], {
-      DOCKER_HOST: proxy.dockerHost,
-    });
-    expect(fresh.code, fresh.stderr).toBe(0);
-    expect(proxy.byOperation()["GET /containers/json"]).toBe(2);
-    expect(proxy.total()).toBe(5);
-    const map = loadMap({ files: [mapFile], mapName: other, env: {} });
-    const whole = await observeAndPlan(
-      map,
-      { default: readOnly(new DockerEngine()) },
-      {
-        action: "update",
-        containers: "all",
-      },
-    );
-    const printed = JSON.parse(fresh.stdout) as Plan;
-    expect(printed.steps.length).toBeGreaterThan(0);
-    expect(printed.steps).toEqual(JSON.parse(JSON.stringify(whole.plan.steps)));
-    expect(printed.observed).toEqual(JSON.parse(JSON.stringify(whole.plan.observed)));
-
+  it("makes four engine calls for a no-op plan or update, none for validate", async () => {
+    for (const command of [["plan"], ["update", "--progress", "quiet"]]) {
+      proxy.reset();
+      const noop = await berthBin(["-f", mapFile, ...command], { DOCKER_HOST: proxy.dockerHost });
+      expect(noop.code, noop.stderr).toBe(0);
+      expect(`${noop.stdout}${noop.stderr}`).toContain("No changes");
+      expect(proxy.total()).toBe(4);
+      expect(Object.keys(proxy.byOperation()).sort()).toEqual([
+        "GET /containers/json",
+        "GET /images/json",
+        "GET /networks",
+        "GET /volumes",
+      ]);
+    }
     proxy.reset();
     const validate = await berthBin(["-f", mapFile, "validate"], { DOCKER_HOST: proxy.dockerHost });
     expect(validate.code).toBe(0);
     expect(proxy.total()).toBe(0);
+  });
+
+  it("plans from a look at every container when there is something to do", async () => {
+    // The map under a new name has none of its containers, and a container made by hand holds
+    // the name of one of them: the plan printed is the one a look at every container gives.
+    const other = workspace.name("prefetch-other");
+    const squatter = `${other}.c0`;
+    await testEngine().createContainer(squatter, { Image: FIXTURE_IMAGES.base1 });
+    try {
+      proxy.reset();
+      const args = ["-f", mapFile, "--map-name", other, "plan", "--json"];
+      const fresh = await berthBin(args, { DOCKER_HOST: proxy.dockerHost });
+      // The first look (4 calls, berth's containers only), then a whole look (4).
+      expect(proxy.byOperation()["GET /containers/json"]).toBe(2);
+      expect(proxy.total()).toBe(8);
+      // In-process, without a prefetch: one look at every container.
+      const whole = await berth(args);
+      expect({ code: fresh.code, stdout: fresh.stdout, stderr: fresh.stderr }).toEqual(whole);
+      expect(fresh.stdout + fresh.stderr).toContain(squatter);
+    } finally {
+      await testEngine().removeContainer(squatter, { force: true });
+    }
   });
 
   it("ends quietly when its reader closes the pipe early", async () => {

@@ -1,0 +1,94 @@
+/**
+ * berth's command-line grammar before the command: its global options, in one table that the CLI
+ * (commander, main.ts) declares its options from and that the executable reads argv with before
+ * it loads the CLI (executable.ts). Both read the same table, so they cannot disagree about which
+ * option takes a value, and therefore about which word is the command.
+ *
+ * Only data and small functions here: the executable's bundle carries this file (no commander).
+ */
+
+export interface GlobalOptionSpec {
+  /** commander's flags: the names, and `<value>` when the option takes one. */
+  readonly flags: string;
+  readonly description: string;
+  readonly choices?: readonly string[];
+  readonly default?: string;
+  /** Given again, the values are collected into a list (`-f a -f b`). */
+  readonly repeatable?: boolean;
+}
+
+export const GLOBAL_OPTIONS = {
+  file: {
+    flags: "-f, --file <file>",
+    description: "map file; repeat to merge several (default: berth.yaml or berth.yml)",
+    repeatable: true,
+  },
+  mapName: {
+    flags: "--map-name <name>",
+    description: "map name (default: the map's name key, else the file's base name)",
+  },
+  clients: {
+    flags: "--clients <file>",
+    description: "clients file: engine names → base_url, interfaces (docker-map format)",
+  },
+  cache: {
+    flags: "--no-cache",
+    description: "parse the map files again even if they were parsed before (see BERTH_CACHE_DIR)",
+  },
+  logLevel: {
+    flags: "--log-level <level>",
+    description: "log level of the logs on stderr",
+    choices: ["trace", "debug", "info", "warn", "error", "fatal", "silent"],
+    default: "warn",
+  },
+  logFormat: {
+    flags: "--log-format <format>",
+    description: "log format",
+    choices: ["pretty", "json"],
+    default: "pretty",
+  },
+} as const satisfies Record<string, GlobalOptionSpec>;
+
+/** commander's own options of the program: help and version. */
+export const HELP_FLAGS = "-h, --help";
+export const VERSION_FLAGS = "-V, --version";
+
+/** The names in commander's flags: `-f, --file <file>` → `-f`, `--file`. */
+export function namesOf(flags: string): string[] {
+  return flags.split(/[ ,|]+/).filter((word) => word.startsWith("-"));
+}
+
+function takesValue(flags: string): boolean {
+  return /[<[]/.test(flags);
+}
+
+const specs: readonly GlobalOptionSpec[] = Object.values(GLOBAL_OPTIONS);
+const WITH_VALUE = new Set(specs.filter((s) => takesValue(s.flags)).flatMap((s) => namesOf(s.flags)));
+const FLAGS = new Set(specs.filter((s) => !takesValue(s.flags)).flatMap((s) => namesOf(s.flags)));
+
+/**
+ * The command `argv` runs (argv without node and the script): its first word after the global
+ * options. Undefined when there is none, or when an option not in GLOBAL_OPTIONS comes first (help,
+ * version, a typo: commander reports it).
+ */
+export function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith("-")) return arg;
+    // After `--` every word is an operand: commander runs the first one as the command.
+    if (arg === "--") return argv[i + 1];
+    const name = arg.startsWith("--") ? (arg.split("=")[0] as string) : arg.slice(0, 2);
+    if (WITH_VALUE.has(name)) {
+      // The value is in the same argument (`--file=x`, `-fx`) or the next one.
+      if (arg === name) i++;
+    } else if (!FLAGS.has(arg)) return undefined;
+  }
+  return undefined;
+}
+
+/** Whether an option is among the options (before `--`), in any of its names or as `--name=value`. */
+export function hasOption(argv: readonly string[], flags: string): boolean {
+  const names = new Set(namesOf(flags));
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).some((arg) => names.has(arg.split("=")[0] ?? arg));
+}

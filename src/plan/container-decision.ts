@@ -1,0 +1,281 @@
+import { canonicalJson } from "../common/canonical-json.js";
+import type { EdgeKind } from "../map/resolve.js";
+import type { ObservedContainer } from "../observe/observed-state.js";
+import type { ContainerSpec, EndpointSpec } from "../spec/container-spec.js";
+import { effectiveSpec, type InPlaceRecord } from "../spec/map-state.js";
+import { diffSpecs, type FieldChange } from "../spec/spec-diff.js";
+import { protectSpec, specHash } from "../spec/spec-label.js";
+import { shortId } from "./plan-context.js";
+import type { Cause, Reason } from "./plan-types.js";
+
+/**
+ * What happens to one container of the map, and why: pure functions of plain data. The planner
+ * gathers the inputs from the observation and the graph, and turns the decision into steps.
+ */
+export type Decision =
+  | { kind: "create"; reasons: Reason[] }
+  | { kind: "recreate"; reasons: Reason[]; old: ObservedContainer; mode: "safe" | "remove-first" }
+  | {
+      kind: "keep";
+      container: ObservedContainer;
+      start: boolean;
+      /** Fields updated in place. */
+      update: string[];
+      reconnect: EndpointChange[];
+      /** Why it starts. */
+      reasons: Reason[];
+      /** What differs but is left as it is (startup): reported, not changed. */
+      outdated: Reason[];
+    };
+
+/** A network endpoint to connect, disconnect or both (a changed endpoint). */
+export interface EndpointChange {
+  network: string;
+  connect?: EndpointSpec;
+  disconnect: boolean;
+  reason: string;
+}
+
+/** A container this one refers to by id (links, volumes_from, network_mode), as it is now. */
+export interface ReferenceTarget {
+  key: string;
+  name: string;
+  edge: EdgeKind;
+  /** The id the target has (or will have once this plan renames it); undefined when missing. */
+  currentId: string | undefined;
+}
+
+export interface DecisionInput {
+  /** `update` may change what exists; `startup` only creates and starts. */
+  update: boolean;
+  spec: ContainerSpec;
+  observed: ObservedContainer | undefined;
+  /** What berth changed on it in place since it was made. */
+  record: InPlaceRecord | undefined;
+  sensitive: readonly string[];
+  /** Id of the spec's image on the engine; undefined when not present. */
+  imageId: string | undefined;
+  pullNever: boolean;
+  /** Recreates of containers it depends on along a stale-making edge. */
+  cascade: Cause[];
+  references: ReferenceTarget[];
+  /** Volumes it mounts that this plan makes again (keys). */
+  recreatedVolumes: string[];
+  nonrecoverableExitCodes: readonly number[];
+  /** Another container waits for it to complete: exited with 0 is where it should be. */
+  job: boolean;
+  persistent: boolean;
+}
+
+export function decideContainer(input: DecisionInput): Decision {
+  const observed = input.observed;
+  if (observed === undefined) return { kind: "create", reasons: [{ message: "container does not exist" }] };
+  const { changes, current } = specChanges(input, observed);
+  const recreate: Reason[] = [];
+  if (observed.applied === undefined)
+    recreate.push({ message: "created without a spec berth can read (made by hand or by another tool)" });
+  for (const change of changes.filter((c) => c.class === "recreate")) recreate.push(fieldReason(change));
+  recreate.push(...imageReasons(input.spec.image, input.imageId, observed.imageId, input.pullNever));
+  recreate.push(...staleReferences(observed.applied?.bound ?? {}, input.references, input.cascade));
+  recreate.push(...cascadeReasons(input.cascade));
+  recreate.push(...stateReasons(observed, input.nonrecoverableExitCodes));
+  const inPlace = current.filter((c) => c.class === "in-place");
+  const update: string[] = [];
+  for (const change of inPlace) {
+    if (change.new === undefined && change.field !== "restart") {
+      recreate.push({
+        ...fieldReason(change),
+        message: `${change.field} removed; the engine cannot unset it in place`,
+      });
+    } else update.push(change.field);
+  }
+  for (const volume of input.recreatedVolumes)
+    recreate.push({ message: `volume ${volume} is recreated (--recreate-volumes)` });
+
+  if (recreate.length > 0 && (input.update || observed.state === "dead")) {
+    const mode = input.recreatedVolumes.length > 0 ? "remove-first" : "safe";
+    return { kind: "recreate", reasons: recreate, old: observed, mode };
+  }
+  const known =
+    observed.applied === undefined ? {} : effectiveSpec(observed.applied.spec, input.record).networks;
+  const endpoints = endpointChanges(input.spec, observed, known);
+  const start = needsStart(observed, input.job, input.persistent);
+  return {
+    kind: "keep",
+    container: observed,
+    start,
+    update: input.update ? update : [],
+    reconnect: input.update ? endpoints : [],
+    reasons: start ? [{ message: startReason(observed) }] : [],
+    outdated: input.update
+      ? []
+      : [...recreate, ...inPlace.map(fieldReason), ...endpoints.map((e) => ({ message: e.reason }))],
+  };
+}
+
+/**
+ * Field changes against the spec berth recorded: all of them (`changes`), and those against what
+ * berth set since by updates in place (`current`). None when the digest matches and nothing was
+ * changed in place.
+ */
+function specChanges(
+  input: DecisionInput,
+  observed: ObservedContainer,
+): { changes: FieldChange[]; current: FieldChange[] } {
+  const applied = observed.applied;
+  if (applied === undefined) return { changes: [], current: [] };
+  const { spec, record, sensitive } = input;
+  if (record === undefined && specHash(protectSpec(spec, applied.salt, sensitive)) === observed.specHash)
+    return { changes: [], current: [] };
+  const changes = diffSpecs(applied.spec, spec, applied.salt, sensitive);
+  const current =
+    record === undefined
+      ? changes
+      : diffSpecs(effectiveSpec(applied.spec, record), spec, applied.salt, sensitive);
+  return { changes, current };
+}
+
+function cascadeReasons(cascade: readonly Cause[]): Reason[] {
+  return cascade.map((cause) => ({
+    message: `${cause.object} is ${cause.change === "create" ? "created" : "recreated"} (${cause.edge})`,
+    cause,
+  }));
+}
+
+function stateReasons(observed: ObservedContainer, nonrecoverable: readonly number[]): Reason[] {
+  if (observed.state === "dead") return [{ message: "the container is dead" }];
+  if (observed.state === "exited" && nonrecoverable.includes(observed.exitCode ?? NaN)) {
+    return [
+      {
+        message: `exited with code ${observed.exitCode}, which the engine cannot recover from by a start`,
+      },
+    ];
+  }
+  return [];
+}
+
+/** The image a container runs against the one its reference names now. */
+export function imageReasons(
+  image: string,
+  currentId: string | undefined,
+  runningId: string,
+  pullNever: boolean,
+): Reason[] {
+  if (currentId === undefined) {
+    if (pullNever) return [];
+    return [
+      {
+        message: `image ${image} is not present; it is pulled and the container made from it`,
+        field: "image",
+      },
+    ];
+  }
+  if (currentId === runningId) return [];
+  return [
+    {
+      message: `image ${image} now refers to ${shortId(currentId)} (the container runs ${shortId(runningId)})`,
+      field: "image",
+      old: shortId(runningId),
+      new: shortId(currentId),
+    },
+  ];
+}
+
+/** References bound at creation (links, volumes_from, network_mode) to containers replaced since. */
+export function staleReferences(
+  bound: Readonly<Record<string, string>>,
+  targets: readonly ReferenceTarget[],
+  cascade: readonly Cause[],
+): Reason[] {
+  const reasons: Reason[] = [];
+  for (const target of targets) {
+    if (cascade.some((c) => c.object === target.key)) continue;
+    const boundId = bound[target.name];
+    if (boundId === undefined || target.currentId === undefined || target.currentId === boundId) continue;
+    reasons.push({
+      message: `${target.key} was replaced after this container was made (${target.edge}): its reference is stale`,
+      cause: { object: target.key, change: "replaced", edge: target.edge },
+    });
+  }
+  return reasons;
+}
+
+/** Whether a kept container is started. */
+export function needsStart(observed: ObservedContainer, job: boolean, persistent: boolean): boolean {
+  if (observed.state === "running" || observed.state === "restarting") return false;
+  if (observed.state === "paused") return false;
+  if (observed.state === "created") return true;
+  if (job && observed.exitCode === 0) return false;
+  // docker-map's persistent containers are not started again once they ran and stopped.
+  return !persistent;
+}
+
+function startReason(observed: ObservedContainer): string {
+  if (observed.state === "created") return "created but never started";
+  const state =
+    observed.state === "exited" && observed.exitCode !== undefined
+      ? `exited (${observed.exitCode})`
+      : observed.state;
+  return `container is ${state}`;
+}
+
+/**
+ * Network endpoints: membership from the container list; aliases, links and addresses from what
+ * berth set (the label, or the state record after a reconnect).
+ */
+export function endpointChanges(
+  spec: ContainerSpec,
+  observed: ObservedContainer,
+  known: Readonly<Record<string, EndpointSpec>>,
+): EndpointChange[] {
+  const mode = spec.network_mode;
+  if (mode === "host" || mode === "none" || mode === "disabled" || mode.startsWith("container:")) return [];
+  const changes: EndpointChange[] = [];
+  for (const [network, endpoint] of Object.entries(spec.networks)) {
+    const current = known[network];
+    if (observed.networks[network] === undefined) {
+      changes.push({
+        network,
+        connect: endpoint,
+        disconnect: false,
+        reason: `not connected to network ${network}`,
+      });
+    } else if (current !== undefined && !sameEndpoint(current, endpoint)) {
+      changes.push({
+        network,
+        connect: endpoint,
+        disconnect: true,
+        reason: `endpoint on network ${network} differs (aliases, links or addresses)`,
+      });
+    }
+  }
+  const implicit = mode === "default" || mode === "bridge" ? ["bridge"] : [];
+  for (const network of Object.keys(observed.networks)) {
+    if (spec.networks[network] === undefined && !implicit.includes(network)) {
+      changes.push({
+        network,
+        disconnect: true,
+        reason: `connected to network ${network}, which the map does not list`,
+      });
+    }
+  }
+  return changes;
+}
+
+function sameEndpoint(current: EndpointSpec, desired: EndpointSpec): boolean {
+  const sorted = (values: readonly string[]) => canonicalJson([...values].sort());
+  return (
+    sorted(current.aliases) === sorted(desired.aliases) &&
+    sorted(current.links) === sorted(desired.links) &&
+    current.ipv4_address === desired.ipv4_address &&
+    current.ipv6_address === desired.ipv6_address &&
+    sorted(current.link_local_ips) === sorted(desired.link_local_ips)
+  );
+}
+
+export function fieldReason(change: FieldChange): Reason {
+  const reason: Reason = { message: `${change.field} changed`, field: change.field };
+  if (change.old !== undefined) reason.old = change.old;
+  if (change.new !== undefined) reason.new = change.new;
+  return reason;
+}

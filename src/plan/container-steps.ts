@@ -1,0 +1,337 @@
+import { compareText } from "../common/text.js";
+import { nodeKey, nodeKind } from "../graph/dependency-graph.js";
+import { containerNode, type DependencyEdge } from "../map/resolve.js";
+import type { ObservedContainer } from "../observe/observed-state.js";
+import type { ContainerSpec } from "../spec/container-spec.js";
+import { extraEndpoints } from "../spec/create-body.js";
+import { inPlaceRecordOf, type InPlaceRecord } from "../spec/map-state.js";
+import type { Decision, EndpointChange } from "./container-decision.js";
+import { pullStep } from "./image-pulls.js";
+import { TEMPORARY_SUFFIX, type PlanContext } from "./plan-context.js";
+import type { ObjectRef, Reason } from "./plan-types.js";
+import type { RecreatedResources } from "./resource-planner.js";
+import type { StepIndex } from "./step-index.js";
+
+/** What turning a container's decision into steps reads: the context, the index, the resources. */
+export interface ContainerPlanning {
+  ctx: PlanContext;
+  index: StepIndex;
+  recreated: RecreatedResources;
+}
+
+/** A container updated in place or reconnected: its new record, once these steps are done. */
+export interface InPlaceChange {
+  record: InPlaceRecord;
+  steps: string[];
+}
+
+/** Steps a container's first step waits for besides its prerequisites (a rename, leftovers). */
+type After = (string | undefined)[];
+
+export function emitCreate(p: ContainerPlanning, key: string, reasons: Reason[], after: After): void {
+  const ref = p.ctx.containerRef(key);
+  const spec = p.ctx.spec(key);
+  const created = p.ctx.builder.add({
+    type: "create-container",
+    object: ref,
+    name: ref.name,
+    temporary: false,
+    carriedVolumes: [],
+    after: [...prerequisites(p, key, spec, { pull: true }), ...after],
+  });
+  p.index.set("exists", key, created);
+  p.ctx.builder.change(ref, "create", reasons);
+  emitStart(p, key, [created, ...connects(p, ref, spec, created)], true);
+}
+
+export function emitRecreate(
+  p: ContainerPlanning,
+  key: string,
+  decision: Extract<Decision, { kind: "recreate" }>,
+  after: { adopted: string | undefined; leftovers: string[] },
+): void {
+  const ref = p.ctx.containerRef(key);
+  const spec = p.ctx.spec(key);
+  const old = decision.old;
+  const carried = carriedVolumes(old, spec);
+  p.ctx.builder.change(ref, "recreate", decision.reasons);
+  if (decision.mode === "remove-first") {
+    // A volume it mounts is made again, which needed the old container gone (resource-planner).
+    const removed = p.index.get("removed", old.id) ?? removeOld(p, key, old, [after.adopted]);
+    const created = p.ctx.builder.add({
+      type: "create-container",
+      object: ref,
+      name: ref.name,
+      temporary: false,
+      carriedVolumes: carried,
+      after: [...prerequisites(p, key, spec, { pull: true }), removed],
+    });
+    p.index.set("exists", key, created);
+    emitStart(p, key, [created, ...connects(p, ref, spec, created)], true);
+    return;
+  }
+  // Safe order: the new container exists before the old one goes, and takes its name after.
+  const temporaryName = `${ref.name}${TEMPORARY_SUFFIX}`;
+  const created = p.ctx.builder.add({
+    type: "create-container",
+    object: ref,
+    name: temporaryName,
+    temporary: true,
+    carriedVolumes: carried,
+    // A container left under the temporary name must be gone before the name is taken again.
+    after: [...prerequisites(p, key, spec, { pull: true }), after.adopted, ...after.leftovers],
+  });
+  const removed = removeOld(p, key, old, [created]);
+  const renamed = p.ctx.builder.add({
+    type: "rename-container",
+    object: ref,
+    container: temporaryName,
+    to: ref.name,
+    after: [removed],
+  });
+  p.index.set("exists", key, renamed);
+  emitStart(p, key, [renamed, ...connects(p, ref, spec, renamed)], true);
+}
+
+/** Stops (when running) and removes the container being replaced. */
+function removeOld(p: ContainerPlanning, key: string, old: ObservedContainer, after: After): string {
+  const ref = p.ctx.containerRef(key);
+  const running = old.state === "running" || old.state === "restarting" || old.state === "paused";
+  const stopped = running
+    ? p.ctx.builder.add({
+        type: "stop-container",
+        object: ref,
+        container: old.id,
+        signal: p.ctx.container(key).stopSignal ?? null,
+        timeoutSeconds: p.ctx.container(key).stopTimeoutSeconds ?? null,
+        after,
+      })
+    : undefined;
+  const removed = p.ctx.builder.add({
+    type: "remove-container",
+    object: ref,
+    container: old.id,
+    removeVolumes: false,
+    force: false,
+    after: stopped === undefined ? after : [stopped],
+  });
+  return p.index.set("removed", old.id, removed);
+}
+
+/**
+ * A kept container: updated in place, reconnected, connected again to a network made again, and
+ * started — each when its decision says so. Returns what it changed in place, for the state record.
+ */
+export function emitKeep(
+  p: ContainerPlanning,
+  key: string,
+  decision: Extract<Decision, { kind: "keep" }>,
+  adopted: string | undefined,
+): InPlaceChange | undefined {
+  const ref = p.ctx.containerRef(key);
+  const spec = p.ctx.spec(key);
+  if (decision.outdated.length > 0) p.ctx.builder.change(ref, "outdated", decision.outdated);
+  if (adopted !== undefined) p.index.set("exists", key, adopted);
+  let last = adopted;
+  if (decision.update.length > 0) {
+    last = p.ctx.builder.add({
+      type: "update-container",
+      object: ref,
+      container: ref.name,
+      fields: decision.update,
+      after: [adopted],
+    });
+    const changes = decision.update.map((field) => ({ message: `${field} changes in place`, field }));
+    p.ctx.builder.change(ref, "update", changes);
+  }
+  const dropped = new Set(
+    (p.recreated.networks.get(key) ?? []).map((networkKey) => p.ctx.networks.get(networkKey)?.name),
+  );
+  const reconnects = decision.reconnect.flatMap((change) => {
+    const step = reconnect(p, ref, change, last, dropped.has(change.network));
+    return step === undefined ? [] : [step];
+  });
+  if (decision.reconnect.length > 0)
+    p.ctx.builder.change(
+      ref,
+      "reconnect",
+      decision.reconnect.map((c) => ({ message: c.reason })),
+    );
+  const record =
+    decision.update.length > 0 || decision.reconnect.length > 0
+      ? {
+          record: inPlaceRecordOf(spec),
+          steps: [...(decision.update.length > 0 && last !== undefined ? [last] : []), ...reconnects],
+        }
+      : undefined;
+  const handled = new Set(decision.reconnect.map((c) => c.network));
+  const rejoins = rejoinRecreatedNetworks(p, key, spec, handled);
+  const connected = [...reconnects, ...rejoins];
+  if (decision.start) {
+    p.ctx.builder.change(ref, "start", decision.reasons);
+    emitStart(p, key, [last, ...connected, ...prerequisites(p, key, spec, { pull: false })], false);
+  } else if (last !== undefined || connected.length > 0) {
+    p.index.set("ready", key, connected.at(-1) ?? (last as string));
+  }
+  return record;
+}
+
+function networkKeyOf(p: ContainerPlanning, name: string): string | undefined {
+  for (const network of p.ctx.networks.values()) if (network.name === name) return network.key;
+  return undefined;
+}
+
+/**
+ * Disconnects, connects or both; returns the last step (undefined when none is needed). A network
+ * made again has dropped the endpoint already: disconnecting it again would fail.
+ */
+function reconnect(
+  p: ContainerPlanning,
+  ref: ObjectRef,
+  change: EndpointChange,
+  after: string | undefined,
+  dropped: boolean,
+): string | undefined {
+  let step = after;
+  if (change.disconnect && !dropped) {
+    step = p.ctx.builder.add({
+      type: "disconnect-network",
+      object: ref,
+      network: change.network,
+      container: ref.name,
+      after: [step],
+    });
+  }
+  if (change.connect !== undefined) {
+    const networkKey = networkKeyOf(p, change.network);
+    step = p.ctx.builder.add({
+      type: "connect-network",
+      object: ref,
+      network: change.network,
+      container: ref.name,
+      endpoint: change.connect,
+      after: [step, networkKey === undefined ? undefined : p.index.get("network", networkKey)],
+    });
+  }
+  return step === after ? undefined : step;
+}
+
+/** A network made again dropped the container's endpoint: connect it again, as the map says. */
+function rejoinRecreatedNetworks(
+  p: ContainerPlanning,
+  key: string,
+  spec: ContainerSpec,
+  handled: ReadonlySet<string>,
+): string[] {
+  const recreated = p.recreated.networks.get(key) ?? [];
+  const ref = p.ctx.containerRef(key);
+  const steps: string[] = [];
+  for (const [network, endpoint] of Object.entries(spec.networks)) {
+    const networkKey = networkKeyOf(p, network);
+    if (networkKey === undefined || !recreated.includes(networkKey) || handled.has(network)) continue;
+    steps.push(
+      p.ctx.builder.add({
+        type: "connect-network",
+        object: ref,
+        network,
+        container: ref.name,
+        endpoint,
+        after: [p.index.get("network", networkKey)],
+      }),
+    );
+  }
+  return steps;
+}
+
+/** What a container's first step waits for: its image (when it is made), volumes, networks, dependencies. */
+function prerequisites(
+  p: ContainerPlanning,
+  key: string,
+  spec: ContainerSpec,
+  options: { pull: boolean },
+): After {
+  const after: After = options.pull ? [pullStep(p.ctx, p.index, spec.image)] : [];
+  for (const edge of p.ctx.graph.dependencyEdges(containerNode(key))) after.push(readyOf(p, edge));
+  return after;
+}
+
+function readyOf(p: ContainerPlanning, edge: DependencyEdge): string | undefined {
+  const key = nodeKey(edge.dependency);
+  switch (nodeKind(edge.dependency)) {
+    case "volume":
+      return p.index.get("volume", key);
+    case "network":
+      return p.index.get("network", key);
+    case "container":
+      // depends_on with a condition gates the start (see waitsFor), not the create.
+      return p.index.get(edge.kind === "depends-on" ? "exists" : "ready", key);
+  }
+}
+
+/** Health and completion gates of a container's start. */
+function waitsFor(p: ContainerPlanning, key: string): string[] {
+  const out: string[] = [];
+  for (const dependency of p.ctx.container(key).dependsOn) {
+    const target = dependency.container;
+    if (!p.ctx.containers.has(target)) continue;
+    if (dependency.condition === "started") {
+      const ready = p.index.get("ready", target);
+      if (ready !== undefined) out.push(ready);
+      continue;
+    }
+    const wait = p.index.getOrSet("wait", `${dependency.condition}:${target}`, () => {
+      const object = p.ctx.containerRef(target);
+      return p.ctx.builder.add({
+        type: dependency.condition === "healthy" ? "wait-healthy" : "wait-completed",
+        object,
+        container: object.name,
+        after: [p.index.get("ready", target)],
+      });
+    });
+    out.push(wait);
+  }
+  return out;
+}
+
+/** Extra endpoints (API 1.41 takes one network at create) are connected before the start. */
+function connects(p: ContainerPlanning, ref: ObjectRef, spec: ContainerSpec, after: string): string[] {
+  return extraEndpoints(spec).map(([network, endpoint]) =>
+    p.ctx.builder.add({
+      type: "connect-network",
+      object: ref,
+      network,
+      container: ref.name,
+      endpoint,
+      after: [after],
+    }),
+  );
+}
+
+function emitStart(p: ContainerPlanning, key: string, after: After, created: boolean): void {
+  const { started, last } = p.ctx.startSteps(key, [...after, ...waitsFor(p, key)], created);
+  if (!p.index.has("exists", key)) p.index.set("exists", key, started);
+  p.index.set("ready", key, last);
+}
+
+/**
+ * Anonymous volumes of the container being replaced, to mount again in the new one at the same
+ * path: the data in `shares` (and image VOLUMEs) survives the recreate. A path the new spec mounts
+ * otherwise is left to the new spec.
+ */
+export function carriedVolumes(
+  old: ObservedContainer,
+  spec: ContainerSpec,
+): { name: string; path: string }[] {
+  const taken = new Set([
+    ...spec.binds.map((b) => b.split(":")[1]),
+    ...spec.attaches.map((a) => a.split(":")[1]),
+    ...spec.uses.filter((u) => u.startsWith("volume:")).map((u) => u.split(":")[2]),
+  ]);
+  return old.mounts
+    .filter(
+      (m) =>
+        m.type === "volume" && m.name !== null && /^[0-9a-f]{64}$/.test(m.name) && !taken.has(m.destination),
+    )
+    .map((m) => ({ name: m.name as string, path: m.destination }))
+    .sort((a, b) => compareText(a.path, b.path));
+}

@@ -28,6 +28,8 @@ export {
   EngineConflictError,
   EngineApiError,
   EngineTimeoutError,
+  EngineConnectionLostError,
+  EngineTruncatedReplyError,
   ImagePullError,
   isEngineError,
   isEngineUnreachableError,
@@ -35,6 +37,9 @@ export {
   isEngineConflictError,
   isEngineApiError,
   isEngineTimeoutError,
+  isEngineConnectionLostError,
+  isEngineTruncatedReplyError,
+  isUncertainOutcome,
   isImagePullError,
 } from "./engine/engine-errors.js";
 

@@ -2,7 +2,7 @@ import { userInfo } from "node:os";
 import { systemClock, type Clock } from "../common/clock.js";
 import type { EngineWriter } from "../engine/engine.js";
 import type { ContainerSummary } from "../engine/engine-types.js";
-import { isEngineConflictError, isEngineNotFoundError } from "../engine/engine-errors.js";
+import { isEngineConflictError, isEngineError, isEngineNotFoundError } from "../engine/engine-errors.js";
 import { LABEL } from "../model/labels.js";
 import { LockError } from "./apply-errors.js";
 import {
@@ -153,7 +153,7 @@ async function tryTake(
     throw err;
   }
   const renewing = startRenewal(engine, mapName, id, holder, clock, leaseMs, options.renewEveryMs);
-  return { name, release: () => release(engine, id, renewing) };
+  return { name, release: () => release(engine, mapName, id, renewing) };
 }
 
 interface Renewal {
@@ -216,9 +216,24 @@ function startRenewal(
  * Stops renewing and removes the renewal, then the lock. In that order: a lock left without
  * renewal by a kill in between is judged by its own expiry label.
  */
-async function release(engine: EngineWriter, lockId: string, renewing: Renewal): Promise<void> {
+async function release(
+  engine: EngineWriter,
+  mapName: string,
+  lockId: string,
+  renewing: Renewal,
+): Promise<void> {
   await renewing.stop();
-  await removeQuietly(engine, lockId);
+  try {
+    await engine.removeContainer(lockId, { force: true });
+  } catch (err) {
+    if (isEngineNotFoundError(err)) return;
+    // Said as the lock's failure, not the run's: the run's own work is done by then.
+    const reason = isEngineError(err) ? err.engineMessage : String(err);
+    throw new LockError(`could not release the lock of map ${mapName} on engine ${engine.name}: ${reason}`, {
+      cause: err,
+      hint: `the next run takes over a lock whose holder is gone; or remove it: docker rm -f ${lockName(mapName)}`,
+    });
+  }
 }
 
 /** A lock-kind container as the engine lists it (a container summary or an observed container). */

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from "../common/clock.js";
 import type { EngineWriter } from "../engine/engine.js";
-import { isEngineError } from "../engine/engine-errors.js";
+import { isEngineError, isUncertainOutcome } from "../engine/engine-errors.js";
 import type { RegistryAuth } from "../engine/engine-types.js";
 import type { LoadedMap } from "../map/load-map.js";
 import type { ObservedState } from "../observe/observed-state.js";
@@ -59,6 +59,11 @@ export interface ApplyResult {
  * Carries a plan out: a step starts once all its dependencies are done, at most `parallel` at a
  * time. A failed step skips everything that depends on it; independent branches go on. The
  * executor makes no decisions of its own.
+ *
+ * Except one: when a call that changes something fails without an answer (the connection closed,
+ * the answer was cut off or late), the engine may have carried it out, and the plan no longer
+ * describes the engine. Then no further step starts (running ones end); the run fails and says
+ * so, and the next run plans from a fresh look.
  */
 export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   const clock = options.clock ?? systemClock;
@@ -89,6 +94,8 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   const enqueue = (step: Step) => (isWait(step) ? waits : work).push(step);
   for (const step of plan.steps) if (waiting.get(step.id) === 0) enqueue(step);
   const running = new Set<Promise<void>>();
+  /** Why no further step may start: a change whose outcome is unknown. */
+  let halted: string | undefined;
 
   emit({ type: "run-start", map: plan.map, steps: plan.steps.length, time: clock.now() });
 
@@ -134,7 +141,8 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
       });
     } catch (err) {
       const durationMs = clock.now() - begin;
-      const error = describeFailure(step, err, secrets);
+      const error = describeFailure(step, err, secrets, plan.options.action);
+      if (isUncertainOutcome(err)) halted ??= `the outcome of ${step.id} is unknown`;
       emit({ type: "step-failed", step, time: clock.now(), durationMs, error });
       settle(step, {
         id: step.id,
@@ -162,7 +170,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
     return undefined;
   };
   while (waitsHead < waits.length || workHead < work.length || running.size > 0) {
-    while (!options.signal?.aborted) {
+    while (!options.signal?.aborted && halted === undefined) {
       const step = next();
       if (step === undefined) break;
       if (results.has(step.id)) continue;
@@ -188,7 +196,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
       object: step.object,
       status: "cancelled",
       durationMs: 0,
-      message: interrupted ? "cancelled: interrupted" : "cancelled",
+      message: interrupted ? "cancelled: interrupted" : `cancelled${halted ? `: ${halted}` : ""}`,
     });
   }
   const ordered = plan.steps.map((s) => results.get(s.id) as StepResult);
@@ -253,8 +261,15 @@ function executionContext(options: ApplyOptions, clock: Clock): ExecutionContext
  * from outside berth (the engine's message, a foreign error's text) is masked whole first; the
  * line is then scrubbed once more as a last guard.
  */
-function describeFailure(step: Step, err: unknown, secrets: readonly string[]): string {
+function describeFailure(step: Step, err: unknown, secrets: readonly string[], action: string): string {
   const where = `${step.object.client}: ${step.type} ${step.object.kind} ${step.object.name}`;
+  if (isUncertainOutcome(err)) {
+    const message = maskSecrets(err.message, secrets);
+    return scrubSecrets(
+      `${step.type} ${step.object.kind} ${step.object.name}: ${message} — re-run \`berth ${action}\` (it looks at the engine afresh)`,
+      secrets,
+    );
+  }
   if (isEngineError(err)) {
     const context = err.message.slice(0, err.message.length - err.engineMessage.length);
     const message = `${context}${maskSecrets(err.engineMessage, secrets)}`;

@@ -8,6 +8,7 @@ import { configCommand, graphCommand, validateCommand } from "./commands/map-com
 import { applyCommand, planCommand, runCommands } from "./commands/run-commands.js";
 import { logsCommand, statusCommand } from "./commands/status-commands.js";
 import { EXIT } from "./exit-codes.js";
+import { guardUnfinishedRun } from "./exit-guard.js";
 import type { PrefetchedLists } from "./prefetch.js";
 
 export { EXIT };
@@ -112,6 +113,7 @@ export async function main(argv: string[], prefetch?: PrefetchedLists): Promise<
   // A reader that stops early (`berth plan --json | head`) closes the pipe: the run goes on to its
   // end (an apply is never cut short by it) and its output is dropped, without a stack trace.
   process.stdout.on("error", ignoreClosedPipe);
+  const guard = guardUnfinishedRun(argv);
   try {
     const io = processIo(controller.signal);
     if (prefetch !== undefined) io.prefetch = prefetch;
@@ -119,6 +121,7 @@ export async function main(argv: string[], prefetch?: PrefetchedLists): Promise<
     // Interrupted is interrupted, also when the interrupt made a wait (the lock) give up with an error.
     return controller.signal.aborted ? EXIT.interrupted : code;
   } finally {
+    guard.finished();
     process.off("SIGINT", onInterrupt);
     // A run that ended before reading them (a bad map, a usage error) does not wait for them.
     prefetch?.dispose();

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
 import type Docker from "dockerode";
 import { dockerodeClass } from "../common/lazy-modules.js";
@@ -6,14 +7,23 @@ import type { EngineWriter, ExecOptions, LabelSelector, LogOptions } from "./eng
 import { labelFilters } from "./label-filters.js";
 import {
   EngineApiError,
-  EngineConflictError,
   EngineError,
   type EngineErrorContext,
-  EngineNotFoundError,
   EngineTimeoutError,
+  EngineTruncatedReplyError,
   EngineUnreachableError,
   ImagePullError,
 } from "./engine-errors.js";
+import {
+  backoffMs,
+  type DialError,
+  engineErrorFor,
+  isRetryable,
+  pause,
+  READ_ATTEMPTS,
+  sendOnce,
+  WireFailure,
+} from "./engine-request.js";
 import type {
   ContainerCreateBody,
   ContainerDetails,
@@ -36,7 +46,10 @@ export interface DockerEngineOptions {
   name?: string;
   /** `unix:///var/run/docker.sock`, `tcp://host:2375`, `http://…`, `https://…`; default DOCKER_HOST. */
   baseUrl?: string;
-  /** Time limit of ordinary calls (not waits, logs, pulls or exec), in ms. */
+  /**
+   * Time limit of ordinary calls (not waits, logs, pulls or exec), in ms; default
+   * BERTH_ENGINE_TIMEOUT (seconds) from the environment, else 60 s.
+   */
   callTimeoutMs?: number;
 }
 
@@ -54,16 +67,15 @@ interface DialRequest {
   /** Overrides the call time limit; 0 means none. */
   timeoutMs?: number;
   signal?: AbortSignal;
-}
-
-interface ModemError extends Error {
-  statusCode?: number;
-  json?: { message?: string } | null;
-  code?: string;
+  /**
+   * Asking again changes nothing on the engine (default: GET, not a stream): a failed attempt on
+   * the wire is retried. Anything else is never sent twice.
+   */
+  idempotent?: boolean;
 }
 
 interface Modem {
-  dial(options: Record<string, unknown>, callback: (err: ModemError | null, data: unknown) => void): void;
+  dial(options: Record<string, unknown>, callback: (err: DialError | null, data: unknown) => void): void;
   followProgress(
     stream: Readable,
     onFinished: (err: Error | null, output: unknown[]) => void,
@@ -79,14 +91,15 @@ interface Modem {
 }
 
 const SUCCESS = [200, 201, 202, 204];
-const UNREACHABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOENT",
-  "EACCES",
-  "EHOSTUNREACH",
-  "ECONNRESET",
-  "EPIPE",
-]);
+const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+
+/** BERTH_ENGINE_TIMEOUT: the time limit of ordinary engine calls, in seconds. */
+function callTimeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const seconds = Number(env.BERTH_ENGINE_TIMEOUT);
+  return env.BERTH_ENGINE_TIMEOUT !== undefined && Number.isFinite(seconds) && seconds > 0
+    ? seconds * 1000
+    : undefined;
+}
 
 /** Connection settings for dockerode from a base URL; undefined means DOCKER_HOST or the default socket. */
 export function connectionOptions(baseUrl: string | undefined): Docker.DockerOptions | undefined {
@@ -113,7 +126,7 @@ export class DockerEngine implements EngineWriter {
   constructor(options: DockerEngineOptions = {}) {
     this.name = options.name ?? "default";
     this.baseUrl = options.baseUrl;
-    this.callTimeoutMs = options.callTimeoutMs ?? 60_000;
+    this.callTimeoutMs = options.callTimeoutMs ?? callTimeoutFromEnv(process.env) ?? DEFAULT_CALL_TIMEOUT_MS;
   }
 
   /** dockerode, and its connection, made on the first call that needs them. */
@@ -186,7 +199,7 @@ export class DockerEngine implements EngineWriter {
       { operation: "events", object: "engine" },
       { method: "GET", path: "/events", query, stream: true, timeoutMs: 0 },
     );
-    const text = await readAll(stream);
+    const text = await this.readStream(stream, { operation: "events", object: "engine" });
     return text
       .split("\n")
       .filter((line) => line.trim() !== "")
@@ -246,6 +259,14 @@ export class DockerEngine implements EngineWriter {
     }).catch((err: unknown) => {
       throw new ImagePullError(this.context(context), messageOf(err), { cause: err });
     });
+    // The progress stream ends the same way whether the engine finished it or the connection broke.
+    if ((stream as Partial<IncomingMessage>).complete === false) {
+      throw new EngineTruncatedReplyError(
+        this.context(context),
+        `the engine at ${this.address()} closed the connection before the pull finished`,
+        { mayHaveBeenApplied: true },
+      );
+    }
     // The engine answers 200 and reports a failed pull only inside the stream.
     const failure = events.find(
       (e): e is { error?: string; errorDetail?: { message?: string } } =>
@@ -282,7 +303,7 @@ export class DockerEngine implements EngineWriter {
       file: tar,
       stream: true,
     });
-    const text = await readAll(stream);
+    const text = await this.readStream(stream, context);
     if (text.includes('"error"')) throw new EngineApiError(this.context(context), 500, text.trim());
   }
 
@@ -363,6 +384,8 @@ export class DockerEngine implements EngineWriter {
         path: `/containers/${encodeURIComponent(id)}/wait`,
         query: { condition: "not-running" },
         timeoutMs: 0,
+        // Waiting again for the same container changes nothing.
+        idempotent: true,
         ...(signal ? { signal } : {}),
       },
     );
@@ -517,61 +540,72 @@ export class DockerEngine implements EngineWriter {
     return { engine: this.name, object: c.object, operation: c.operation };
   }
 
-  private dial<T = unknown>(c: { operation: string; object: string }, request: DialRequest): Promise<T> {
+  /**
+   * One engine call: counted once, sent (a read up to READ_ATTEMPTS times, with a growing pause
+   * between attempts, when the wire failed it), settled within its time limit, and any failure
+   * turned into a typed EngineError. A call that changes something is sent once: when it fails
+   * after it was sent, the error says it may have been applied.
+   */
+  private async dial<T = unknown>(
+    c: { operation: string; object: string },
+    request: DialRequest,
+  ): Promise<T> {
     this.calls.record(c.operation);
+    const idempotent = request.idempotent ?? (request.method === "GET" && request.stream !== true);
+    const wire = {
+      options: this.modemOptions(request),
+      stream: request.stream === true || request.hijack === true,
+      timeoutMs: request.timeoutMs ?? this.callTimeoutMs,
+      ...(request.signal ? { signal: request.signal } : {}),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await sendOnce(this.modem, wire)) as T;
+      } catch (err) {
+        const failure = err instanceof WireFailure ? err : new WireFailure("other", messageOf(err));
+        if (!idempotent || attempt >= READ_ATTEMPTS || !isRetryable(failure)) {
+          throw engineErrorFor(this.context(c), this.address(), failure, {
+            mutating: !idempotent,
+            attempts: attempt,
+          });
+        }
+        await pause(backoffMs(attempt, Math.random()), request.signal);
+      }
+    }
+  }
+
+  private modemOptions(request: DialRequest): Record<string, unknown> {
     const statusCodes: Record<number, boolean> = {};
     for (const status of [...SUCCESS, ...(request.alsoOk ?? [])]) statusCodes[status] = true;
     const hasQuery = request.query !== undefined && Object.keys(request.query).length > 0;
-    const timeoutMs = request.timeoutMs ?? this.callTimeoutMs;
-    const signals = [request.signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter(
-      (s): s is AbortSignal => s !== undefined,
-    );
-    const signal = signals.length === 0 ? undefined : AbortSignal.any(signals);
     const options: Record<string, unknown> = {
       path: hasQuery ? `${request.path}?` : request.path,
       method: request.method,
       statusCodes,
-      isStream: request.stream ?? false,
       hijack: request.hijack ?? false,
       options: {
         ...(hasQuery ? { _query: stringifyQuery(request.query ?? {}) } : {}),
         _body: request.body ?? {},
       },
     };
-    if (signal) options.abortSignal = signal;
     if (request.authconfig) options.authconfig = request.authconfig;
     if (request.file) options.file = request.file;
-    return new Promise<T>((resolve, reject) => {
-      this.modem.dial(options, (err, data) => {
-        if (err) reject(this.translate(c, err, request.signal));
-        else resolve(data as T);
-      });
-    });
+    return options;
   }
 
-  private translate(
-    c: { operation: string; object: string },
-    err: ModemError,
-    callerSignal?: AbortSignal,
-  ): Error {
-    const context = this.context(c);
-    const message = err.json?.message ?? stripModemPrefix(err.message);
-    if (err.statusCode === 404) return new EngineNotFoundError(context, message, { cause: err });
-    if (err.statusCode === 409) return new EngineConflictError(context, message, { cause: err });
-    if (err.statusCode !== undefined)
-      return new EngineApiError(context, err.statusCode, message, { cause: err });
-    if (err.name === "AbortError" || err.name === "TimeoutError") {
-      if (callerSignal?.aborted) return new EngineTimeoutError(context, "cancelled", { cause: err });
-      return new EngineTimeoutError(context, "the engine did not answer in time", { cause: err });
-    }
-    if (err.code !== undefined && UNREACHABLE_CODES.has(err.code)) {
-      return new EngineUnreachableError(
-        context,
-        `no engine answers at ${this.address()} (${err.code}: ${err.message})`,
-        { cause: err, hint: "start Docker, or point DOCKER_HOST at a running engine" },
+  /** A response stream read to its end; a connection that breaks first is a typed error. */
+  private async readStream(stream: Readable, c: { operation: string; object: string }): Promise<string> {
+    try {
+      const text = await readAll(stream);
+      if ((stream as Partial<IncomingMessage>).complete === false) throw new Error("incomplete");
+      return text;
+    } catch (err) {
+      throw new EngineTruncatedReplyError(
+        this.context(c),
+        `the engine at ${this.address()} closed the connection before its answer was complete`,
+        { cause: err, mayHaveBeenApplied: c.operation !== "events" },
       );
     }
-    return new EngineApiError(context, 0, message, { cause: err });
   }
 }
 
@@ -590,10 +624,6 @@ function stringifyQuery(
     out[key] = typeof value === "boolean" ? (value ? "1" : "0") : String(value);
   }
   return out;
-}
-
-function stripModemPrefix(message: string): string {
-  return message.replace(/^\(HTTP code \d+\) [^-]*- /, "").trim();
 }
 
 function messageOf(err: unknown): string {

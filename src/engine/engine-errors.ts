@@ -19,27 +19,37 @@ function describeOperation({ operation, object }: EngineErrorContext): string {
     : `${operation} ${object}`;
 }
 
+export interface EngineErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /**
+   * A call that changes something failed after its request was sent (connection closed, answer
+   * cut off, no answer in time): the engine may have carried it out. Nothing berth believed
+   * about the engine holds any more; only a fresh look can tell.
+   */
+  mayHaveBeenApplied?: boolean;
+}
+
 export abstract class EngineError extends BerthError {
   readonly engine: string;
   readonly object: string;
   readonly operation: string;
   /** The engine's own message, when it gave one. */
   readonly engineMessage: string;
+  readonly mayHaveBeenApplied: boolean;
 
-  constructor(
-    context: EngineErrorContext,
-    engineMessage: string,
-    options?: { hint?: string; cause?: unknown },
-  ) {
-    super(`${context.engine}: ${describeOperation(context)}: ${engineMessage}`, options);
+  constructor(context: EngineErrorContext, engineMessage: string, options?: EngineErrorOptions) {
+    const applied = options?.mayHaveBeenApplied === true ? "; it may have been applied" : "";
+    super(`${context.engine}: ${describeOperation(context)}: ${engineMessage}${applied}`, options);
     this.engine = context.engine;
     this.object = context.object;
     this.operation = context.operation;
     this.engineMessage = engineMessage;
+    this.mayHaveBeenApplied = options?.mayHaveBeenApplied === true;
   }
 }
 
-/** No engine answers at the configured address. */
+/** No engine answers at the configured address (the connection could not be made). */
 export class EngineUnreachableError extends EngineError {
   readonly code = "engine-unreachable";
 }
@@ -59,7 +69,7 @@ export class EngineApiError extends EngineError {
     context: EngineErrorContext,
     status: number,
     engineMessage: string,
-    options?: { hint?: string; cause?: unknown },
+    options?: EngineErrorOptions,
   ) {
     super(context, `${engineMessage} (HTTP ${status})`, options);
     this.status = status;
@@ -68,6 +78,14 @@ export class EngineApiError extends EngineError {
 /** The operation did not finish in its time limit. */
 export class EngineTimeoutError extends EngineError {
   readonly code = "engine-timeout";
+}
+/** The engine closed a connection it had accepted before its answer was complete. */
+export class EngineConnectionLostError extends EngineError {
+  readonly code = "engine-connection-lost";
+}
+/** The engine's answer ended before its end (shorter than announced, or not valid JSON). */
+export class EngineTruncatedReplyError extends EngineError {
+  readonly code = "engine-truncated-reply";
 }
 /** An image pull failed (the progress stream carried an error). */
 export class ImagePullError extends EngineError {
@@ -83,4 +101,11 @@ export const isEngineConflictError = (e: unknown): e is EngineConflictError =>
   e instanceof EngineConflictError;
 export const isEngineApiError = (e: unknown): e is EngineApiError => e instanceof EngineApiError;
 export const isEngineTimeoutError = (e: unknown): e is EngineTimeoutError => e instanceof EngineTimeoutError;
+export const isEngineConnectionLostError = (e: unknown): e is EngineConnectionLostError =>
+  e instanceof EngineConnectionLostError;
+export const isEngineTruncatedReplyError = (e: unknown): e is EngineTruncatedReplyError =>
+  e instanceof EngineTruncatedReplyError;
+/** A call that changes something ended without an answer: whether it was applied is unknown. */
+export const isUncertainOutcome = (e: unknown): e is EngineError =>
+  e instanceof EngineError && e.mayHaveBeenApplied;
 export const isImagePullError = (e: unknown): e is ImagePullError => e instanceof ImagePullError;

@@ -154,9 +154,14 @@ export function checkHealth({ expected, facts }: ContainerCheck): string[] {
   return status === "healthy" ? [] : [`health is ${status}, map asks for a passing health check`];
 }
 
-/** Files an exec command makes (`touch PATH…`), which must exist once it has run. */
+/**
+ * Files an exec command makes, which must exist once it has run: the paths of `touch PATH…`, also
+ * inside a `sh -c` script. Other commands leave nothing the checker can see.
+ */
 export function execMarkerPaths(cmd: string[]): string[] {
-  return cmd[0] === "touch" ? cmd.slice(1).filter((arg) => arg.startsWith("/")) : [];
+  if (cmd[0] === "touch") return cmd.slice(1).filter((arg) => arg.startsWith("/"));
+  if (cmd[0] !== "sh" || cmd[1] !== "-c" || cmd[2] === undefined) return [];
+  return [...cmd[2].matchAll(/(?:^|[;&|]\s*)touch\s+(\/[^\s;&|]+)/g)].map((m) => m[1] ?? "");
 }
 
 export function checkExecs({ expected, facts }: ContainerCheck): string[] {

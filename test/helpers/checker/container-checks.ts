@@ -117,7 +117,8 @@ export function checkLimits({ expected, facts }: ContainerCheck): string[] {
     const want = expected.hostConfig[key];
     const seen = host[field] ?? null;
     if (want !== undefined && seen !== want) problems.push(`${key} is ${show(seen)}, map says ${show(want)}`);
-    if (want === undefined && unset !== undefined && !unset.includes(seen)) {
+    // Absent or null in the inspect answer means the engine's default: nothing set.
+    if (want === undefined && unset !== undefined && seen !== null && !unset.includes(seen)) {
       problems.push(`${key} is ${show(seen)}, map sets none`);
     }
   }

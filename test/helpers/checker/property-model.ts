@@ -98,7 +98,11 @@ export function editModel(model: MapModel, action: MapEdit): MapModel {
 export const execMarker = (serial: number) => `/tmp/exec-${serial}`;
 export const execGate = (serial: number) => `gate-${serial}`;
 
-/** The map text for a model. `image` is the run's own tag, which `retag` moves. */
+/**
+ * The map text for a model. `image` is the run's own tag, which `retag` moves. An exec edit also
+ * changes `EXEC_SERIAL`, so `svc` is recreated and the new command runs at its start: berth runs an
+ * edited exec command only at the next start, by design.
+ */
 export function renderMap(name: string, model: MapModel, image: string, ports: number[]): string {
   const marker = execMarker(model.exec.serial);
   const exec = model.exec.gated
@@ -114,7 +118,7 @@ networks:
 svc:
   image: ${image}
   attaches: data
-  environment: {VAR: "${model.env}"}
+  environment: {VAR: "${model.env}", EXEC_SERIAL: "${model.exec.serial}"}
   exec_commands: ${exec}${port}${mem}
 hub:
   image: ${FIXTURE_IMAGES.base1}

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { tempFolder } from "../helpers/cli.js";
-import { actionArbitrary, ALL_ACTIONS } from "../helpers/checker/property-model.js";
+import { actionArbitrary, ALL_ACTIONS, HANDLED_ACTIONS } from "../helpers/checker/property-model.js";
 import {
   describeSequence,
   failureSignature,
@@ -25,7 +25,8 @@ import { freePort } from "../helpers/plan-json.js";
  *
  * BERTH_CHAOS_CONVERGENCE_RUNS (default 20), _ACTIONS (6), _SEED (fixed) and _MINUTES (a time
  * limit after which no new sequence or shrink starts, default 10) bound it. Findings are printed as
- * they are found, and written to FINDINGS_FILE.
+ * they are found, and written to FINDINGS_FILE. BERTH_CHAOS_CONVERGENCE_SET=handled draws only the
+ * actions berth handles today (as the fast subset does), to look past the known defects.
  */
 const setting = (name: string, fallback: number) =>
   Number(process.env[`BERTH_CHAOS_CONVERGENCE_${name}`] ?? fallback);
@@ -34,6 +35,7 @@ const ACTIONS = setting("ACTIONS", 6);
 const SEED = setting("SEED", 1414);
 const MINUTES = setting("MINUTES", 10);
 const SHRINK_BUDGET_MS = 120_000;
+const ACTION_SET = process.env.BERTH_CHAOS_CONVERGENCE_SET === "handled" ? HANDLED_ACTIONS : ALL_ACTIONS;
 const FINDINGS_FILE = join(tmpdir(), "berth-convergence-findings.txt");
 
 const folder = tempFolder("convergence-chaos");
@@ -45,7 +47,7 @@ describe("the convergence property (campaign)", () => {
     async () => {
       const context = { dir: folder.dir, ports: [await freePort(), await freePort(), await freePort()] };
       const sequences = fc.sample(
-        fc.array(actionArbitrary(ALL_ACTIONS, context.ports.length), {
+        fc.array(actionArbitrary(ACTION_SET, context.ports.length), {
           minLength: ACTIONS,
           maxLength: ACTIONS,
         }),

@@ -148,6 +148,8 @@ async function drift(state: RunState, action: Drift): Promise<boolean> {
         throw err;
       },
     );
+  // `docker rm -f` of a missing container succeeds: look first (an instance the map dropped).
+  if ("target" in action && !(await exists(name(action.target)))) return false;
   switch (action.kind) {
     case "retag":
       state.imageIsBase2 = !state.imageIsBase2;
@@ -174,6 +176,16 @@ async function drift(state: RunState, action: Drift): Promise<boolean> {
       await runBerthBin([...fileArgs(state), "restart", action.target, "--progress", "quiet"]);
       return true;
   }
+}
+
+async function exists(container: string): Promise<boolean> {
+  return dockerApi
+    .getContainer(container)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
 }
 
 /** The sequence as lines, for a finding. */

@@ -29,7 +29,7 @@ describe("the convergence property (fast subset)", () => {
           throw new Error(`the engine does not run the map:\n${describeSequence(failure)}`);
       }),
       // Each run is a minute of engine work: no shrinking here (the failing prefix is printed).
-      { numRuns: 2, endOnFailure: true },
+      { numRuns: 3, endOnFailure: true },
     );
   }, 240_000);
 });

@@ -7,6 +7,7 @@ import { diffSpecs, type FieldChange } from "../desired/spec-diff.js";
 import { protectSpec, specHash } from "../desired/spec-label.js";
 import { shortId } from "./plan-context.js";
 import type { Cause, Reason } from "./plan-types.js";
+import { rejoinReason } from "./rejoin.js";
 
 /**
  * What happens to one container of the map, and why: pure functions of plain data. The planner
@@ -64,8 +65,8 @@ export interface DecisionInput {
   /** Volumes it mounts that this plan makes again (keys). */
   recreatedVolumes: string[];
   /**
-   * The container whose network namespace it joins (network_mode), when this plan starts it: a
-   * container left running in the old namespace would keep only its loopback interface.
+   * The container whose network namespace it joins (network_mode) or that it links to, when this
+   * plan starts it: left running, it would keep only its loopback interface, or a stale address.
    */
   namespaceStart: Cause | undefined;
   nonrecoverableExitCodes: readonly number[];
@@ -209,15 +210,10 @@ export function staleReferences(
   return reasons;
 }
 
-/** A running container whose network_mode target starts must restart to join its new namespace. */
+/** A running container whose network_mode or links target starts must restart (see rejoin.ts). */
 export function namespaceReasons(observed: ObservedContainer, target: Cause | undefined): Reason[] {
   if (target === undefined || (observed.state !== "running" && observed.state !== "restarting")) return [];
-  return [
-    {
-      message: `${target.object} starts and this container shares its network namespace: restarted to join it`,
-      cause: target,
-    },
-  ];
+  return [rejoinReason(target)];
 }
 
 /** Whether a kept container is started. */

@@ -11,6 +11,7 @@ import {
   type InPlaceChange,
 } from "./container-steps.js";
 import type { PlanContext } from "./plan-context.js";
+import { REJOIN_EDGES, rejoins } from "./rejoin.js";
 import type { Cause, ObjectRef } from "./plan-types.js";
 
 /** A container found under its final name, or adopted from an interrupted recreate. */
@@ -172,11 +173,15 @@ export class ContainerPlanner {
     });
   }
 
-  /** The network_mode target of `key`, when this plan starts it (it was not running). */
+  /**
+   * A network_mode or links target of `key` that this plan starts (it was not running): it comes
+   * back in a new network namespace, with a new address, which a running `key` would not see.
+   */
   private namespaceStart(key: string): Cause | undefined {
     for (const edge of this.ctx.graph.dependencyEdges(containerNode(key))) {
-      if (edge.kind !== "network-mode" || nodeKind(edge.dependency) !== "container") continue;
+      if (!REJOIN_EDGES.has(edge.kind) || nodeKind(edge.dependency) !== "container") continue;
       const target = nodeKey(edge.dependency);
+      if (!rejoins(edge.kind, this.ctx.spec(key), this.ctx.container(target).name)) continue;
       const decision = this.decisions.get(target);
       // A create or recreate of the target cascades along this edge already (a stale reference).
       if (decision?.kind !== "keep" || !(decision.start || decision.restart)) continue;

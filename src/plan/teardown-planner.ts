@@ -1,7 +1,8 @@
 import { nodeKey, nodeKind } from "../graph/dependency-graph.js";
-import { containerNode, networkNode, volumeNode } from "../map/resolve.js";
+import { containerNode, networkNode, volumeNode, type EdgeKind } from "../map/resolve.js";
 import type { ObservedContainer } from "../observe/observed-state.js";
 import type { PlanContext } from "./plan-context.js";
+import { REJOIN_EDGES, rejoinReason, rejoins } from "./rejoin.js";
 import type { ObjectRef, Reason } from "./plan-types.js";
 
 const RUNNING_STATES = new Set(["running", "restarting", "paused"]);
@@ -42,7 +43,7 @@ export class TeardownPlanner {
         this.restartStaleSharers();
         break;
       case "restart":
-        this.restartAll(this.withNamespaceSharers(keys));
+        this.restartAll(this.withRejoiners(keys));
         break;
       case "kill":
         for (const key of keys) this.kill(key);
@@ -318,38 +319,44 @@ export class TeardownPlanner {
       if (container === undefined || this.starts.has(key) || !RUNNING_STATES.has(container.state)) continue;
       const edge = this.ctx.graph
         .dependencyEdges(containerNode(key))
-        .find((e) => e.kind === "network-mode" && this.starts.has(nodeKey(e.dependency)));
+        .find(
+          (e) =>
+            this.starts.has(nodeKey(e.dependency)) && this.rejoinsAlong(e.kind, key, nodeKey(e.dependency)),
+        );
       if (edge === undefined) continue;
       const target = nodeKey(edge.dependency);
       this.fingerprint(this.ctx.containerRef(key), container);
       const stopped = this.stopStep(key, container);
       this.starts.set(key, this.emitStart(key, [stopped, this.starts.get(target)]));
       this.builder.change(this.ctx.containerRef(key), "restart", [
-        {
-          message: `${target} starts and this container shares its network namespace: restarted to join it`,
-          cause: { object: target, change: "start", edge: edge.kind },
-        },
+        rejoinReason({ object: target, change: "start", edge: edge.kind }),
       ]);
     }
   }
 
   /**
-   * The targets, and the containers that share a target's network namespace (network_mode): those
-   * would be left with their loopback interface only once the target runs in a new namespace.
+   * The targets, and the containers that share a restarted container's network namespace or link
+   * to it (see rejoin.ts), with their reasons.
    */
-  private withNamespaceSharers(keys: readonly string[]): Map<string, Reason> {
+  private withRejoiners(keys: readonly string[]): Map<string, Reason> {
     const out = new Map<string, Reason>(keys.map((k) => [k, { message: "restart requested" }]));
-    for (const key of this.forwardOrder(keys, false)) {
+    // A worklist, not recursion: each container restarted brings its own dependents along.
+    const pending = [...keys];
+    for (let key = pending.pop(); key !== undefined; key = pending.pop()) {
       for (const edge of this.ctx.graph.dependentEdges(containerNode(key))) {
         const sharer = nodeKey(edge.dependent);
-        if (edge.kind !== "network-mode" || out.has(sharer) || !this.ctx.containers.has(sharer)) continue;
-        out.set(sharer, {
-          message: `${key} restarts and this container shares its network namespace: restarted to join it`,
-          cause: { object: key, change: "restart", edge: edge.kind },
-        });
+        if (out.has(sharer) || !this.ctx.containers.has(sharer)) continue;
+        if (!this.rejoinsAlong(edge.kind, sharer, key)) continue;
+        out.set(sharer, rejoinReason({ object: key, change: "restart", edge: edge.kind }));
+        pending.push(sharer);
       }
     }
     return out;
+  }
+
+  private rejoinsAlong(edge: EdgeKind, dependent: string, target: string): boolean {
+    if (!REJOIN_EDGES.has(edge) || !this.ctx.containers.has(target)) return false;
+    return rejoins(edge, this.ctx.spec(dependent), this.ctx.container(target).name);
   }
 
   /**

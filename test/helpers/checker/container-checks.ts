@@ -114,7 +114,7 @@ export function checkLimits({ expected, facts }: ContainerCheck): string[] {
   const host = facts.inspect.HostConfig;
   const problems: string[] = [];
   for (const { key, field, unset } of LIMITS) {
-    const want = expected.hostConfig[key];
+    const want = expected.host_config[key];
     const seen = host[field] ?? null;
     if (want !== undefined && seen !== want) problems.push(`${key} is ${show(seen)}, map says ${show(want)}`);
     // Absent or null in the inspect answer means the engine's default: nothing set.
@@ -122,7 +122,7 @@ export function checkLimits({ expected, facts }: ContainerCheck): string[] {
       problems.push(`${key} is ${show(seen)}, map sets none`);
     }
   }
-  if (expected.hostConfig.mem_limit === undefined && expected.hostConfig.memswap_limit === undefined) {
+  if (expected.host_config.mem_limit === undefined && expected.host_config.memswap_limit === undefined) {
     const swap = host.MemorySwap ?? 0;
     if (swap !== 0 && swap !== -1) problems.push(`memswap_limit is ${show(swap)}, map sets none`);
   }

@@ -46,7 +46,7 @@ export interface ExpectedContainer {
   execCommands: { cmd: string[]; policy: string; detach: boolean }[];
   dependsOn: { container: string; condition: string }[];
   healthcheck?: { test: string[] };
-  hostConfig: Record<string, unknown>;
+  host_config: Record<string, unknown>;
 }
 
 export interface ExpectedVolumeMount {
@@ -110,7 +110,7 @@ export async function loadExpectedMap(
   fileArgs: string[],
   options: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<ExpectedMap> {
-  const run = await runBerthBin([...fileArgs, "config", "--json"], options);
+  const run = await runBerthBin([...fileArgs, "config", "--json", "--show-sensitive"], options);
   if (run.code !== 0) throw new Error(`berth config failed (${run.code}): ${run.stderr}`);
   return expectedMapFromConfigJson(run.stdout);
 }

@@ -21,7 +21,7 @@ export function container(key: string, more: Partial<ExpectedContainer> = {}): E
     endpoints: [],
     execCommands: [],
     dependsOn: [],
-    hostConfig: {},
+    host_config: {},
     hostname: `m-${key.replace(".", "-")}`,
     ...more,
   };
@@ -37,7 +37,7 @@ export function sampleMap(): ExpectedMap {
         ports: [{ port: "8080/tcp", hostPort: 18080 }],
         networkMode: { kind: "network", network: "back" },
         endpoints: [{ network: "back", name: "m.back", aliases: ["hub-alias"] }],
-        hostConfig: { mem_limit: 67108864 },
+        host_config: { mem_limit: 67108864 },
         restart: "unless-stopped",
         user: "1000",
         command: ["sleep", "1000"],
@@ -101,8 +101,9 @@ function inspectFor(expected: ExpectedContainer, index: number): InspectedContai
       Links: expected.links.map((l) => `/m.${l.container}:/${expected.name}/${l.alias}`),
       PortBindings: ports,
       RestartPolicy: { Name: expected.restart ?? "", MaximumRetryCount: 0 },
-      Memory: expected.hostConfig.mem_limit ?? 0,
-      MemorySwap: expected.hostConfig.mem_limit === undefined ? 0 : Number(expected.hostConfig.mem_limit) * 2,
+      Memory: expected.host_config.mem_limit ?? 0,
+      MemorySwap:
+        expected.host_config.mem_limit === undefined ? 0 : Number(expected.host_config.mem_limit) * 2,
     },
     Mounts: expected.attaches.map((a) => ({
       Type: "volume",

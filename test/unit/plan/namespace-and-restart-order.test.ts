@@ -22,19 +22,12 @@ web: {image: "web:1", links: app}
 `;
 
 describe("restart in dependency order", () => {
-  it("stops dependents first and starts dependencies first; network_mode sharers come along", async () => {
+  it("stops dependents first and starts dependencies first; sharers and linkers come along", async () => {
     const map = mapOf(MAP);
     const world = await deployed(map);
     const made = await planWorld(map, world, { action: "restart", targets: ["db", "app"] });
     expect(stepSummary(made).sort()).toEqual(
-      [
-        "start-container app",
-        "start-container db",
-        "start-container sidecar",
-        "stop-container app",
-        "stop-container db",
-        "stop-container sidecar",
-      ].sort(),
+      ["app", "db", "sidecar", "web"].flatMap((k) => [`start-container ${k}`, `stop-container ${k}`]).sort(),
     );
     const start = (key: string) => stepFor(made, "start-container", key);
     const stop = (key: string) => stepFor(made, "stop-container", key);
@@ -42,6 +35,12 @@ describe("restart in dependency order", () => {
     expect(waitsFor(made, start("sidecar"), start("db"))).toBe(true);
     expect(waitsFor(made, stop("db"), stop("app"))).toBe(true);
     expect(waitsFor(made, stop("db"), stop("sidecar"))).toBe(true);
+    expect(waitsFor(made, start("web"), start("app"))).toBe(true);
+    expect(changeOf(made, "web", "restart").reasons[0]?.cause).toEqual({
+      object: "app",
+      change: "restart",
+      edge: "links",
+    });
     expect(changeOf(made, "sidecar", "restart").reasons).toEqual([
       {
         message: "db restarts and this container shares its network namespace: restarted to join it",
@@ -78,6 +77,22 @@ describe("a network_mode sharer follows its target's start", () => {
       if (action !== "start") expect(stepSummary(await planWorld(map, after, { action }))).toEqual([]);
     });
   }
+
+  it("update: a running container linking to a target it starts is restarted (its address is new)", async () => {
+    const map = mapOf(MAP);
+    const world = await deployed(map);
+    engineOf(world).stopContainer("app.app");
+    const made = await planWorld(map, world, { action: "update" });
+    expect(changeOf(made, "web", "restart").reasons).toEqual([
+      {
+        message: "app starts with a new address, which this container's link would not know: restarted",
+        cause: { object: "app", change: "start", edge: "links" },
+      },
+    ]);
+    expect(
+      waitsFor(made, stepFor(made, "start-container", "web"), stepFor(made, "start-container", "app")),
+    ).toBe(true);
+  });
 
   it("a sharer that is not running is only started, after its target", async () => {
     const map = mapOf(MAP);

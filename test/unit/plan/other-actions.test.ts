@@ -47,11 +47,28 @@ describe("stop, start, restart, kill, remove", () => {
     expect(engineOf(after).named("app.app").state).toBe("running");
   });
 
-  it("restart: the targets only, stop then start", async () => {
+  it("restart: the targets and what links to them (a new address), stop then start", async () => {
     const map = mapOf(MAP);
     const made = await planWorld(map, await deployed(map), { action: "restart", targets: ["db"] });
-    expect(stepSummary(made)).toEqual(["stop-container db", "start-container db", "exec db"]);
-    expect(stepFor(made, "start-container", "db").after).toEqual([stepFor(made, "stop-container", "db").id]);
+    expect(stepSummary(made).sort()).toEqual(
+      [
+        "stop-container web",
+        "stop-container app",
+        "stop-container db",
+        "start-container db",
+        "exec db",
+        "start-container app",
+        "start-container web",
+      ].sort(),
+    );
+    expect(
+      waitsFor(made, stepFor(made, "start-container", "db"), stepFor(made, "stop-container", "db")),
+    ).toBe(true);
+    expect(changeOf(made, "web", "restart").reasons[0]?.cause).toEqual({
+      object: "app",
+      change: "restart",
+      edge: "links",
+    });
   });
 
   it("kill: running targets only, with the signal", async () => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, extname, resolve as resolvePath } from "node:path";
 import { UsageError } from "../common/berth-error.js";
 import { DependencyGraph } from "../graph/dependency-graph.js";
+import { checkExtendsDepth } from "./extends-depth.js";
 import { mergeDrafts, resolveExtends, withDefaults } from "./inherit.js";
 import { parseDotEnv, type Environment } from "./interpolate.js";
 import { MapError, ProblemList, type SourcePosition } from "./map-error.js";
@@ -278,6 +279,8 @@ function mergeFiles(
   if (typeof map.host.root === "string" && map.host_root === undefined) map.host_root = map.host.root;
   delete map.host.root;
 
+  // A chain too deep to merge is reported, and nothing more is resolved.
+  if (!checkExtendsDepth(drafts, problems, origins)) return map;
   const extended = resolveExtends(drafts, problems, origins);
   for (const [configName, draft] of drafts) {
     if (draft.abstract) continue;

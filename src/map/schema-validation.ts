@@ -184,7 +184,12 @@ class Explainer {
     expected: string | undefined,
   ): void {
     const branches = (schema.anyOf as Schema[]).map((_, i) => `${pointer}/anyOf/${i}`);
-    const candidates = branches.filter((branch) => matchesType(resolved(branch), value));
+    let candidates = branches.filter((branch) => matchesType(resolved(branch), value));
+    // `0 (the default) or 2 to 262144`: a number fits the range better than the constant.
+    const ranged = candidates.filter(
+      (branch) => !("const" in resolved(branch)) && !("enum" in resolved(branch)),
+    );
+    if (typeof value === "number" && ranged.length > 0) candidates = ranged;
     if (candidates.length === 0) {
       this.report(path, `expected ${expected ?? "another form"}, found ${describeValue(value)}`);
       return;

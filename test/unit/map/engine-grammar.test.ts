@@ -144,3 +144,19 @@ describe("rules across containers", () => {
     expect(problemsOf(bothOnApp)).toEqual([]);
   });
 });
+
+describe("look-alike and invisible characters", () => {
+  it("points at the character, with its code point", () => {
+    expectOne(
+      "w\u0435b:\n  image: berth-test/base:1\n",
+      "1:2",
+      "character 2 is U+0435, which looks like `e`",
+    );
+    expectOne(
+      "we\u200bb:\n  image: berth-test/base:1\n",
+      "1:3",
+      "character 3 is U+200B, an invisible character",
+    );
+    expectOne(web("  links: w\u0435b\n"), "3:11", "character 2 is U+0435");
+  });
+});

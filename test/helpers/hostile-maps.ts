@@ -71,6 +71,7 @@ const wrongType = fc
   .filter(([key, value]) => !(key === "instances" && value === "[1, 2]"))
   .filter(([key, value]) => !(key === "stop_timeout" && value === "3.5"))
   .filter(([key, value]) => !(key === "user" && value === "[1, 2]"))
+  .filter(([key, value]) => !(key === "exposes" && value === "[1, 2]"))
   .filter(([key, value]) => !(["links", "exposes", "environment"].includes(key) && value === "null"))
   .map(([key, value]) => ({ kind: "type", text: web(`  ${key}: ${value}\n`) }));
 

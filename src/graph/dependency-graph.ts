@@ -1,5 +1,4 @@
 import { compareText } from "../common/text.js";
-import { alg, Graph } from "@dagrejs/graphlib";
 import { UsageError } from "../common/berth-error.js";
 import { didYouMean } from "../map/did-you-mean.js";
 import { formatPosition, type MapProblem } from "../map/map-error.js";
@@ -12,6 +11,9 @@ import {
   type EdgeKind,
   type NodeId,
 } from "../map/resolve.js";
+
+/** Steps of a cycle printed in its problem; a longer cycle is shortened. */
+const SHOWN_CYCLE_STEPS = 10;
 
 /** Forward actions (startup, update) need dependencies; reverse ones (stop, shutdown) dependents. */
 export type Direction = "forward" | "reverse";
@@ -52,8 +54,7 @@ export class DependencyGraph {
   private readonly outgoing = new Map<NodeId, DependencyEdge[]>();
 
   constructor(nodes: Iterable<NodeId>, edges: DependencyEdge[]) {
-    // Adjacency lists only: a graphlib graph costs about 1 KB per edge for as long as the map lives,
-    // and only the cycle check needs one (see cycles()).
+    // Adjacency lists only: a graphlib graph cost about 1 KB per edge for as long as the map lived.
     for (const node of nodes) this.nodeSet.add(node);
     // One edge per (dependency, dependent, kind): several entries saying the same thing are one edge.
     const seen = new Set<string>();
@@ -107,10 +108,10 @@ export class DependencyGraph {
     if (this.isAcyclic()) return [];
     const out: DependencyEdge[][] = [];
     const covered = new Set<NodeId>();
-    const graph = new Graph({ directed: true });
-    for (const node of this.nodeSet) graph.setNode(node);
-    for (const edge of this.edgeList) graph.setEdge(edge.dependency, edge.dependent);
-    for (const component of alg.findCycles(graph) as NodeId[][]) {
+    const dependents = (node: NodeId) => this.dependentEdges(node).map((e) => e.dependent);
+    for (const component of stronglyConnected([...this.nodeSet], dependents)) {
+      const only = component[0] as NodeId;
+      if (component.length === 1 && !dependents(only).includes(only)) continue;
       component.forEach((node) => covered.add(node));
       const cycle = this.cycleWithin(new Set(component));
       if (cycle) out.push(cycle);
@@ -134,23 +135,31 @@ export class DependencyGraph {
   private cycleWithin(component: Set<NodeId>): DependencyEdge[] | undefined {
     const start = [...component].sort()[0];
     if (start === undefined) return undefined;
-    // Walk "needs" edges (dependent → dependency) and stop when back at the start.
-    const path: DependencyEdge[] = [];
-    const visited = new Set<NodeId>();
-    const walk = (node: NodeId): boolean => {
-      visited.add(node);
-      const needs = this.dependencyEdges(node)
+    // A depth-first walk along "needs" edges (dependent → dependency), smallest names first,
+    // until an edge leads back to the start; with an explicit stack, as a cycle through thousands
+    // of containers would exhaust the call stack.
+    const needs = (node: NodeId) =>
+      this.dependencyEdges(node)
         .filter((e) => component.has(e.dependency))
         .sort((a, b) => compareText(a.dependency, b.dependency) || compareText(a.kind, b.kind));
-      for (const edge of needs) {
-        path.push(edge);
-        if (edge.dependency === start) return true;
-        if (!visited.has(edge.dependency) && walk(edge.dependency)) return true;
+    const path: DependencyEdge[] = [];
+    const visited = new Set<NodeId>([start]);
+    const pending: { edges: DependencyEdge[]; next: number }[] = [{ edges: needs(start), next: 0 }];
+    while (pending.length > 0) {
+      const top = pending[pending.length - 1] as { edges: DependencyEdge[]; next: number };
+      const edge = top.edges[top.next++];
+      if (edge === undefined) {
+        pending.pop();
         path.pop();
+        continue;
       }
-      return false;
-    };
-    return walk(start) ? [...path] : undefined;
+      if (edge.dependency === start) return [...path, edge];
+      if (visited.has(edge.dependency)) continue;
+      visited.add(edge.dependency);
+      path.push(edge);
+      pending.push({ edges: needs(edge.dependency), next: 0 });
+    }
+    return undefined;
   }
 
   /** Cycles as map problems: `a -> b -> a`, with where each edge was written. */
@@ -160,14 +169,20 @@ export class DependencyGraph {
         nodeLabel((cycle[0] as DependencyEdge).dependent),
         ...cycle.map((e) => nodeLabel(e.dependency)),
       ];
-      const steps = cycle.map(
-        (e) =>
-          `${nodeLabel(e.dependent)} ${describeKind(e.kind)} ${nodeLabel(e.dependency)} at ${formatPosition(e.at)}`,
-      );
+      const steps = cycle
+        .slice(0, SHOWN_CYCLE_STEPS)
+        .map(
+          (e) =>
+            `${nodeLabel(e.dependent)} ${describeKind(e.kind)} ${nodeLabel(e.dependency)} at ${formatPosition(e.at)}`,
+        );
+      // A cycle through thousands of containers is named by its ends, not printed whole.
+      const more = cycle.length - SHOWN_CYCLE_STEPS;
+      const shownNames =
+        more > 0 ? [...names.slice(0, SHOWN_CYCLE_STEPS), `… (${more} more)`, names.at(-1)] : names;
       return {
         at: (cycle[0] as DependencyEdge).at,
-        message: `dependency cycle: ${names.join(" -> ")}`,
-        hint: steps.join("; "),
+        message: `dependency cycle: ${shownNames.join(" -> ")}`,
+        hint: more > 0 ? `${steps.join("; ")}; and ${more} more` : steps.join("; "),
       };
     });
   }
@@ -279,4 +294,60 @@ export function targetKeys(resolved: ResolvedMap, targets: readonly string[]): s
     for (const key of members) keys.add(key);
   }
   return [...keys].sort();
+}
+
+/**
+ * The strongly connected components of a directed graph (Tarjan's algorithm), written with an
+ * explicit stack: the graph is the user's map, and a chain of thousands of containers must not
+ * exhaust the call stack.
+ */
+export function stronglyConnected<T>(nodes: readonly T[], successors: (node: T) => readonly T[]): T[][] {
+  const index = new Map<T, number>();
+  const lowLink = new Map<T, number>();
+  const onStack = new Set<T>();
+  const stack: T[] = [];
+  const components: T[][] = [];
+  let counter = 0;
+  for (const root of nodes) {
+    if (index.has(root)) continue;
+    const work: { node: T; next: readonly T[]; at: number }[] = [];
+    const open = (node: T) => {
+      index.set(node, counter);
+      lowLink.set(node, counter++);
+      stack.push(node);
+      onStack.add(node);
+      work.push({ node, next: successors(node), at: 0 });
+    };
+    open(root);
+    while (work.length > 0) {
+      const frame = work[work.length - 1] as { node: T; next: readonly T[]; at: number };
+      if (frame.at < frame.next.length) {
+        const successor = frame.next[frame.at++] as T;
+        if (!index.has(successor)) open(successor);
+        else if (onStack.has(successor))
+          lowLink.set(
+            frame.node,
+            Math.min(lowLink.get(frame.node) as number, index.get(successor) as number),
+          );
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent !== undefined)
+        lowLink.set(
+          parent.node,
+          Math.min(lowLink.get(parent.node) as number, lowLink.get(frame.node) as number),
+        );
+      if (lowLink.get(frame.node) !== index.get(frame.node)) continue;
+      const component: T[] = [];
+      let member: T;
+      do {
+        member = stack.pop() as T;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== frame.node);
+      components.push(component);
+    }
+  }
+  return components;
 }

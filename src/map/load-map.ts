@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, extname, resolve as resolvePath } from "node:path";
 import { UsageError } from "../common/berth-error.js";
 import { DependencyGraph } from "../graph/dependency-graph.js";
+import { checkEngineRules } from "./engine-rules.js";
+import { checkExtendsDepth } from "./extends-depth.js";
 import { mergeDrafts, resolveExtends, withDefaults } from "./inherit.js";
 import { parseDotEnv, type Environment } from "./interpolate.js";
 import { MapError, ProblemList, type SourcePosition } from "./map-error.js";
@@ -88,6 +90,9 @@ export function loadMap(options: LoadMapOptions = {}): LoadedMap {
 
   const graph = DependencyGraph.fromMap(resolved, edges);
   for (const cycle of graph.cycleProblems()) problems.add(cycle.at, cycle.message, cycle.hint);
+  problems.throwIfAny();
+  // What the engine would refuse at create or start, halfway through an apply.
+  checkEngineRules(normalized, resolved, { problems, origins, mapAt });
   problems.throwIfAny();
 
   return { name: normalized.name, files, normalized, resolved, graph, origins };
@@ -278,6 +283,8 @@ function mergeFiles(
   if (typeof map.host.root === "string" && map.host_root === undefined) map.host_root = map.host.root;
   delete map.host.root;
 
+  // A chain too deep to merge is reported, and nothing more is resolved.
+  if (!checkExtendsDepth(drafts, problems, origins)) return map;
   const extended = resolveExtends(drafts, problems, origins);
   for (const [configName, draft] of drafts) {
     if (draft.abstract) continue;

@@ -7,7 +7,7 @@ import type { Ajv2020, ValidateFunction } from "ajv/dist/2020.js";
 import { sha256 } from "../common/canonical-json.js";
 import { text } from "../common/text.js";
 import validateMapFile from "./generated/map-schema-validator.js";
-import { closest, didYouMean } from "./did-you-mean.js";
+import { closest, didYouMean, oddCharacter } from "./did-you-mean.js";
 import { ProblemList } from "./map-error.js";
 import type { MapPath, PositionIndex } from "./yaml-source.js";
 
@@ -108,9 +108,19 @@ class Explainer {
   readonly reported: number[] = [];
   constructor(private readonly context: ShapeContext) {}
 
-  private report(path: MapPath, message: string, hint?: string, atKey = false): void {
+  /**
+   * `name`: the name or text refused; a look-alike or invisible character in it is named, and the
+   * problem points at it (a plain or quoted one-line scalar: its column from the scalar's start).
+   */
+  private report(path: MapPath, message: string, hint?: string, atKey = false, name?: unknown): void {
     this.reported.push(path.length);
-    const at = atKey ? this.context.positions.keyAt(path) : this.context.positions.valueAt(path);
+    let at = atKey ? this.context.positions.keyAt(path) : this.context.positions.valueAt(path);
+    // In a key every character counts; in a value (text of any kind) only look-alikes do.
+    const odd = typeof name === "string" ? oddCharacter(name, atKey ? "any" : "look-alikes") : undefined;
+    if (odd !== undefined) {
+      at = { ...at, col: at.col + odd.index };
+      message = `${message}: ${odd.description}`;
+    }
     this.context.problems.add(at, message, hint);
   }
 
@@ -142,7 +152,7 @@ class Explainer {
         continue;
       }
       if (!valid("/$defs/topLevelKey", key)) {
-        this.report([key], `invalid container name \`${key}\``, expectedOf("/$defs/configName"), true);
+        this.report([key], `invalid container name \`${key}\``, expectedOf("/$defs/configName"), true, key);
         continue;
       }
       this.explain("/$defs/container", member, [key], `container \`${key}\``);
@@ -184,7 +194,12 @@ class Explainer {
     expected: string | undefined,
   ): void {
     const branches = (schema.anyOf as Schema[]).map((_, i) => `${pointer}/anyOf/${i}`);
-    const candidates = branches.filter((branch) => matchesType(resolved(branch), value));
+    let candidates = branches.filter((branch) => matchesType(resolved(branch), value));
+    // `0 (the default) or 2 to 262144`: a number fits the range better than the constant.
+    const ranged = candidates.filter(
+      (branch) => !("const" in resolved(branch)) && !("enum" in resolved(branch)),
+    );
+    if (typeof value === "number" && ranged.length > 0) candidates = ranged;
     if (candidates.length === 0) {
       this.report(path, `expected ${expected ?? "another form"}, found ${describeValue(value)}`);
       return;
@@ -245,7 +260,13 @@ class Explainer {
             true,
           );
         } else
-          this.report(memberPath, `invalid name \`${key}\``, expectedOf(`${pointer}/propertyNames`), true);
+          this.report(
+            memberPath,
+            `invalid name \`${key}\``,
+            expectedOf(`${pointer}/propertyNames`),
+            true,
+            key,
+          );
         continue;
       }
       if (key in properties) {
@@ -324,7 +345,13 @@ class Explainer {
       this.report(path, `expected ${expected ?? "a non-empty string"}, found an empty string`);
       return;
     }
-    this.report(path, `expected ${expected ?? describeType(schema)}, found ${describeValue(value)}`);
+    this.report(
+      path,
+      `expected ${expected ?? describeType(schema)}, found ${describeValue(value)}`,
+      undefined,
+      false,
+      value,
+    );
   }
 }
 

@@ -6,6 +6,14 @@ import type { ProblemList } from "./map-error.js";
 import { type SourcePosition } from "./map-error.js";
 import type { ParseCache } from "./parse-cache.js";
 import {
+  composeWithinLimits,
+  lineAndColumn,
+  MAX_ALIAS_VALUES,
+  MAX_NESTING,
+  nestingBreach,
+  sizeBreach,
+} from "./yaml-limits.js";
+import {
   isJsonSafe,
   NO_NODE,
   PLAIN,
@@ -73,7 +81,7 @@ export interface YamlSource {
 
 export interface ParseOptions {
   env: Environment;
-  /** Most nodes a document may expand to through aliases; bounds "billion laughs" documents. */
+  /** Most values aliases may expand to in a document (default MAX_ALIAS_VALUES); bounds "billion laughs". */
   maxNodes?: number;
   /** Trees of texts parsed before: a text found there is not parsed again. */
   cache?: ParseCache;
@@ -93,6 +101,11 @@ export function parseYamlSource(
   problems: ProblemList,
 ): YamlSource {
   const positions = new PositionIndex(file);
+  const tooLarge = sizeBreach(text);
+  if (tooLarge !== undefined) {
+    problems.add({ file, ...lineAndColumn(text, tooLarge.offset) }, tooLarge.message, tooLarge.hint);
+    return { file, value: null, positions };
+  }
   const tree = options.cache?.get(text) ?? parseTree(text, file, problems, options.cache);
   if (tree === undefined) return { file, value: null, positions };
   const at = (offset: number): SourcePosition => ({ file, ...linePosition(tree.lineStarts, offset) });
@@ -119,14 +132,13 @@ function parseTree(
   problems: ProblemList,
   cache: ParseCache | undefined,
 ): YamlTree | undefined {
-  const { LineCounter, parseAllDocuments } = yamlLibrary();
+  const { Composer, LineCounter } = yamlLibrary();
   const lineCounter: YamlLineCounter = new LineCounter();
   const at = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  const documents = parseAllDocuments(text, {
-    lineCounter,
+  const composer = new Composer({
     merge: true,
     // Duplicate keys are found while building values (the yaml package's check is quadratic in
     // the keys of a mapping, and a map's top level can hold thousands of containers).
@@ -138,7 +150,12 @@ function parseTree(
       { tag, collection: "seq" as const, resolve: (value: unknown) => value },
     ]),
   });
-  const docs = Array.isArray(documents) ? documents : [documents];
+  const composed = composeWithinLimits(text, lineCounter, composer);
+  if (!("documents" in composed)) {
+    problems.add(at(composed.offset), composed.message, composed.hint);
+    return undefined;
+  }
+  const docs = composed.documents;
   const first = docs[0];
   if (first === undefined) return { nodes: [], root: NO_NODE, lineStarts: [] };
   for (const extra of docs.slice(1)) {
@@ -274,9 +291,11 @@ function hintForWarning(code: string): string | undefined {
 class ValueBuilder {
   /** Whether any value was interpolated or expanded with the environment. */
   usedEnvironment = false;
-  private nodes = 0;
+  /** Values built while expanding an alias: what an alias bomb multiplies. */
+  private expanded = 0;
   private readonly maxNodes: number;
   private bombReported = false;
+  private nestingReported = false;
   private readonly resolving = new Set<number>();
 
   /** Positions of the aliases being expanded, innermost last (where an alias bomb is reported). */
@@ -290,11 +309,11 @@ class ValueBuilder {
     private readonly options: ParseOptions,
     private readonly problems: ProblemList,
   ) {
-    this.maxNodes = options.maxNodes ?? 100_000;
+    this.maxNodes = options.maxNodes ?? MAX_ALIAS_VALUES;
   }
 
   build(index: number, path: MapPath, fallback: SourcePosition, pathTag = false): unknown {
-    if (++this.nodes > this.maxNodes) {
+    if (this.aliasStack.length > 0 && ++this.expanded > this.maxNodes) {
       if (!this.bombReported) {
         this.bombReported = true;
         this.problems.add(
@@ -302,6 +321,15 @@ class ValueBuilder {
           `the document expands to more than ${this.maxNodes} values through aliases`,
           "an alias bomb? reduce the nesting of aliases",
         );
+      }
+      return null;
+    }
+    // The text's own nesting was bounded while parsing; aliases can nest values deeper still.
+    if (path.length > MAX_NESTING) {
+      if (!this.nestingReported) {
+        this.nestingReported = true;
+        const { message, hint } = nestingBreach(0);
+        this.problems.add(this.aliasStack[0] ?? fallback, message, hint);
       }
       return null;
     }

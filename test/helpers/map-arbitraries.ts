@@ -10,6 +10,7 @@
  */
 import fc from "fast-check";
 import { Document, visit } from "yaml";
+import { parseDuration } from "../../src/map/units.js";
 
 export type Environment = Record<string, string>;
 
@@ -301,8 +302,16 @@ const USERS = [
 
 function durationValue(g: G): number | string {
   // Seconds with fractions: milliseconds, repeating decimals, nanoseconds.
-  if (chance(g, 0.2)) return int(g, 0, 100_000_000) / pick(g, [1000, 700, 1e9]);
+  // At most 24h (86,400 s), the longest duration a map may give.
+  if (chance(g, 0.2)) return int(g, 0, 60_000_000) / pick(g, [1000, 700, 1e9]);
   return pick(g, DURATIONS);
+}
+
+/** A health-check duration: the engine refuses one under 1 ms (0 means its default). */
+function healthDurationValue(g: G): number | string {
+  const value = durationValue(g);
+  const ns = parseDuration(value);
+  return ns > 0 && ns < 1e6 ? "1ms" : value;
 }
 
 function text(g: G): string {
@@ -378,19 +387,19 @@ function healthcheckValue(g: G): unknown {
     case 2: {
       const list: unknown[] = [test()];
       const n = int(g, 0, 4);
-      if (n >= 1) list.push(durationValue(g));
-      if (n >= 2) list.push(durationValue(g));
+      if (n >= 1) list.push(healthDurationValue(g));
+      if (n >= 2) list.push(healthDurationValue(g));
       if (n >= 3) list.push(int(g, 0, 5));
-      if (n >= 4) list.push(durationValue(g));
+      if (n >= 4) list.push(healthDurationValue(g));
       return list;
     }
     default: {
       const out: Record<string, unknown> = {};
       if (chance(g, 0.8)) out.test = test();
-      if (chance(g, 0.5)) out.interval = durationValue(g);
-      if (chance(g, 0.5)) out.timeout = durationValue(g);
+      if (chance(g, 0.5)) out.interval = healthDurationValue(g);
+      if (chance(g, 0.5)) out.timeout = healthDurationValue(g);
       if (chance(g, 0.5)) out.retries = int(g, 0, 5);
-      if (chance(g, 0.5)) out.start_period = durationValue(g);
+      if (chance(g, 0.5)) out.start_period = healthDurationValue(g);
       if (chance(g, 0.1)) out.disable = chance(g, 0.5);
       return out;
     }
@@ -401,18 +410,28 @@ function byteSize(g: G): unknown {
   return pick(g, ["512m", 1073741824, "1.5g", "100k", "1GiB", "64 M", "2048", 0, "1Ki"]);
 }
 
+/** A memory limit the engine takes: 0 (none) or at least 6 MB, and a reservation below it. */
+function memoryLimit(g: G): unknown {
+  return pick(g, ["512m", 1073741824, "1.5g", "1GiB", 0]);
+}
+
+function memoryReservation(g: G): unknown {
+  return pick(g, ["64 M", "7m", 0]);
+}
+
 function hostConfigValue(g: G): Record<string, unknown> {
   const candidates: Record<string, () => unknown> = {
     restart_policy: () => restartValue(g),
-    mem_limit: () => byteSize(g),
-    memswap_limit: () => (chance(g, 0.3) ? -1 : byteSize(g)),
-    mem_reservation: () => byteSize(g),
+    mem_limit: () => memoryLimit(g),
+    // A swap limit needs a memory limit at most as large: only "unlimited" goes alone.
+    memswap_limit: () => -1,
+    mem_reservation: () => memoryReservation(g),
     shm_size: () => byteSize(g),
-    cpu_shares: () => int(g, 0, 2048),
+    cpu_shares: () => pick(g, [0, 2, 512, 1024, 2048]),
     cpu_period: () => 100000,
-    cpu_quota: () => int(g, -1, 50000),
+    cpu_quota: () => pick(g, [-1, 0, 1000, 50000]),
     cpuset_cpus: () => "0-1",
-    blkio_weight: () => int(g, 0, 1000),
+    blkio_weight: () => pick(g, [0, 10, 500, 1000]),
     pids_limit: () => int(g, -1, 100),
     privileged: () => chance(g, 0.5),
     cap_add: () => oneOrList(g, some(g, ["NET_ADMIN", "SYS_TIME", "CHOWN"], 3)),
@@ -459,15 +478,15 @@ function createOptionsValue(g: G): Record<string, unknown> {
     mac_address: () => "02:42:ac:11:00:02",
     network_disabled: () => false,
     runtime: () => "runc",
-    mem_limit: () => byteSize(g),
-    memswap_limit: () => byteSize(g),
-    cpu_shares: () => int(g, 0, 1024),
+    mem_limit: () => memoryLimit(g),
+    memswap_limit: () => -1,
+    cpu_shares: () => pick(g, [0, 2, 1024]),
     cpuset: () => "0",
     environment: () => keyValues(g, ENV_NAMES, true),
     labels: () => keyValues(g, LABEL_NAMES, false),
     command: () => commandValue(g),
     entrypoint: () => commandValue(g),
-    working_dir: () => text(g),
+    working_dir: () => pick(g, ["/app", "/", ""]),
     hostname: () => pick(g, ["h1", ""]),
     domainname: () => "example.org",
     user: () => userValue(g),
@@ -863,7 +882,7 @@ function configValue(g: G, ctx: MapContext, info: ConfigInfo, extendsList: strin
       "app:${TAG}",
       "registry.local:5000/team/app",
       "/library/redis",
-      "redis@sha256:0123abcd",
+      `redis@sha256:${"0123abcd".repeat(8)}`,
       "ghcr.io/o/i:v1",
       "localhost:5000/x",
     ]);
@@ -900,8 +919,10 @@ function configValue(g: G, ctx: MapContext, info: ConfigInfo, extendsList: strin
   if ((ctx.attached.length > 0 || targets.length > 0) && chance(g, p)) spec.uses = usesValue(g, ctx, targets);
   // The engine refuses links, exposes and a hostname beside a shared network namespace.
   const onHost = info.networks.has("host");
-  if (!info.sharesNetwork && !onHost && targets.some((t) => !info.linked.has(t.name)) && chance(g, p)) {
-    spec.links = linksValue(g, ctx, targets, info.linked);
+  // Legacy links reach only containers on the default bridge.
+  const linkable = targets.filter(onDefaultBridge);
+  if (!info.sharesNetwork && !onHost && linkable.some((t) => !info.linked.has(t.name)) && chance(g, p)) {
+    spec.links = linksValue(g, ctx, linkable, info.linked);
   }
   if (!info.sharesNetwork && chance(g, p)) {
     info.exposesOrHostname = true;
@@ -960,7 +981,7 @@ function configValue(g: G, ctx: MapContext, info: ConfigInfo, extendsList: strin
   if (chance(g, 0.25)) spec.command = commandValue(g);
   if (chance(g, 0.15)) spec.entrypoint = commandValue(g);
   if (chance(g, 0.25)) spec.labels = keyValues(g, LABEL_NAMES, false);
-  if (chance(g, 0.1)) spec.working_dir = text(g);
+  if (chance(g, 0.1)) spec.working_dir = `/${text(g)}`;
   if (!info.sharesNetwork && chance(g, 0.1)) {
     spec.hostname = pick(g, ["custom-host", ""]);
     info.exposesOrHostname = true;
@@ -1168,6 +1189,12 @@ export interface CyclicMap extends GeneratedMap {
   /** Instance key → the instance keys it needs (its dependencies). */
   needs: Record<string, string[]>;
   references: CyclicReference[];
+}
+
+/** Whether a config's containers are on the default bridge (where legacy links reach them). */
+function onDefaultBridge(info: ConfigInfo): boolean {
+  if (info.mode !== undefined && info.mode !== "bridge") return false;
+  return info.mode === "bridge" || info.networks.size === 0 || info.networks.has("bridge");
 }
 
 /**

@@ -129,6 +129,14 @@ function fixUp(raws: RawConfig[]): MapModel {
       }
       // Legacy links neither from nor to a container that shares another's network.
       if (kind === "links" && (sharesNetwork.has(i) || sharesNetwork.has(target))) kind = "depends_on";
+      // The engine refuses a legacy link from the default bridge to a container not on it.
+      const onBridge = (networks: readonly string[]) => networks.length === 0 || networks.includes("bridge");
+      if (
+        kind === "links" &&
+        (config.networks[0] ?? "bridge") === "bridge" &&
+        !onBridge(targetConfig.networks)
+      )
+        kind = "depends_on";
       // Only a job is waited for to complete, and a job is not waited for to be healthy.
       if (kind !== "depends_on") condition = "started";
       else if (targetConfig.job && condition === "healthy") condition = "completed";

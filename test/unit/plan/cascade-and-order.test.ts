@@ -33,7 +33,7 @@ db:
   image: db:1
   environment: {FOO: "1"}
   attaches: data
-  networks: back
+  networks: [back, bridge]
 linker: {image: "x:1", links: db}
 sharer: {image: "x:1", uses: db}
 netns: {image: "x:1", network_mode: db}

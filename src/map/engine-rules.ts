@@ -1,0 +1,277 @@
+import { formatPosition, type ProblemList, type SourcePosition } from "./map-error.js";
+import {
+  idOutOfRange,
+  imageProblem,
+  isCapability,
+  isExtraHost,
+  isSignal,
+  MAX_DURATION_NS,
+  MAX_HOSTNAME,
+  MIN_HEALTH_DURATION_NS,
+  MIN_MEMORY,
+} from "./engine-grammar.js";
+import {
+  DEFAULT_CLIENT,
+  type ContainerInstance,
+  type NormalizedContainer,
+  type NormalizedMap,
+  type ResolvedMap,
+} from "./model.js";
+import type { Origins } from "./origins.js";
+
+export interface EngineRulesContext {
+  problems: ProblemList;
+  origins: Origins;
+  /** Where the map as a whole is (for problems with no better position). */
+  mapAt: SourcePosition;
+}
+
+/**
+ * Rules the engine enforces that the schema cannot state, because they span fields, containers
+ * or engines, or depend on what a name becomes: a map breaking one would validate, then fail at
+ * create or start halfway through an apply. Runs on the resolved map; every problem is reported
+ * where the map wrote the value (or the container).
+ */
+export function checkEngineRules(map: NormalizedMap, resolved: ResolvedMap, ctx: EngineRulesContext): void {
+  const rules = new EngineRules(map, ctx);
+  const firstOfConfig = new Set<string>();
+  for (const container of resolved.containers) {
+    const config = map.containers[container.config];
+    if (config === undefined) continue;
+    if (!firstOfConfig.has(container.config)) {
+      firstOfConfig.add(container.config);
+      rules.configValues(container, config);
+    }
+    rules.hostname(container, config);
+  }
+  rules.linksToDefaultBridge(resolved);
+  rules.publishedPorts(resolved);
+}
+
+class EngineRules {
+  constructor(
+    private readonly map: NormalizedMap,
+    private readonly ctx: EngineRulesContext,
+  ) {}
+
+  private at(config: NormalizedContainer, field: string, entry?: object): SourcePosition {
+    return this.ctx.origins.of(entry, config, field) ?? this.ctx.mapAt;
+  }
+
+  private problem(at: SourcePosition, message: string, hint?: string): void {
+    this.ctx.problems.add(at, message, hint);
+  }
+
+  /** Values that are the same for every instance of a config. */
+  configValues(container: ContainerInstance, config: NormalizedContainer): void {
+    const imageWhy = imageProblem(container.image);
+    if (imageWhy !== undefined) {
+      const named = config.image === undefined ? " (the config's name, as no `image` is given)" : "";
+      this.problem(
+        this.at(config, "image"),
+        `invalid image \`${container.image}\`${named}: ${imageWhy}`,
+        config.image === undefined ? "give the config an `image`" : undefined,
+      );
+    }
+    this.durations(container, config);
+    this.user(container, config);
+    if (container.stopSignal !== undefined && !isSignal(container.stopSignal))
+      this.problem(
+        this.at(config, "stop_signal"),
+        `unknown stop signal \`${container.stopSignal}\``,
+        "a signal name like SIGTERM or SIGINT, or a number from 1 to 64",
+      );
+    this.hostConfig(container, config);
+  }
+
+  private durations(container: ContainerInstance, config: NormalizedContainer): void {
+    const tooLong = (ns: number | undefined) => ns !== undefined && ns > MAX_DURATION_NS;
+    const say = (field: string, what: string) =>
+      this.problem(
+        this.at(config, field),
+        `${what} is longer than 24h`,
+        "the engine and berth wait at most a day",
+      );
+    if (tooLong((container.stopTimeoutSeconds ?? 0) * 1e9)) say("stop_timeout", "stop_timeout");
+    if (tooLong((container.startDelayMs ?? 0) * 1e6)) say("start_delay", "start_delay");
+    if (container.execCommands.some((e) => tooLong((e.timeoutMs ?? 0) * 1e6)))
+      say("exec_commands", "an exec command's timeout");
+    const health = container.healthcheck;
+    if (health === undefined) return;
+    const durations = {
+      interval: health.intervalNs,
+      timeout: health.timeoutNs,
+      start_period: health.startPeriodNs,
+    };
+    for (const [name, ns] of Object.entries(durations)) {
+      if (tooLong(ns)) say("healthcheck", `the health check's ${name}`);
+      else if (ns !== undefined && ns > 0 && ns < MIN_HEALTH_DURATION_NS)
+        this.problem(
+          this.at(config, "healthcheck"),
+          `the health check's ${name} is shorter than 1ms`,
+          "the engine takes 0 (its default) or at least 1ms",
+        );
+    }
+  }
+
+  private user(container: ContainerInstance, config: NormalizedContainer): void {
+    const big = container.user === undefined ? undefined : idOutOfRange(container.user);
+    if (big !== undefined)
+      this.problem(
+        this.at(config, "user"),
+        `uid or gid ${big} is out of range`,
+        "ids go from 0 to 2147483647",
+      );
+  }
+
+  /** Host options whose rules span fields, or name things the engine looks up. */
+  private hostConfig(container: ContainerInstance, config: NormalizedContainer): void {
+    const host = container.hostConfig;
+    const at = () => this.at(config, "host_config");
+    const size = (key: string) => (typeof host[key] === "number" ? host[key] : 0);
+    for (const key of ["mem_limit", "mem_reservation"]) {
+      const bytes = size(key);
+      if (bytes > 0 && bytes < MIN_MEMORY) this.problem(at(), `${key} is below the engine's minimum of 6MB`);
+      if (bytes > Number.MAX_SAFE_INTEGER) this.problem(at(), `${key} is too large`);
+    }
+    const memory = size("mem_limit");
+    const swap = size("memswap_limit");
+    if (swap > 0 && memory === 0)
+      this.problem(
+        at(),
+        "memswap_limit needs mem_limit",
+        "the engine refuses a swap limit without a memory limit",
+      );
+    else if (swap > 0 && swap < memory)
+      this.problem(at(), "memswap_limit is smaller than mem_limit", "memswap_limit counts memory plus swap");
+    if (memory > 0 && size("mem_reservation") > memory)
+      this.problem(at(), "mem_reservation is larger than mem_limit");
+    for (const key of ["cap_add", "cap_drop"]) {
+      const unknown = asStrings(host[key]).filter((name) => !isCapability(name));
+      if (unknown.length > 0)
+        this.problem(
+          at(),
+          `unknown capability \`${unknown[0]}\` in ${key}`,
+          "names like NET_ADMIN or SYS_TIME, or ALL",
+        );
+    }
+    const badHost = asStrings(host.extra_hosts).find((entry) => !isExtraHost(entry));
+    if (badHost !== undefined)
+      this.problem(
+        at(),
+        `extra_hosts entry \`${badHost}\` has no IP address`,
+        "write `name:IP` (or `name:host-gateway`)",
+      );
+    const bigGroup = asStrings(host.group_add).find((group) => idOutOfRange(group) !== undefined);
+    if (bigGroup !== undefined)
+      this.problem(at(), `gid ${bigGroup} in group_add is out of range`, "ids go from 0 to 2147483647");
+    for (const limit of Array.isArray(host.ulimits) ? (host.ulimits as Record<string, unknown>[]) : []) {
+      const { soft, hard } = limit;
+      if (typeof soft === "number" && typeof hard === "number" && hard >= 0 && (soft < 0 || soft > hard))
+        this.problem(
+          at(),
+          `ulimit \`${String(limit.name)}\`: soft limit ${soft} is above the hard limit ${hard}`,
+        );
+    }
+  }
+
+  /** A hostname longer than 64 characters makes the container fail to start. */
+  hostname(container: ContainerInstance, config: NormalizedContainer): void {
+    const kind = container.networkMode.kind;
+    const name = container.hostname;
+    if (name === undefined || kind === "container" || kind === "external-container") return;
+    // On an engine other than the default one, berth appends `-<client>`.
+    const longest = Math.max(
+      ...container.clients.map((client) =>
+        client === DEFAULT_CLIENT ? name.length : name.length + 1 + client.length,
+      ),
+    );
+    if (longest <= MAX_HOSTNAME) return;
+    const derived = config.hostname === undefined;
+    this.problem(
+      derived ? (this.ctx.origins.of(config) ?? this.ctx.mapAt) : this.at(config, "hostname"),
+      `the hostname of \`${container.key}\`${derived ? ` (\`${name}\`, from its name)` : ""} would be ${longest} characters; the engine allows ${MAX_HOSTNAME}`,
+      derived
+        ? "set a shorter `hostname`, or `set_hostname: false`, or shorten the map, config or instance name"
+        : "shorten the hostname",
+    );
+  }
+
+  /**
+   * Legacy links work on the default bridge only: a container there cannot link to one that is
+   * not on it ("Cannot link to …, as it does not belong to the default network").
+   */
+  linksToDefaultBridge(resolved: ResolvedMap): void {
+    const byKey = new Map(resolved.containers.map((c) => [c.key, c]));
+    const reported = new Set<string>();
+    for (const container of resolved.containers) {
+      if (!onDefaultBridge(container, "first")) continue;
+      const config = this.map.containers[container.config];
+      if (config === undefined) continue;
+      for (const link of container.links) {
+        const target = byKey.get(link.container);
+        if (target === undefined || onDefaultBridge(target, "any")) continue;
+        const id = `${container.config}>${target.key}`;
+        if (reported.has(id)) continue;
+        reported.add(id);
+        const entry = config.links.find((l) => l.container === target.key || l.container === target.config);
+        this.problem(
+          this.at(config, "links", entry),
+          `\`${container.config}\` links to \`${target.key}\`, which is not on the default bridge network`,
+          "legacy links work between containers on the default bridge; put both on a user-defined network and use `networks` (with `links` or aliases there)",
+        );
+      }
+    }
+  }
+
+  /** Two containers of one engine cannot publish one host port ("port is already allocated"). */
+  publishedPorts(resolved: ResolvedMap): void {
+    type Taken = { key: string; at: SourcePosition; iface: string | undefined };
+    const taken = new Map<string, Taken[]>();
+    for (const container of resolved.containers) {
+      const kind = container.networkMode.kind;
+      if (kind === "host" || kind === "container" || kind === "external-container") continue;
+      const config = this.map.containers[container.config];
+      if (config === undefined) continue;
+      container.ports.forEach((port, index) => {
+        if (port.hostPort === undefined) return;
+        const iface = port.interface === undefined ? undefined : `${port.interface}${port.ipv6 ? "/6" : ""}`;
+        const at = this.at(config, "exposes", config.exposes[index]);
+        for (const client of container.clients) {
+          const slot = `${client}\u0000${port.hostPort}/${port.port.split("/")[1] ?? "tcp"}`;
+          // A port on all addresses collides with any other on that port. Two on named interfaces
+          // are left to the plan: a name's address is per engine (the clients file), and
+          // docker-map's own test maps publish one port on one interface name twice.
+          const earlier = (taken.get(slot) ?? []).find((t) => t.iface === undefined || iface === undefined);
+          if (earlier !== undefined) {
+            this.problem(
+              at,
+              `host port ${port.hostPort} of \`${container.key}\` is already published by \`${earlier.key}\` at ${formatPosition(earlier.at)}${client === DEFAULT_CLIENT ? "" : ` (client \`${client}\`)`}`,
+              "the engine gives a host port to one container; give each its own, or leave the host port out",
+            );
+            return;
+          }
+          append(taken, slot, { key: container.key, at, iface });
+        }
+      });
+    }
+  }
+}
+
+/** On the default bridge: as its first network (`first`) or on any of its networks (`any`). */
+function onDefaultBridge(container: ContainerInstance, where: "first" | "any"): boolean {
+  const kind = container.networkMode.kind;
+  if (kind === "default" || kind === "bridge") return true;
+  return where === "any" && container.endpoints.some((e) => e.network === "bridge");
+}
+
+function asStrings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}

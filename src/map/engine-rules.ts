@@ -126,7 +126,7 @@ class EngineRules {
 
   /** Host options whose rules span fields, or name things the engine looks up. */
   private hostConfig(container: ContainerInstance, config: NormalizedContainer): void {
-    const host = container.hostConfig;
+    const host = container.host_config;
     const at = () => this.at(config, "host_config");
     const size = (key: string) => (typeof host[key] === "number" ? host[key] : 0);
     for (const key of ["mem_limit", "mem_reservation"]) {

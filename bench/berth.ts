@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DockerEngine } from "../src/engine/docker-engine.js";
 import { readOnly } from "../src/engine/engine.js";
-import { loadMap, type LoadedMap } from "../src/map/load-map.js";
+import { loadMap, type LoadedMap } from "../src/load-map.js";
 import type { Plan, PlanAction } from "../src/plan/plan-types.js";
 import { observeAndPlan, reconcile } from "../src/reconcile.js";
 import type { ApplyResult } from "../src/apply/executor.js";

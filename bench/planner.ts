@@ -11,7 +11,7 @@
  *   (heapUsed after `plan()` without a GC, minus before), and what the plan retains after a GC.
  */
 import { Worker } from "node:worker_threads";
-import { loadMap } from "../src/map/load-map.js";
+import { loadMap } from "../src/load-map.js";
 import { plan } from "../src/plan/plan.js";
 import type { Plan } from "../src/plan/plan-types.js";
 import type { ObservedState } from "../src/observe/observed-state.js";

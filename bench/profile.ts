@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadMap } from "../src/map/load-map.js";
+import { loadMap } from "../src/load-map.js";
 import { plan } from "../src/plan/plan.js";
 import { convergedObservedState, emptyObservedState } from "./synthetic.js";
 import { berthMapYaml } from "./workload.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ContainerSummary } from "../src/engine/engine-types.js";
-import type { LoadedMap } from "../src/map/load-map.js";
+import type { LoadedMap } from "../src/load-map.js";
 import { LABEL } from "../src/model/labels.js";
 import { observedContainer } from "../src/observe/observe.js";
 import type { ObservedClient, ObservedState } from "../src/observe/observed-state.js";

@@ -2,7 +2,7 @@
  * berth's programmatic API: load a map, observe engines, plan, apply — or all of it at once with
  * `reconcile`. The CLI is built on exactly these functions.
  */
-export { loadMap, type LoadMapOptions, type LoadedMap } from "./map/load-map.js";
+export { loadMap, type LoadMapOptions, type LoadedMap } from "./load-map.js";
 export { cacheDirectory, FileParseCache, type ParseCache } from "./map/parse-cache.js";
 export {
   MapError,

@@ -10,7 +10,7 @@ import type { RegistryAuth } from "./engine/engine-types.js";
 import { loadDockerConfig, registryAuthFor } from "./engine/registry-auth.js";
 import { targetKeys } from "./graph/dependency-graph.js";
 import { clientContexts, type ClientConfig } from "./map/clients-file.js";
-import type { LoadedMap } from "./map/load-map.js";
+import type { LoadedMap } from "./load-map.js";
 import { observe } from "./observe/observe.js";
 import type { ObservedState } from "./observe/observed-state.js";
 import { isPlanError } from "./plan/plan-context.js";

@@ -2,7 +2,7 @@ import { systemClock, type Clock } from "../common/clock.js";
 import type { EngineWriter } from "../engine/engine.js";
 import { isEngineError, isUncertainOutcome } from "../engine/engine-errors.js";
 import type { RegistryAuth } from "../engine/engine-types.js";
-import type { LoadedMap } from "../map/load-map.js";
+import type { LoadedMap } from "../load-map.js";
 import type { ObservedState } from "../observe/observed-state.js";
 import { defaultClientContext } from "../plan/plan.js";
 import type { Plan, Step, StepOf, StepType } from "../plan/plan-types.js";

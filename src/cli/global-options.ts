@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadMap, type LoadedMap } from "../map/load-map.js";
+import { loadMap, type LoadedMap } from "../load-map.js";
 import { cacheDirectory, FileParseCache, type ParseCache } from "../map/parse-cache.js";
 import { Writable } from "node:stream";
 import type { Logger } from "pino";

@@ -1,6 +1,6 @@
 import { digest } from "../common/canonical-json.js";
 import { targetKeys } from "../graph/dependency-graph.js";
-import type { LoadedMap } from "../map/load-map.js";
+import type { LoadedMap } from "../load-map.js";
 import { DEFAULT_CLIENT } from "../map/model.js";
 import type { ObservedState } from "../observe/observed-state.js";
 import type { ClientContext } from "../map/clients-file.js";

@@ -10,7 +10,7 @@
  * check.
  */
 import fc from "fast-check";
-import type { LoadedMap } from "../../src/map/load-map.js";
+import type { LoadedMap } from "../../src/load-map.js";
 import { expect } from "vitest";
 import { deployed, mapOf, planWorld, stepSummary } from "./plan-fixtures.js";
 import { applyPlan, engineOf, registryImageId, type SimulatedWorld } from "./simulated-engine.js";

@@ -3,7 +3,7 @@
  * simulated world, apply, and read plans (steps by type and object, `after` order, changes and
  * their reasons).
  */
-import { loadMap, type LoadedMap } from "../../src/map/load-map.js";
+import { loadMap, type LoadedMap } from "../../src/load-map.js";
 import { plan } from "../../src/plan/plan.js";
 import type {
   ChangeKind,

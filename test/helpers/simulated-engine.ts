@@ -13,7 +13,7 @@
  */
 import { apply } from "../../src/apply/executor.js";
 import type { Clock } from "../../src/common/clock.js";
-import type { LoadedMap } from "../../src/map/load-map.js";
+import type { LoadedMap } from "../../src/load-map.js";
 import { observe } from "../../src/observe/observe.js";
 import type { ObservedState } from "../../src/observe/observed-state.js";
 import type { Plan, Step } from "../../src/plan/plan-types.js";

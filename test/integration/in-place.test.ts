@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { readOnly } from "../../src/engine/engine.js";
-import { loadMap } from "../../src/map/load-map.js";
+import { loadMap } from "../../src/load-map.js";
 import { observeAndPlan } from "../../src/reconcile.js";
 import { berth, tempFolder, writeMap } from "../helpers/cli.js";
 import { FIXTURE_IMAGES, removeMapObjects, testEngine, uniqueMapName } from "../helpers/engine.js";

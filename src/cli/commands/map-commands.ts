@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import { targetKeys } from "../../graph/dependency-graph.js";
 import { renderGraph, type GraphFormat } from "../../graph/render-graph.js";
 import { redactEnvironment } from "../../desired/sensitive.js";
-import type { LoadedMap } from "../../map/load-map.js";
+import type { LoadedMap } from "../../load-map.js";
 import { printMapJson, printMapYaml } from "../../map/print-map.js";
 import { containerNode } from "../../map/resolve.js";
 import type { CliIo } from "../cli-io.js";

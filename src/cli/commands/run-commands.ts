@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { ApplyResult } from "../../apply/executor.js";
 import { parseSavedPlan } from "../../apply/saved-plan.js";
 import { UsageError } from "../../common/berth-error.js";
-import { loadMap, type LoadedMap } from "../../map/load-map.js";
+import { loadMap, type LoadedMap } from "../../load-map.js";
 import { loadClientsFile, type ClientConfig } from "../../map/clients-file.js";
 import { DEFAULT_PLAN_OPTIONS } from "../../plan/plan.js";
 import type { Plan, PlanAction } from "../../plan/plan-types.js";

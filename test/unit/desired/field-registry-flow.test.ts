@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { loadMap } from "../../../src/map/load-map.js";
+import { loadMap } from "../../../src/load-map.js";
 import { printMapYaml } from "../../../src/map/print-map.js";
 import { defaultClientContext } from "../../../src/plan/plan.js";
 import { createBody, updateBody } from "../../../src/desired/create-body.js";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DependencyGraph } from "../../../src/graph/dependency-graph.js";
-import { loadMap, MapError } from "../../../src/map/load-map.js";
+import { loadMap, MapError } from "../../../src/load-map.js";
 import type { DependencyEdge, EdgeKind, NodeId } from "../../../src/map/resolve.js";
 import { cyclicMapArbitrary } from "../../helpers/map-arbitraries.js";
 

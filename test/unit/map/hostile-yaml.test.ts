@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadMap } from "../../../src/map/load-map.js";
+import { loadMap } from "../../../src/load-map.js";
 import { formatProblem, MapError } from "../../../src/map/map-error.js";
 import { MAX_MAP_CHARS } from "../../../src/map/yaml-limits.js";
 

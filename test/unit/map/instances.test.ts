@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadMap } from "../../../src/map/load-map.js";
+import { loadMap } from "../../../src/load-map.js";
 import { isMapError } from "../../../src/map/map-error.js";
 
 function load(text: string) {

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { CliIo } from "../../../src/cli/cli-io.js";
 import { runCli } from "../../../src/cli/main.js";
-import { loadMap } from "../../../src/map/load-map.js";
+import { loadMap } from "../../../src/load-map.js";
 import { formatProblem, MapError } from "../../../src/map/map-error.js";
 
 /**

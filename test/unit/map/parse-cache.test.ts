@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { LineCounter, parseDocument } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../../src/cli/main.js";
-import { loadMap, type LoadedMap } from "../../../src/map/load-map.js";
+import { loadMap, type LoadedMap } from "../../../src/load-map.js";
 import { formatProblem, MapError, ProblemList } from "../../../src/map/map-error.js";
 import { FileParseCache, type ParseCache } from "../../../src/map/parse-cache.js";
 import { mapSchemaDigest } from "../../../src/map/schema-validation.js";

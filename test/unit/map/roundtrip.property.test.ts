@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { loadMap, MapError, type LoadedMap } from "../../../src/map/load-map.js";
+import { loadMap, MapError, type LoadedMap } from "../../../src/load-map.js";
 import { printMapJson, printMapYaml } from "../../../src/map/print-map.js";
 import { MAP_CWD, MAP_ENV, MAP_NAME, validMapArbitrary } from "../../helpers/map-arbitraries.js";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { LoadedMap } from "../../../src/map/load-map.js";
+import type { LoadedMap } from "../../../src/load-map.js";
 import type { ObservedState } from "../../../src/observe/observed-state.js";
 import { plan } from "../../../src/plan/plan.js";
 import type { PlanAction } from "../../../src/plan/plan-types.js";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../../src/common/canonical-json.js";
-import type { LoadedMap } from "../../../src/map/load-map.js";
+import type { LoadedMap } from "../../../src/load-map.js";
 import { networkDefinition } from "../../../src/plan/object-definition.js";
 import {
   engineMismatches,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LoadedMap } from "../../../src/map/load-map.js";
+import type { LoadedMap } from "../../../src/load-map.js";
 import type { Plan, Reason } from "../../../src/plan/plan-types.js";
 import {
   changeOf,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { loadMap } from "../../../src/map/load-map.js";
+import { loadMap } from "../../../src/load-map.js";
 import { emptyObservedClient } from "../../../src/observe/observed-state.js";
 import { plan } from "../../../src/plan/plan.js";
 import type { PlanAction } from "../../../src/plan/plan-types.js";

@@ -1,25 +1,25 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, extname, resolve as resolvePath } from "node:path";
-import { UsageError } from "../common/berth-error.js";
-import { DependencyGraph } from "../graph/dependency-graph.js";
-import { checkEngineRules } from "./engine-rules.js";
-import { checkExtendsDepth } from "./extends-depth.js";
-import { mergeDrafts, resolveExtends, withDefaults } from "./inherit.js";
-import { parseDotEnv, type Environment } from "./interpolate.js";
-import { MapError, ProblemList, type SourcePosition } from "./map-error.js";
+import { UsageError } from "./common/berth-error.js";
+import { DependencyGraph } from "./graph/dependency-graph.js";
+import { checkEngineRules } from "./map/engine-rules.js";
+import { checkExtendsDepth } from "./map/extends-depth.js";
+import { mergeDrafts, resolveExtends, withDefaults } from "./map/inherit.js";
+import { parseDotEnv, type Environment } from "./map/interpolate.js";
+import { MapError, ProblemList, type SourcePosition } from "./map/map-error.js";
 import type {
   NormalizedContainer,
   NormalizedMap,
   NormalizedNetwork,
   NormalizedVolume,
   ResolvedMap,
-} from "./model.js";
-import { list, Normalizer, type ConfigDraft, type FileMap } from "./normalize.js";
-import { Origins } from "./origins.js";
-import type { ParseCache } from "./parse-cache.js";
-import { resolveMap } from "./resolve.js";
-import { MAP_LEVEL_KEYS, mapSchemaDigest, validateMapShape } from "./schema-validation.js";
-import { parseYamlSource, type MapPath, type YamlSource } from "./yaml-source.js";
+} from "./map/model.js";
+import { list, Normalizer, type ConfigDraft, type FileMap } from "./map/normalize.js";
+import { Origins } from "./map/origins.js";
+import type { ParseCache } from "./map/parse-cache.js";
+import { resolveMap } from "./map/resolve.js";
+import { MAP_LEVEL_KEYS, mapSchemaDigest, validateMapShape } from "./map/schema-validation.js";
+import { parseYamlSource, type MapPath, type YamlSource } from "./map/yaml-source.js";
 
 export interface LoadMapOptions {
   /** Map files, merged in order; default `berth.yaml` or `berth.yml` in `cwd`. */

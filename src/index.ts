@@ -108,3 +108,4 @@ export {
   type SavedPlanRequest,
 } from "./reconcile.js";
 export { BerthError, isBerthError, UsageError, isUsageError } from "./common/berth-error.js";
+export { DEFAULT_RUN_OPTIONS } from "./apply/run-defaults.js";

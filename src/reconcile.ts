@@ -1,6 +1,7 @@
 import { acquireLock, clearStaleLocks, type HeldLock } from "./apply/engine-lock.js";
 import { apply, type ApplyResult } from "./apply/executor.js";
 import type { ProgressListener } from "./apply/progress-events.js";
+import { DEFAULT_RUN_OPTIONS } from "./apply/run-defaults.js";
 import { checkSavedPlan } from "./apply/saved-plan.js";
 import { UsageError } from "./common/berth-error.js";
 import type { Clock } from "./common/clock.js";
@@ -243,7 +244,7 @@ async function lockAll(
     for (const name of Object.keys(engines).sort()) {
       held.push(
         await acquireLock(engines[name] as EngineWriter, map.name, {
-          timeoutMs: options.lockTimeoutMs ?? 30_000,
+          timeoutMs: options.lockTimeoutMs ?? DEFAULT_RUN_OPTIONS.lockTimeoutMs,
           ...(options.clock === undefined ? {} : { clock: options.clock }),
           ...(options.signal === undefined ? {} : { signal: options.signal }),
           onWait: (holder) =>

@@ -11,6 +11,7 @@ import type { ClientContext } from "../map/clients-file.js";
 import { isBerthError } from "../common/berth-error.js";
 import { maskSecrets, scrubSecrets, secretValuesOf } from "../desired/sensitive.js";
 import type { ProgressListener } from "./progress-events.js";
+import { DEFAULT_RUN_OPTIONS } from "./run-defaults.js";
 import { executors, type ExecutionContext } from "./step-executors.js";
 
 export interface ApplyOptions {
@@ -68,7 +69,7 @@ export interface ApplyResult {
 export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyResult> {
   const clock = options.clock ?? systemClock;
   const started = clock.now();
-  const parallel = Math.max(1, options.parallel ?? 8);
+  const parallel = Math.max(1, options.parallel ?? DEFAULT_RUN_OPTIONS.parallel);
   const emit: ProgressListener = options.onProgress ?? (() => undefined);
   const context = executionContext(options, clock);
   const secrets = secretValues(options.map);
@@ -249,7 +250,7 @@ function executionContext(options: ApplyOptions, clock: Clock): ExecutionContext
       return spec;
     },
     ids,
-    waitTimeoutMs: options.waitTimeoutMs ?? 120_000,
+    waitTimeoutMs: options.waitTimeoutMs ?? DEFAULT_RUN_OPTIONS.waitTimeoutMs,
     clock,
     signal: options.signal,
     registryAuth: options.registryAuth ?? (() => undefined),

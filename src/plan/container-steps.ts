@@ -27,6 +27,7 @@ export interface InPlaceChange {
 
 /** Steps a container's first step waits for besides its prerequisites (a rename, leftovers). */
 type After = (string | undefined)[];
+type KeepDecision = Extract<Decision, { kind: "keep" }>;
 
 export function emitCreate(p: ContainerPlanning, key: string, reasons: Reason[], after: After): void {
   const ref = p.ctx.containerRef(key);
@@ -125,7 +126,7 @@ function removeOld(p: ContainerPlanning, key: string, old: ObservedContainer, af
 export function emitKeep(
   p: ContainerPlanning,
   key: string,
-  decision: Extract<Decision, { kind: "keep" }>,
+  decision: KeepDecision,
   adopted: string | undefined,
 ): InPlaceChange | undefined {
   const ref = p.ctx.containerRef(key);
@@ -171,17 +172,25 @@ export function emitKeep(
   const handled = new Set(decision.reconnect.map((c) => c.network));
   const rejoins = rejoinRecreatedNetworks(p, key, spec, handled);
   const connected = [...reconnects, ...rejoins];
+  emitRun(p, key, decision, [last, ...connected]);
+  return record;
+}
+
+/** Starts (or restarts) a kept container after `before`; else marks it ready after them. */
+function emitRun(p: ContainerPlanning, key: string, decision: KeepDecision, before: After): void {
+  const ref = p.ctx.containerRef(key);
+  const prerequisitesOf = () => prerequisites(p, key, p.ctx.spec(key), { pull: false });
   if (decision.restart) {
     p.ctx.builder.change(ref, "restart", decision.reasons);
-    const stopped = emitStop(p, key, decision.container, [last, ...connected]);
-    emitStart(p, key, [stopped, ...prerequisites(p, key, spec, { pull: false })], false);
+    const stopped = emitStop(p, key, decision.container, before);
+    emitStart(p, key, [stopped, ...prerequisitesOf()], false);
   } else if (decision.start) {
     p.ctx.builder.change(ref, "start", decision.reasons);
-    emitStart(p, key, [last, ...connected, ...prerequisites(p, key, spec, { pull: false })], false);
-  } else if (last !== undefined || connected.length > 0) {
-    p.index.set("ready", key, connected.at(-1) ?? (last as string));
+    emitStart(p, key, [...before, ...prerequisitesOf()], false);
+  } else {
+    const ready = before.filter((s): s is string => s !== undefined).at(-1);
+    if (ready !== undefined) p.index.set("ready", key, ready);
   }
-  return record;
 }
 
 function networkKeyOf(p: ContainerPlanning, name: string): string | undefined {

@@ -143,21 +143,15 @@ export class TeardownPlanner {
         });
         this.removals.set(container.id, removed);
       }
-      if (this.ctx.options.removeVolumes) {
-        const anonymous = containers.flatMap((c) =>
-          c.mounts.filter((m) => m.type === "volume" && /^[0-9a-f]{64}$/.test(m.name ?? "")),
-        );
-        if (anonymous.length > 0)
-          reasons.push({ message: `its ${anonymous.length} anonymous volume(s) are removed (--volumes)` });
-      } else {
-        const anonymous = containers.flatMap((c) =>
-          c.mounts.filter((m) => m.type === "volume" && /^[0-9a-f]{64}$/.test(m.name ?? "")),
-        );
-        if (anonymous.length > 0)
-          reasons.push({
-            message: `its ${anonymous.length} anonymous volume(s) are kept (--volumes removes them)`,
-          });
-      }
+      const anonymous = containers.flatMap((c) =>
+        c.mounts.filter((m) => m.type === "volume" && ANONYMOUS.test(m.name ?? "")),
+      ).length;
+      if (anonymous > 0)
+        reasons.push({
+          message: this.ctx.options.removeVolumes
+            ? `its ${anonymous} anonymous volume(s) are removed (--volumes)`
+            : `its ${anonymous} anonymous volume(s) are kept (--volumes removes them)`,
+        });
       this.builder.change(ref, "remove", reasons);
     }
     const removedKeys = new Set(order);

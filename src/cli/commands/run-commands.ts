@@ -6,6 +6,7 @@ import { parseSavedPlan } from "../../apply/saved-plan.js";
 import { UsageError } from "../../common/berth-error.js";
 import { loadMap, type LoadedMap } from "../../load-map.js";
 import { loadClientsFile, type ClientConfig } from "../../map/clients-file.js";
+import { DEFAULT_RUN_OPTIONS as RUN } from "../../apply/run-defaults.js";
 import { DEFAULT_PLAN_OPTIONS } from "../../plan/plan.js";
 import type { Plan, PlanAction } from "../../plan/plan-types.js";
 import { renderPlanJson, renderPlanText, summaryLine } from "../../plan/render-plan.js";
@@ -38,9 +39,9 @@ interface RunFlags extends PlanningFlags {
   dryRun?: boolean;
   detailedExitcode?: boolean;
   json?: boolean;
-  parallel: number;
-  waitTimeout: number;
-  lockTimeout: number;
+  parallel?: number;
+  waitTimeout?: number;
+  lockTimeout?: number;
   progress: ProgressMode;
 }
 
@@ -175,9 +176,17 @@ function progressFor(cmd: Command, io: CliIo, mode: ProgressMode): ProgressRende
 /** The options of everything that applies steps: parallelism, waits, the lock, progress. */
 function withApplyOptions(command: Command): Command {
   return command
-    .option("--parallel <n>", "most engine operations at once", positiveInt, 8)
-    .option("--wait-timeout <seconds>", "limit of each health or completion wait", seconds, 120)
-    .option("--lock-timeout <seconds>", "how long to wait for another run on the same map", seconds, 30)
+    .option("--parallel <n>", `most engine operations at once (default: ${RUN.parallel})`, positiveInt)
+    .option(
+      "--wait-timeout <seconds>",
+      `limit of each health or completion wait (default: ${RUN.waitTimeoutMs / 1000})`,
+      seconds,
+    )
+    .option(
+      "--lock-timeout <seconds>",
+      `how long to wait for another run on the same map (default: ${RUN.lockTimeoutMs / 1000})`,
+      seconds,
+    )
     .addOption(
       new Option("--progress <mode>", "progress display on stderr")
         .choices(["auto", "tty", "plain", "json", "quiet"])
@@ -222,9 +231,9 @@ function runCommand(
 /** How the steps are applied: the command line's settings, the progress display, Ctrl-C. */
 function runOptions(flags: RunFlags, io: CliIo, renderer: ProgressRenderer): RunOptions {
   return {
-    parallel: flags.parallel,
-    waitTimeoutMs: flags.waitTimeout * 1000,
-    lockTimeoutMs: flags.lockTimeout * 1000,
+    ...(flags.parallel === undefined ? {} : { parallel: flags.parallel }),
+    ...(flags.waitTimeout === undefined ? {} : { waitTimeoutMs: flags.waitTimeout * 1000 }),
+    ...(flags.lockTimeout === undefined ? {} : { lockTimeoutMs: flags.lockTimeout * 1000 }),
     registryAuth: registryAuthFrom(io.env),
     onProgress: renderer.listener,
     ...(io.signal === undefined ? {} : { signal: io.signal }),

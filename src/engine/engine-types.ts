@@ -38,6 +38,8 @@ export interface ContainerSummary {
   HostConfig?: { NetworkMode?: string };
   NetworkSettings?: { Networks?: Record<string, EndpointSettings> | null } | null;
   Mounts?: MountPoint[] | null;
+  /** Published ports of a running container (one entry per host binding). */
+  Ports?: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] | null;
 }
 
 export interface HealthLogEntry {

@@ -85,6 +85,9 @@ export function observedContainer(summary: ContainerSummary): ObservedContainer 
       destination: m.Destination,
       rw: m.RW,
     })),
+    publishedPorts: (summary.Ports ?? []).flatMap((p) =>
+      p.PublicPort === undefined ? [] : [`${p.IP ?? "0.0.0.0"}:${p.PublicPort}/${p.Type}`],
+    ),
   };
 }
 

@@ -57,6 +57,8 @@ export interface ObservedContainer {
   networkMode: string;
   networks: Record<string, ObservedEndpoint>;
   mounts: ObservedMount[];
+  /** Host bindings it holds while it runs: `HOSTIP:PORT/proto` (`0.0.0.0` or `::` for all). */
+  publishedPorts: string[];
 }
 
 export interface ObservedVolume {

@@ -103,6 +103,7 @@ export class ContainerPlanner {
       persistent: container.persistent,
     });
     this.decisions.set(key, decision);
+    if (decision.kind !== "keep") this.ctx.assertHostPortsFree(key);
     switch (decision.kind) {
       case "create":
         emitCreate(this.planning, key, decision.reasons, [current.adopted]);

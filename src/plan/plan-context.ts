@@ -182,6 +182,27 @@ export class PlanContext {
   }
 
   /**
+   * A container this plan creates must find its host ports free: a foreign container (not of this
+   * map) that holds one would make the new container fail at start — after a recreate had already
+   * removed the old one. Refused at plan time instead, naming the holder.
+   */
+  assertHostPortsFree(key: string): void {
+    for (const entry of this.spec(key).exposes) {
+      const binding = hostBinding(entry);
+      if (binding === undefined) continue;
+      for (const other of this.observed.containers) {
+        if (other.mapName === this.mapName || other.state !== "running") continue;
+        const held = other.publishedPorts.find((p) => bindingsOverlap(binding, p));
+        if (held === undefined) continue;
+        throw new PlanError(
+          `engine ${this.client.name}: container ${key} publishes ${binding}, but container ${other.name} (${other.mapName === undefined ? "not created by berth" : `of map \`${other.mapName}\``}) holds ${held}`,
+          { hint: `stop that container or change the host port; nothing was changed` },
+        );
+      }
+    }
+  }
+
+  /**
    * A container's start and then its exec commands, one after the other: `restart` commands after
    * every start, `initial` ones only when the container was just made. Returns the start step and
    * the last step (after which the container is ready).
@@ -232,4 +253,31 @@ function push<K, V>(index: Map<K, V[]>, key: K, value: V): void {
   const list = index.get(key);
   if (list === undefined) index.set(key, [value]);
   else list.push(value);
+}
+
+/** `HOSTIP:PORT/proto` of an `exposes` entry that binds a host port (`8080/tcp=0.0.0.0:80`). */
+function hostBinding(entry: string): string | undefined {
+  const eq = entry.indexOf("=");
+  if (eq < 0) return undefined;
+  const [port = "", proto = "tcp"] = entry.slice(0, eq).split("/");
+  const binding = entry.slice(eq + 1);
+  const colon = binding.lastIndexOf(":");
+  const hostPort = binding.slice(colon + 1);
+  if (hostPort === "" || port === "") return undefined;
+  return `${binding.slice(0, colon)}:${hostPort}/${proto}`;
+}
+
+const ANY_ADDRESS = new Set(["0.0.0.0", "::", ""]);
+
+/** Two `HOSTIP:PORT/proto` bindings collide: same port and protocol, and an address in common. */
+export function bindingsOverlap(a: string, b: string): boolean {
+  const split = (text: string) => {
+    const slash = text.lastIndexOf("/");
+    const colon = text.lastIndexOf(":", slash);
+    return { ip: text.slice(0, colon), port: text.slice(colon + 1, slash), proto: text.slice(slash + 1) };
+  };
+  const x = split(a);
+  const y = split(b);
+  if (x.port !== y.port || x.proto !== y.proto) return false;
+  return x.ip === y.ip || ANY_ADDRESS.has(x.ip) || ANY_ADDRESS.has(y.ip);
 }

@@ -261,6 +261,7 @@ export class SimulatedEngineWriter implements EngineWriter {
       HostConfig: { NetworkMode: container.networkMode },
       NetworkSettings: { Networks: structuredClone(container.networks) },
       Mounts: structuredClone(container.mounts),
+      Ports: container.state === "running" ? publishedPorts(container) : [],
     };
   }
 
@@ -323,4 +324,20 @@ function translate(context: EngineErrorContext, err: unknown): Error {
   if (err.status === 404) return new EngineNotFoundError(context, err.message, { cause: err });
   if (err.status === 409) return new EngineConflictError(context, err.message, { cause: err });
   return new EngineApiError(context, err.status, err.message, { cause: err });
+}
+
+/** The host bindings a running container holds, as the engine's list shows them. */
+function publishedPorts(container: SimulatedContainer): NonNullable<ContainerSummary["Ports"]> {
+  const bindings = (container.body?.HostConfig?.PortBindings ?? {}) as Record<
+    string,
+    { HostIp?: string; HostPort?: string }[]
+  >;
+  return Object.entries(bindings).flatMap(([port, hosts]) =>
+    hosts.map((h) => ({
+      IP: h.HostIp === "" || h.HostIp === undefined ? "0.0.0.0" : h.HostIp,
+      PrivatePort: Number(port.split("/")[0]),
+      PublicPort: Number(h.HostPort),
+      Type: port.split("/")[1] ?? "tcp",
+    })),
+  );
 }

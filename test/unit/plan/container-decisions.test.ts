@@ -56,6 +56,7 @@ function made(spec: ContainerSpec, fields: Partial<ObservedContainer> = {}): Obs
     networkMode: spec.network_mode,
     networks: Object.fromEntries(Object.keys(spec.networks).map((n) => [n, { networkId: n }])),
     mounts: [],
+    publishedPorts: [],
     ...fields,
   };
 }

@@ -79,7 +79,7 @@ export function convergedObservedState(map: LoadedMap): ObservedState {
   const volumes = resolved.volumes.map((volume) => ({
     name: volume.name,
     driver: volume.driver,
-    options: { ...volume.driverOptions },
+    options: { ...volume.driver_options },
     labels: { [LABEL.map]: resolved.name, [LABEL.kind]: "volume", [LABEL.alias]: volume.key },
     mapName: resolved.name,
   }));

@@ -10,6 +10,7 @@ import { networkLabels, volumeLabels } from "../plan/object-definition.js";
 import type { StepOf, StepType } from "../plan/plan-types.js";
 import type { ContainerSpec } from "../desired/container-spec.js";
 import { createBody, endpointConfig, updateBody } from "../desired/create-body.js";
+import { networkCreateBody, volumeCreateBody } from "../desired/object-bodies.js";
 import { maskSecrets, secretValuesOf } from "../desired/sensitive.js";
 import { encodeSpecLabels } from "../desired/spec-label.js";
 import { BERTH_VERSION } from "../version.js";
@@ -51,16 +52,8 @@ export const executors: Executors = {
     const network = ctx.map.networks.find((n) => n.key === step.object.key);
     if (network === undefined)
       throw new Error(`network ${step.object.key ?? step.object.name} is not in the map`);
-    await ctx.engine(step.object.client).createNetwork({
-      Name: network.name,
-      Driver: network.driver,
-      Options: network.driverOptions,
-      Internal: network.internal,
-      EnableIPv6: network.enableIpv6,
-      Attachable: network.attachable,
-      Labels: { ...networkLabels(ctx.map.name, network), [LABEL.version]: BERTH_VERSION },
-      ...(network.ipam === undefined ? {} : { IPAM: network.ipam }),
-    });
+    const labels = { ...networkLabels(ctx.map.name, network), [LABEL.version]: BERTH_VERSION };
+    await ctx.engine(step.object.client).createNetwork(networkCreateBody(network, labels));
     return undefined;
   },
 
@@ -98,12 +91,8 @@ export const executors: Executors = {
     const volume = ctx.map.volumes.find((v) => v.key === step.object.key);
     if (volume === undefined)
       throw new Error(`volume ${step.object.key ?? step.object.name} is not in the map`);
-    await ctx.engine(step.object.client).createVolume({
-      Name: volume.name,
-      Driver: volume.driver,
-      DriverOpts: volume.driverOptions,
-      Labels: { ...volumeLabels(ctx.map.name, volume), [LABEL.version]: BERTH_VERSION },
-    });
+    const labels = { ...volumeLabels(ctx.map.name, volume), [LABEL.version]: BERTH_VERSION };
+    await ctx.engine(step.object.client).createVolume(volumeCreateBody(volume, labels));
     return undefined;
   },
 

@@ -3,8 +3,8 @@ import { replace, type ObjectField } from "./fields.js";
 /**
  * Keys of a map-level volume (schema `$defs/volume`, object branch) and network (`$defs/network`).
  * A later file replaces a volume or network definition whole, so every key merges by replace.
- * Their create requests are built by the create-volume and create-network steps
- * (src/apply/step-executors.ts) from the resolved map.
+ * Their create requests are built from these tables (src/desired/object-bodies.ts): a `copy`
+ * entry's value goes to its Docker field under the same key of the resolved object.
  */
 export const VOLUME_FIELDS = {
   default_path: {

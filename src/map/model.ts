@@ -173,7 +173,7 @@ export interface ResolvedVolume {
   owner: string;
   path: string;
   driver: string;
-  driverOptions: Record<string, string>;
+  driver_options: Record<string, string>;
   labels: Record<string, string>;
   user?: string;
   permissions?: string;
@@ -297,9 +297,9 @@ export interface ResolvedNetwork {
   key: string;
   name: string;
   driver: string;
-  driverOptions: Record<string, string>;
+  driver_options: Record<string, string>;
   internal: boolean;
-  enableIpv6: boolean;
+  enable_ipv6: boolean;
   attachable: boolean;
   labels: Record<string, string>;
   ipam?: object;

@@ -214,7 +214,7 @@ class Resolver {
           owner: configName,
           path,
           driver: definition?.driver ?? "local",
-          driverOptions: definition?.driver_options ?? {},
+          driver_options: definition?.driver_options ?? {},
           labels: definition?.create_options.labels ?? {},
         };
         const user = definition?.user ?? config.user;
@@ -233,9 +233,9 @@ class Resolver {
           key,
           name: this.nameOf(key),
           driver: network.driver,
-          driverOptions: network.driver_options,
+          driver_options: network.driver_options,
           internal: network.internal,
-          enableIpv6: network.create_options.enable_ipv6 ?? false,
+          enable_ipv6: network.create_options.enable_ipv6 ?? false,
           attachable: network.create_options.attachable ?? false,
           labels: network.create_options.labels ?? {},
         };

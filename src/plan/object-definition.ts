@@ -44,9 +44,9 @@ const BERTH_LABELS: ReadonlySet<string> = new Set(Object.values(LABEL));
 export function networkDefinition(network: ResolvedNetwork): NetworkDefinition {
   return {
     driver: network.driver,
-    driver_options: network.driverOptions,
+    driver_options: network.driver_options,
     internal: network.internal,
-    enable_ipv6: network.enableIpv6,
+    enable_ipv6: network.enable_ipv6,
     attachable: network.attachable,
     labels: network.labels,
     ipam: network.ipam ?? null,
@@ -54,7 +54,7 @@ export function networkDefinition(network: ResolvedNetwork): NetworkDefinition {
 }
 
 export function volumeDefinition(volume: ResolvedVolume): VolumeDefinition {
-  return { driver: volume.driver, driver_options: volume.driverOptions, labels: volume.labels };
+  return { driver: volume.driver, driver_options: volume.driver_options, labels: volume.labels };
 }
 
 export function definitionHash(definition: NetworkDefinition | VolumeDefinition): string {

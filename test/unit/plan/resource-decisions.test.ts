@@ -19,9 +19,9 @@ const NETWORK: ResolvedNetwork = {
   key: "back",
   name: "app.back",
   driver: "bridge",
-  driverOptions: { "com.docker.network.bridge.enable_icc": "true" },
+  driver_options: { "com.docker.network.bridge.enable_icc": "true" },
   internal: false,
-  enableIpv6: false,
+  enable_ipv6: false,
   attachable: false,
   labels: { team: "a" },
 };
@@ -32,7 +32,7 @@ function created(network: ResolvedNetwork, labels = networkLabels("app", network
     id: "n".repeat(64),
     name: network.name,
     driver: network.driver,
-    options: network.driverOptions,
+    options: network.driver_options,
     internal: network.internal,
     labels,
     mapName: labels[LABEL.map],
@@ -44,9 +44,9 @@ function olderLabels(network: ResolvedNetwork, withHash: boolean): Record<string
   const hash = digest(
     {
       driver: network.driver,
-      options: network.driverOptions,
+      options: network.driver_options,
       internal: network.internal,
-      ipv6: network.enableIpv6,
+      ipv6: network.enable_ipv6,
       attachable: network.attachable,
       labels: network.labels,
     },
@@ -76,7 +76,7 @@ describe("decideNetwork", () => {
   it.each([
     ["labels", { labels: { team: "b" } }, { team: "a" }, { team: "b" }],
     ["internal", { internal: true }, false, true],
-    ["enable_ipv6", { enableIpv6: true }, false, true],
+    ["enable_ipv6", { enable_ipv6: true }, false, true],
     ["attachable", { attachable: true }, false, true],
     [
       "ipam",
@@ -126,22 +126,22 @@ const VOLUME: ResolvedVolume = {
   owner: "db",
   path: "/data",
   driver: "local",
-  driverOptions: { type: "tmpfs", device: "tmpfs" },
+  driver_options: { type: "tmpfs", device: "tmpfs" },
   labels: {},
 };
 
 function volumeOf(volume: ResolvedVolume, labels: Record<string, string>): ObservedVolume {
-  return { name: volume.name, driver: volume.driver, options: volume.driverOptions, labels, mapName: "app" };
+  return { name: volume.name, driver: volume.driver, options: volume.driver_options, labels, mapName: "app" };
 }
 
 describe("decideVolume", () => {
-  const changed: ResolvedVolume = { ...VOLUME, driverOptions: { ...VOLUME.driverOptions, o: "size=1m" } };
+  const changed: ResolvedVolume = { ...VOLUME, driver_options: { ...VOLUME.driver_options, o: "size=1m" } };
   const observed = volumeOf(VOLUME, volumeLabels("app", VOLUME));
   const reason = {
     message: "driver_options changed",
     field: "driver_options",
-    old: VOLUME.driverOptions,
-    new: changed.driverOptions,
+    old: VOLUME.driver_options,
+    new: changed.driver_options,
   };
 
   it("update refuses a volume that differs; --recreate-volumes recreates it; startup reports it", () => {
@@ -159,7 +159,7 @@ describe("decideVolume", () => {
       [LABEL.map]: "app",
       [LABEL.kind]: "volume",
       [LABEL.alias]: "data",
-      [LABEL.specHash]: digest({ driver: VOLUME.driver, options: VOLUME.driverOptions }, 32),
+      [LABEL.specHash]: digest({ driver: VOLUME.driver, options: VOLUME.driver_options }, 32),
     });
     expect(decideVolume(VOLUME, older, UPDATE)).toEqual({ kind: "keep" });
     expect(decideVolume(changed, older, UPDATE)).toEqual({ kind: "refuse", reasons: [reason] });

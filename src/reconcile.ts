@@ -13,6 +13,7 @@ import { targetKeys } from "./graph/dependency-graph.js";
 import { clientContexts, type ClientConfig } from "./map/clients-file.js";
 import type { LoadedMap } from "./load-map.js";
 import { observe } from "./observe/observe.js";
+import { refreshEffective } from "./observe/refresh.js";
 import type { ObservedState } from "./observe/observed-state.js";
 import { isPlanError } from "./plan/plan-context.js";
 import { plan, planOptions } from "./plan/plan.js";
@@ -64,9 +65,12 @@ export async function observeAndPlan(
     if (reader === undefined) throw new Error(`no engine for client ${name}`);
     return reader;
   });
-  const observed = await observe(engines);
+  const options = planOptions(request);
+  const listed = await observe(engines);
+  // A deeper look only when asked: one inspect per container of the map (see refresh.ts).
+  const observed = options.refresh === "full" ? await refreshEffective(readers, listed, map.name) : listed;
   return {
-    plan: plan({ map, observed, options: planOptions(request), clients: contexts }),
+    plan: plan({ map, observed, options, clients: contexts }),
     observed,
     contexts,
   };

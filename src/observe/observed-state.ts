@@ -57,6 +57,11 @@ export interface ObservedContainer {
   networkMode: string;
   networks: Record<string, ObservedEndpoint>;
   mounts: ObservedMount[];
+  /**
+   * With `refresh: full`, what the engine runs for the in-place fields (`host_config.mem_limit`,
+   * `restart`, …), read back from an inspect in the spec's form. Undefined otherwise.
+   */
+  effective?: Record<string, unknown>;
   /** Host bindings it holds while it runs: `HOSTIP:PORT/proto` (`0.0.0.0` or `::` for all). */
   publishedPorts: string[];
 }

@@ -29,6 +29,8 @@ export type Decision =
       reasons: Reason[];
       /** What differs but is left as it is (startup): reported, not changed. */
       outdated: Reason[];
+      /** In-place fields the engine runs with other values than berth set (`refresh: full`). */
+      drift: Reason[];
     };
 
 /** A network endpoint to connect, disconnect or both (a changed endpoint). */
@@ -97,6 +99,10 @@ export function decideContainer(input: DecisionInput): Decision {
       });
     } else update.push(change.field);
   }
+  const drift = driftReasons(input.spec, observed.effective).filter(
+    (r) => !update.includes(r.field as string),
+  );
+  if (input.update) update.push(...drift.map((r) => r.field as string));
   for (const volume of input.recreatedVolumes)
     recreate.push({ message: `volume ${volume} is recreated (--recreate-volumes)` });
 
@@ -117,9 +123,15 @@ export function decideContainer(input: DecisionInput): Decision {
     update: input.update ? update : [],
     reconnect: input.update ? endpoints : [],
     reasons: start ? [{ message: startReason(observed) }] : rejoin,
+    drift: input.update ? drift : [],
     outdated: input.update
       ? []
-      : [...recreate, ...inPlace.map(fieldReason), ...endpoints.map((e) => ({ message: e.reason }))],
+      : [
+          ...recreate,
+          ...inPlace.map(fieldReason),
+          ...drift,
+          ...endpoints.map((e) => ({ message: e.reason })),
+        ],
   };
 }
 
@@ -214,6 +226,27 @@ export function staleReferences(
 export function namespaceReasons(observed: ObservedContainer, target: Cause | undefined): Reason[] {
   if (target === undefined || (observed.state !== "running" && observed.state !== "restarting")) return [];
   return [rejoinReason(target)];
+}
+
+/**
+ * In-place fields whose value on the engine (read by `refresh: full`) differs from the map's: a
+ * `docker update` by hand. Only what the map sets is compared, never an engine default.
+ */
+export function driftReasons(spec: ContainerSpec, effective: Record<string, unknown> | undefined): Reason[] {
+  if (effective === undefined) return [];
+  const reasons: Reason[] = [];
+  for (const [field, running] of Object.entries(effective)) {
+    const wanted = field === "restart" ? spec.restart : spec.host_config[field.slice("host_config.".length)];
+    if (wanted === undefined || wanted === null || canonicalJson(wanted) === canonicalJson(running ?? null))
+      continue;
+    reasons.push({
+      message: `${field} was changed on the engine (by hand?): it runs ${canonicalJson(running ?? null)}`,
+      field,
+      old: running ?? null,
+      new: wanted,
+    });
+  }
+  return reasons;
 }
 
 /** Whether a kept container is started. */

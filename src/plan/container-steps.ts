@@ -146,7 +146,10 @@ export function emitKeep(
       fields: decision.update,
       after: [adopted],
     });
-    const changes = decision.update.map((field) => ({ message: `${field} changes in place`, field }));
+    const changes = decision.update.map(
+      (field) =>
+        decision.drift.find((r) => r.field === field) ?? { message: `${field} changes in place`, field },
+    );
     p.ctx.builder.change(ref, "update", changes);
   }
   const dropped = new Set(

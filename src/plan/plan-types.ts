@@ -141,6 +141,12 @@ export interface PlanOptions {
   nonrecoverableExitCodes: number[];
   /** kill: the signal. */
   killSignal: string;
+  /**
+   * `labels` (default): compare with what berth recorded (labels, state record), four list calls.
+   * `full`: also inspect every container of the map and compare what the engine runs (limits and
+   * restart policy changed by hand with `docker update`): one more call per container.
+   */
+  refresh: "labels" | "full";
 }
 
 export interface PlanSummary {

@@ -34,6 +34,7 @@ export const DEFAULT_PLAN_OPTIONS: Omit<PlanOptions, "action"> = {
   pull: "missing",
   nonrecoverableExitCodes: [-127, -1],
   killSignal: "SIGKILL",
+  refresh: "labels",
 };
 
 export function defaultClientContext(name: string = DEFAULT_CLIENT): ClientContext {
@@ -56,6 +57,7 @@ export function planOptions(given: Partial<PlanOptions> & { action: PlanAction }
     pull: given.pull ?? defaults.pull,
     nonrecoverableExitCodes: given.nonrecoverableExitCodes ?? defaults.nonrecoverableExitCodes,
     killSignal: given.killSignal ?? defaults.killSignal,
+    refresh: given.refresh ?? defaults.refresh,
   };
 }
 

@@ -33,6 +33,7 @@ interface PlanningFlags {
   recreateVolumes?: boolean;
   pull?: "missing" | "always" | "never";
   signal?: string;
+  refresh?: "labels" | "full";
 }
 
 interface RunFlags extends PlanningFlags {
@@ -78,6 +79,7 @@ function planRequest(action: PlanAction, targets: string[], flags: PlanningFlags
     ...(flags.recreateVolumes === undefined ? {} : { recreateVolumes: flags.recreateVolumes }),
     ...(flags.pull === undefined ? {} : { pull: flags.pull }),
     ...(flags.signal === undefined ? {} : { killSignal: flags.signal }),
+    ...(flags.refresh === undefined ? {} : { refresh: flags.refresh }),
   };
 }
 
@@ -100,6 +102,14 @@ async function planNow(command: Command, io: CliIo, request: PlanRequest): Promi
     clients,
     ...(firstLook === undefined ? {} : { firstLook }),
   });
+}
+
+/** `--refresh`: how deep the look at the engine goes, with the API's default in its help. */
+export function refreshOption(): Option {
+  return new Option(
+    "--refresh <mode>",
+    `labels: compare with what berth recorded (4 calls per engine); full: also inspect every container of the map, one call each, to see changes made by hand with docker update (default: ${DEFAULT_PLAN_OPTIONS.refresh})`,
+  ).choices(["labels", "full"]);
 }
 
 /** `--pull`, with the API's default in its help. */
@@ -136,6 +146,7 @@ export function planCommand(io: CliIo): Command {
       "update: plan to recreate volumes whose driver options changed (data is lost)",
     )
     .addOption(pullOption())
+    .addOption(refreshOption())
     .action(
       async (
         targets: string[],
@@ -282,6 +293,7 @@ export function runCommands(io: CliIo): Command[] {
       "create what is missing and start what is stopped (targets and their dependencies); outdated containers are reported, not changed",
       (c) =>
         pull(c)
+          .addOption(refreshOption())
           .option("--remove-orphans", "also remove containers the map no longer has")
           .option("--volumes", ORPHAN_VOLUMES),
     ),
@@ -291,6 +303,7 @@ export function runCommands(io: CliIo): Command[] {
       "bring the engine in line with the map: create, recreate, update in place, reconnect, start",
       (c) =>
         pull(c)
+          .addOption(refreshOption())
           .option("--remove-orphans", "also remove containers (and networks) the map no longer has")
           .option("--volumes", ORPHAN_VOLUMES)
           .option(

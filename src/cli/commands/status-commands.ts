@@ -6,7 +6,7 @@ import { describeReason, painter } from "../../plan/render-plan.js";
 import { observeAndPlan, openEngines } from "../../reconcile.js";
 import { useColor, type CliIo } from "../cli-io.js";
 import { loadMapFor } from "../global-options.js";
-import { clientsFor } from "./run-commands.js";
+import { clientsFor, refreshOption } from "./run-commands.js";
 
 export interface ObjectStatus {
   kind: "container" | "volume" | "network";
@@ -27,103 +27,107 @@ export function statusCommand(io: CliIo): Command {
     .description("show every object of the map: running / exited (code) / missing / outdated (why) / health")
     .argument("[targets...]", "configs, config.instance names or groups (default: all)")
     .option("--json", "print JSON")
-    .action(async (targets: string[], flags: { json?: boolean }, command: Command) => {
-      const map = loadMapFor(command, io);
-      const clients = clientsFor(command);
-      const engines = openEngines(map, clients);
-      const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
-      // A plan that is never applied: a volume that differs is shown outdated, not refused.
-      const { plan, observed } = await observeAndPlan(map, readers, {
-        action: "update",
-        recreateVolumes: true,
-        targets,
-        clients,
-      });
-      const keys = new Set(targetKeys(map.resolved, targets));
-      const outdated = new Map<string, string[]>();
-      for (const change of plan.changes) {
-        if (change.change === "create" || change.change === "start" || change.change === "orphan") continue;
-        const id = `${change.object.kind}:${change.object.client}/${change.object.name}`;
-        outdated.set(id, [...(outdated.get(id) ?? []), ...change.reasons.map(describeReason)]);
-      }
-      const rows: ObjectStatus[] = [];
-      for (const client of map.resolved.clients) {
-        const state = observed.clients[client];
-        if (state === undefined) continue;
-        const byName = new Map<string, ObservedContainer>(state.containers.map((c) => [c.name, c]));
-        for (const container of map.resolved.containers) {
-          if (!keys.has(container.key) || !container.clients.includes(client)) continue;
-          const found = byName.get(container.name);
-          const row: ObjectStatus = {
-            kind: "container",
-            name: container.name,
-            client,
-            key: container.key,
-            state: found === undefined || found.mapName !== map.name ? "missing" : found.state,
-            outdated: outdated.get(`container:${client}/${container.name}`) ?? [],
-          };
-          if (found?.exitCode !== undefined) row.exitCode = found.exitCode;
-          if (found?.health !== undefined) row.health = found.health;
-          rows.push(row);
+    .addOption(refreshOption())
+    .action(
+      async (targets: string[], flags: { json?: boolean; refresh?: "labels" | "full" }, command: Command) => {
+        const map = loadMapFor(command, io);
+        const clients = clientsFor(command);
+        const engines = openEngines(map, clients);
+        const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
+        // A plan that is never applied: a volume that differs is shown outdated, not refused.
+        const { plan, observed } = await observeAndPlan(map, readers, {
+          action: "update",
+          recreateVolumes: true,
+          targets,
+          clients,
+          ...(flags.refresh === undefined ? {} : { refresh: flags.refresh }),
+        });
+        const keys = new Set(targetKeys(map.resolved, targets));
+        const outdated = new Map<string, string[]>();
+        for (const change of plan.changes) {
+          if (change.change === "create" || change.change === "start" || change.change === "orphan") continue;
+          const id = `${change.object.kind}:${change.object.client}/${change.object.name}`;
+          outdated.set(id, [...(outdated.get(id) ?? []), ...change.reasons.map(describeReason)]);
         }
-        if (targets.length === 0) {
-          for (const volume of map.resolved.volumes) {
-            const present = state.volumes.some((v) => v.name === volume.name);
-            rows.push({
-              kind: "volume",
-              name: volume.name,
+        const rows: ObjectStatus[] = [];
+        for (const client of map.resolved.clients) {
+          const state = observed.clients[client];
+          if (state === undefined) continue;
+          const byName = new Map<string, ObservedContainer>(state.containers.map((c) => [c.name, c]));
+          for (const container of map.resolved.containers) {
+            if (!keys.has(container.key) || !container.clients.includes(client)) continue;
+            const found = byName.get(container.name);
+            const row: ObjectStatus = {
+              kind: "container",
+              name: container.name,
               client,
-              key: volume.key,
-              state: present ? "present" : "missing",
-              outdated: outdated.get(`volume:${client}/${volume.name}`) ?? [],
-            });
+              key: container.key,
+              state: found === undefined || found.mapName !== map.name ? "missing" : found.state,
+              outdated: outdated.get(`container:${client}/${container.name}`) ?? [],
+            };
+            if (found?.exitCode !== undefined) row.exitCode = found.exitCode;
+            if (found?.health !== undefined) row.health = found.health;
+            rows.push(row);
           }
-          for (const network of map.resolved.networks) {
-            const present = state.networks.some((n) => n.name === network.name);
-            rows.push({
-              kind: "network",
-              name: network.name,
-              client,
-              key: network.key,
-              state: present ? "present" : "missing",
-              outdated: outdated.get(`network:${client}/${network.name}`) ?? [],
-            });
-          }
-          for (const change of plan.changes.filter(
-            (c) => c.change === "orphan" && c.object.client === client,
-          )) {
-            rows.push({
-              kind: change.object.kind as ObjectStatus["kind"],
-              name: change.object.name,
-              client,
-              state: "orphan",
-              outdated: [],
-            });
+          if (targets.length === 0) {
+            for (const volume of map.resolved.volumes) {
+              const present = state.volumes.some((v) => v.name === volume.name);
+              rows.push({
+                kind: "volume",
+                name: volume.name,
+                client,
+                key: volume.key,
+                state: present ? "present" : "missing",
+                outdated: outdated.get(`volume:${client}/${volume.name}`) ?? [],
+              });
+            }
+            for (const network of map.resolved.networks) {
+              const present = state.networks.some((n) => n.name === network.name);
+              rows.push({
+                kind: "network",
+                name: network.name,
+                client,
+                key: network.key,
+                state: present ? "present" : "missing",
+                outdated: outdated.get(`network:${client}/${network.name}`) ?? [],
+              });
+            }
+            for (const change of plan.changes.filter(
+              (c) => c.change === "orphan" && c.object.client === client,
+            )) {
+              rows.push({
+                kind: change.object.kind as ObjectStatus["kind"],
+                name: change.object.name,
+                client,
+                state: "orphan",
+                outdated: [],
+              });
+            }
           }
         }
-      }
-      if (flags.json) {
-        io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-        return;
-      }
-      const paint = painter(useColor(io, "stdout"));
-      for (const row of rows) {
-        const state = row.state === "exited" ? `exited (${row.exitCode ?? "?"})` : row.state;
-        const health = row.health === undefined ? "" : ` ${row.health}`;
-        const color =
-          row.state === "running" || row.state === "present"
-            ? "green"
-            : row.state === "missing" || row.state === "dead"
-              ? "red"
-              : "yellow";
-        const mark = row.outdated.length > 0 ? paint("yellow", " outdated") : "";
-        const where = row.client === "default" ? "" : ` (${row.client})`;
-        io.stdout.write(
-          `${row.kind.padEnd(9)} ${row.name.padEnd(40)} ${paint(color, state)}${health}${mark}${where}\n`,
-        );
-        for (const reason of row.outdated) io.stdout.write(`          · ${reason}\n`);
-      }
-    });
+        if (flags.json) {
+          io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          return;
+        }
+        const paint = painter(useColor(io, "stdout"));
+        for (const row of rows) {
+          const state = row.state === "exited" ? `exited (${row.exitCode ?? "?"})` : row.state;
+          const health = row.health === undefined ? "" : ` ${row.health}`;
+          const color =
+            row.state === "running" || row.state === "present"
+              ? "green"
+              : row.state === "missing" || row.state === "dead"
+                ? "red"
+                : "yellow";
+          const mark = row.outdated.length > 0 ? paint("yellow", " outdated") : "";
+          const where = row.client === "default" ? "" : ` (${row.client})`;
+          io.stdout.write(
+            `${row.kind.padEnd(9)} ${row.name.padEnd(40)} ${paint(color, state)}${health}${mark}${where}\n`,
+          );
+          for (const reason of row.outdated) io.stdout.write(`          · ${reason}\n`);
+        }
+      },
+    );
 }
 
 export function logsCommand(io: CliIo): Command {

@@ -2,7 +2,7 @@ import { compareText } from "../common/text.js";
 import { nodeKey, nodeKind } from "../graph/dependency-graph.js";
 import { containerNode, type DependencyEdge } from "../map/resolve.js";
 import type { ObservedContainer } from "../observe/observed-state.js";
-import type { ContainerSpec } from "../desired/container-spec.js";
+import type { ContainerSpec, EndpointSpec } from "../desired/container-spec.js";
 import { extraEndpoints } from "../desired/create-body.js";
 import { inPlaceRecordOf, type InPlaceRecord } from "../desired/map-state.js";
 import type { Decision, EndpointChange } from "./container-decision.js";
@@ -249,16 +249,7 @@ function rejoinRecreatedNetworks(
   for (const [network, endpoint] of Object.entries(spec.networks)) {
     const networkKey = networkKeyOf(p, network);
     if (networkKey === undefined || !recreated.includes(networkKey) || handled.has(network)) continue;
-    steps.push(
-      p.ctx.builder.add({
-        type: "connect-network",
-        object: ref,
-        network,
-        container: ref.name,
-        endpoint,
-        after: [p.index.get("network", networkKey)],
-      }),
-    );
+    steps.push(connectStep(p, ref, [network, endpoint], [p.index.get("network", networkKey)]));
   }
   return steps;
 }
@@ -315,16 +306,23 @@ function waitsFor(p: ContainerPlanning, key: string): string[] {
 
 /** Extra endpoints (API 1.41 takes one network at create) are connected before the start. */
 function connects(p: ContainerPlanning, ref: ObjectRef, spec: ContainerSpec, after: string): string[] {
-  return extraEndpoints(spec).map(([network, endpoint]) =>
-    p.ctx.builder.add({
-      type: "connect-network",
-      object: ref,
-      network,
-      container: ref.name,
-      endpoint,
-      after: [after],
-    }),
-  );
+  return extraEndpoints(spec).map((entry) => connectStep(p, ref, entry, [after]));
+}
+
+function connectStep(
+  p: ContainerPlanning,
+  ref: ObjectRef,
+  [network, endpoint]: [string, EndpointSpec],
+  after: After,
+): string {
+  return p.ctx.builder.add({
+    type: "connect-network",
+    object: ref,
+    network,
+    container: ref.name,
+    endpoint,
+    after,
+  });
 }
 
 function emitStop(p: ContainerPlanning, key: string, container: ObservedContainer, after: After): string {

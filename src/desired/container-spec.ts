@@ -134,8 +134,8 @@ export function buildContainerSpec(
           },
     permissions: container.attaches.length > 0 ? (container.permissions ?? null) : null,
     restart: container.restart ?? null,
-    stop_signal: container.stopSignal ?? null,
-    stop_timeout: container.stopTimeoutSeconds ?? null,
+    stop_signal: container.stop_signal ?? null,
+    stop_timeout: container.stop_timeout ?? null,
     host_config: { ...container.host_config },
     create_options: { ...container.create_options },
   };

@@ -75,10 +75,10 @@ class EngineRules {
     }
     this.durations(container, config);
     this.user(container, config);
-    if (container.stopSignal !== undefined && !isSignal(container.stopSignal))
+    if (container.stop_signal !== undefined && !isSignal(container.stop_signal))
       this.problem(
         this.at(config, "stop_signal"),
-        `unknown stop signal \`${container.stopSignal}\``,
+        `unknown stop signal \`${container.stop_signal}\``,
         "a signal name like SIGTERM or SIGINT, or a number from 1 to 64",
       );
     this.hostConfig(container, config);
@@ -92,7 +92,7 @@ class EngineRules {
         `${what} is longer than 24h`,
         "the engine and berth wait at most a day",
       );
-    if (tooLong((container.stopTimeoutSeconds ?? 0) * 1e9)) say("stop_timeout", "stop_timeout");
+    if (tooLong((container.stop_timeout ?? 0) * 1e9)) say("stop_timeout", "stop_timeout");
     if (tooLong((container.startDelayMs ?? 0) * 1e6)) say("start_delay", "start_delay");
     if (container.execCommands.some((e) => tooLong((e.timeoutMs ?? 0) * 1e6)))
       say("exec_commands", "an exec command's timeout");

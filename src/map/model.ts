@@ -92,6 +92,7 @@ export interface NormalizedContainer {
   user?: string;
   permissions?: string;
   /** Seconds. */
+  /** Seconds. */
   stop_timeout?: number;
   stop_signal?: string;
   start_delay?: string;
@@ -283,8 +284,9 @@ export interface ContainerInstance {
   endpoints: ResolvedEndpoint[];
   execCommands: ResolvedExec[];
   healthcheck?: ResolvedHealthcheck;
-  stopSignal?: string;
-  stopTimeoutSeconds?: number;
+  stop_signal?: string;
+  /** Seconds. */
+  stop_timeout?: number;
   startDelayMs?: number;
   restart?: string;
   persistent: boolean;

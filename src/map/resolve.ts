@@ -310,8 +310,8 @@ class Resolver {
     if (config.working_dir !== undefined) out.working_dir = config.working_dir;
     if (config.command !== undefined) out.command = config.command;
     if (config.entrypoint !== undefined) out.entrypoint = config.entrypoint;
-    if (config.stop_signal !== undefined) out.stopSignal = config.stop_signal;
-    if (config.stop_timeout !== undefined) out.stopTimeoutSeconds = config.stop_timeout;
+    if (config.stop_signal !== undefined) out.stop_signal = config.stop_signal;
+    if (config.stop_timeout !== undefined) out.stop_timeout = config.stop_timeout;
     if (config.start_delay !== undefined)
       out.startDelayMs = Math.round(parseDuration(config.start_delay) / 1e6);
     if (config.restart !== undefined) out.restart = config.restart;

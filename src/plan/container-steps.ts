@@ -103,8 +103,8 @@ function removeOld(p: ContainerPlanning, key: string, old: ObservedContainer, af
         type: "stop-container",
         object: ref,
         container: old.id,
-        signal: p.ctx.container(key).stopSignal ?? null,
-        timeoutSeconds: p.ctx.container(key).stopTimeoutSeconds ?? null,
+        signal: p.ctx.container(key).stop_signal ?? null,
+        timeoutSeconds: p.ctx.container(key).stop_timeout ?? null,
         after,
       })
     : undefined;
@@ -331,8 +331,8 @@ function emitStop(p: ContainerPlanning, key: string, container: ObservedContaine
     type: "stop-container",
     object: p.ctx.containerRef(key),
     container: container.id,
-    signal: instance.stopSignal ?? null,
-    timeoutSeconds: instance.stopTimeoutSeconds ?? null,
+    signal: instance.stop_signal ?? null,
+    timeoutSeconds: instance.stop_timeout ?? null,
     after,
   });
 }

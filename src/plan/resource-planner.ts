@@ -214,8 +214,8 @@ function removeContainer(ctx: PlanContext, container: ObservedContainer): string
         type: "stop-container",
         object,
         container: container.id,
-        signal: instance?.stopSignal ?? null,
-        timeoutSeconds: instance?.stopTimeoutSeconds ?? null,
+        signal: instance?.stop_signal ?? null,
+        timeoutSeconds: instance?.stop_timeout ?? null,
       })
     : undefined;
   return ctx.builder.add({

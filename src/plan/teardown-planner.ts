@@ -114,8 +114,8 @@ export class TeardownPlanner {
       type: "stop-container",
       object: { ...this.ctx.containerRef(key), name: container.name },
       container: container.id,
-      signal: instance.stopSignal ?? null,
-      timeoutSeconds: instance.stopTimeoutSeconds ?? null,
+      signal: instance.stop_signal ?? null,
+      timeoutSeconds: instance.stop_timeout ?? null,
       after: this.dependentStops(key),
     });
     if (container.name === this.ctx.container(key).name) this.stops.set(key, id);

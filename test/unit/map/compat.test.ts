@@ -730,7 +730,7 @@ describe("test-map-1.yaml details", () => {
   });
 
   it("keeps stop_timeout, user and permissions", () => {
-    expect(instance(resolved, "web_server").stopTimeoutSeconds).toBe(5);
+    expect(instance(resolved, "web_server").stop_timeout).toBe(5);
     const app = instance(resolved, "app_server.instance2");
     expect(app.user).toBe("2000");
     expect(app.permissions).toBe("u=rwX,g=rX,o=");
@@ -781,10 +781,10 @@ describe("test-map-1-networks.yaml details", () => {
 
   it("keeps stop_signal and stop_timeout", () => {
     const app = instance(resolved, "app_server.instance1");
-    expect(app.stopSignal).toBe("SIGTERM");
-    expect(app.stopTimeoutSeconds).toBe(10);
-    expect(instance(resolved, "web_server").stopTimeoutSeconds).toBe(5);
-    expect(instance(resolved, "web_server").stopSignal).toBeUndefined();
+    expect(app.stop_signal).toBe("SIGTERM");
+    expect(app.stop_timeout).toBe(10);
+    expect(instance(resolved, "web_server").stop_timeout).toBe(5);
+    expect(instance(resolved, "web_server").stop_signal).toBeUndefined();
   });
 });
 

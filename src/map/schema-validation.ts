@@ -118,7 +118,7 @@ class Explainer {
     // In a key every character counts; in a value (text of any kind) only look-alikes do.
     const odd = typeof name === "string" ? oddCharacter(name, atKey ? "any" : "look-alikes") : undefined;
     if (odd !== undefined) {
-      at = { ...at, col: at.col + odd.index };
+      at = { ...at, col: this.context.positions.textColumn(path, atKey) + odd.index };
       message = `${message}: ${odd.description}`;
     }
     this.context.problems.add(at, message, hint);

@@ -37,8 +37,20 @@ const pathKey = (path: MapPath): string => path.join(SEPARATOR);
 export class PositionIndex {
   private readonly values = new Map<string, SourcePosition>();
   private readonly keys = new Map<string, SourcePosition>();
+  /** Values and keys written in quotes: their text starts one column after their position. */
+  private readonly quoted = new Set<string>();
 
   constructor(readonly file: string) {}
+
+  setQuoted(path: MapPath, key: boolean): void {
+    this.quoted.add(`${key ? "k" : "v"}${pathKey(path)}`);
+  }
+
+  /** The column of the text's first character, past an opening quote. */
+  textColumn(path: MapPath, key: boolean): number {
+    const at = key ? this.keyAt(path) : this.valueAt(path);
+    return at.col + (this.quoted.has(`${key ? "k" : "v"}${pathKey(path)}`) ? 1 : 0);
+  }
 
   setValue(path: MapPath, at: SourcePosition): void {
     this.values.set(pathKey(path), at);
@@ -361,6 +373,7 @@ class ValueBuilder {
       }
     }
     this.positions.setValue(path, position);
+    if (node.k === "s" && isQuoted(node.st)) this.positions.setQuoted(path, false);
     const tagged = node.tag === "!path" || node.tag === "!path_lazy";
     switch (node.k) {
       case "s":
@@ -448,6 +461,7 @@ class ValueBuilder {
       }
       const childPath = [...path, name];
       this.positions.setKey(childPath, keyPosition);
+      if (isQuoted(keyNode.st)) this.positions.setQuoted(childPath, true);
       // `!path` on a mapping expands its values, one level deep (as docker-map does).
       out[name] = this.build(value, childPath, keyPosition, pathTag);
     }
@@ -475,4 +489,8 @@ class ValueBuilder {
     }
     return out;
   }
+}
+
+function isQuoted(style: string | undefined): boolean {
+  return style === "QUOTE_DOUBLE" || style === "QUOTE_SINGLE";
 }

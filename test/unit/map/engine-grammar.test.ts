@@ -159,4 +159,10 @@ describe("look-alike and invisible characters", () => {
     );
     expectOne(web("  links: w\u0435b\n"), "3:11", "character 2 is U+0435");
   });
+
+  it("counts from the text's first character in a quoted key or value, past the quote", () => {
+    expectOne('"w\u0435b":\n  image: berth-test/base:1\n', "1:3", "character 2 is U+0435");
+    expectOne(web('  links: "w\u0435b"\n'), "3:12", "character 2 is U+0435");
+    expectOne(web("  links: 'w\u0435b'\n"), "3:12", "character 2 is U+0435");
+  });
 });

@@ -75,6 +75,7 @@ describe("plans as JSON against schemas/plan.schema.json", () => {
         "nonrecoverableExitCodes",
         "pull",
         "recreateVolumes",
+        "refresh",
         "removeOrphans",
         "removeVolumes",
         "targets",

@@ -220,7 +220,10 @@ export const executors: Executors = {
         .removeContainer(step.container, { volumes: step.removeVolumes, force: step.force });
     } catch (err) {
       if (isEngineNotFoundError(err)) return "already gone";
-      throw err;
+      if (!isRemovalInProgress(err)) throw err;
+      // A run killed mid-removal leaves the engine finishing it: wait for that removal instead.
+      await waitUntilGone(ctx, step.object.client, step.container);
+      return "already being removed: gone now";
     }
     return undefined;
   },
@@ -404,4 +407,33 @@ function helperOutput(output: string): string {
     .map((l) => l.trim())
     .filter((l) => l !== "" && !/^before \d+$/.test(l));
   return lines.slice(-5).join(" | ").slice(-500) || "(no output)";
+}
+
+/** The engine's 409 while it is still removing a container (e.g. for a run that was killed). */
+function isRemovalInProgress(err: unknown): boolean {
+  return (
+    isEngineConflictError(err) && /removal of container .* is already in progress/i.test(err.engineMessage)
+  );
+}
+
+async function waitUntilGone(ctx: ExecutionContext, client: string, container: string): Promise<void> {
+  const engine = ctx.engine(client);
+  await pollUntil({
+    probe: () =>
+      engine.inspectContainer(container).then(
+        () => false,
+        (err: unknown) => {
+          if (isEngineNotFoundError(err)) return true;
+          throw err;
+        },
+      ),
+    done: (gone) => gone,
+    onTimeout: () =>
+      new Error(
+        `${client}: container ${container} is still being removed after ${ctx.waitTimeoutMs / 1000} s`,
+      ),
+    timeoutMs: ctx.waitTimeoutMs,
+    clock: ctx.clock,
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+  });
 }

@@ -70,28 +70,18 @@ export function statusCommand(io: CliIo): Command {
             rows.push(row);
           }
           if (targets.length === 0) {
-            for (const volume of map.resolved.volumes) {
-              const present = state.volumes.some((v) => v.name === volume.name);
-              rows.push({
-                kind: "volume",
-                name: volume.name,
-                client,
-                key: volume.key,
-                state: present ? "present" : "missing",
-                outdated: outdated.get(`volume:${client}/${volume.name}`) ?? [],
-              });
-            }
-            for (const network of map.resolved.networks) {
-              const present = state.networks.some((n) => n.name === network.name);
-              rows.push({
-                kind: "network",
-                name: network.name,
-                client,
-                key: network.key,
-                state: present ? "present" : "missing",
-                outdated: outdated.get(`network:${client}/${network.name}`) ?? [],
-              });
-            }
+            const resourceRow = (kind: "volume" | "network", object: { name: string; key: string }) => ({
+              kind,
+              name: object.name,
+              client,
+              key: object.key,
+              state: (kind === "volume" ? state.volumes : state.networks).some((o) => o.name === object.name)
+                ? "present"
+                : "missing",
+              outdated: outdated.get(`${kind}:${client}/${object.name}`) ?? [],
+            });
+            for (const volume of map.resolved.volumes) rows.push(resourceRow("volume", volume));
+            for (const network of map.resolved.networks) rows.push(resourceRow("network", network));
             for (const change of plan.changes.filter(
               (c) => c.change === "orphan" && c.object.client === client,
             )) {

@@ -5,6 +5,7 @@ import type { ContainerSummary } from "../engine/engine-types.js";
 import { isEngineConflictError, isEngineError, isEngineNotFoundError } from "../engine/engine-errors.js";
 import { LABEL } from "../model/labels.js";
 import { LockError } from "./apply-errors.js";
+import { removeContainerUntilGone } from "./container-removal.js";
 import {
   holderIsGone,
   holderLabels,
@@ -224,9 +225,8 @@ async function release(
 ): Promise<void> {
   await renewing.stop();
   try {
-    await engine.removeContainer(lockId, { force: true });
+    await removeContainerUntilGone(engine, lockId, { force: true });
   } catch (err) {
-    if (isEngineNotFoundError(err)) return;
     // Said as the lock's failure, not the run's: the run's own work is done by then.
     const reason = isEngineError(err) ? err.engineMessage : String(err);
     throw new LockError(`could not release the lock of map ${mapName} on engine ${engine.name}: ${reason}`, {
@@ -349,9 +349,7 @@ export async function createMarkerContainer(
 }
 
 async function removeQuietly(engine: EngineWriter, id: string): Promise<void> {
-  await engine.removeContainer(id, { force: true }).catch((err: unknown) => {
-    if (!isEngineNotFoundError(err)) throw err;
-  });
+  await removeContainerUntilGone(engine, id, { force: true });
 }
 
 function safeUser(): string {

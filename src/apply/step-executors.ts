@@ -16,6 +16,7 @@ import { encodeSpecLabels } from "../desired/spec-label.js";
 import { BERTH_VERSION } from "../version.js";
 import { encodeMapState } from "../desired/map-state.js";
 import { ExecFailedError, VolumePreparationError, WaitError } from "./apply-errors.js";
+import { removeContainerUntilGone, type RemovalWait } from "./container-removal.js";
 import { createMarkerContainer } from "./engine-lock.js";
 import { checkPreparation, preparationScript, VOLUME_MOUNT } from "./volume-preparation.js";
 
@@ -141,7 +142,7 @@ export const executors: Executors = {
         );
       }
     } finally {
-      await engine.removeContainer(id, { force: true, volumes: false }).catch(() => undefined);
+      await removeContainerUntilGone(engine, id, { force: true, volumes: false }).catch(() => undefined);
     }
     return [step.user && `owner ${step.user}`, step.permissions && `mode ${step.permissions}`]
       .filter(Boolean)
@@ -214,18 +215,15 @@ export const executors: Executors = {
   },
 
   "remove-container": async (step, ctx) => {
-    try {
-      await ctx
-        .engine(step.object.client)
-        .removeContainer(step.container, { volumes: step.removeVolumes, force: step.force });
-    } catch (err) {
-      if (isEngineNotFoundError(err)) return "already gone";
-      if (!isRemovalInProgress(err)) throw err;
-      // A run killed mid-removal leaves the engine finishing it: wait for that removal instead.
-      await waitUntilGone(ctx, step.object.client, step.container);
-      return "already being removed: gone now";
-    }
-    return undefined;
+    const outcome = await removeContainerUntilGone(
+      ctx.engine(step.object.client),
+      step.container,
+      { volumes: step.removeVolumes, force: step.force },
+      removalWait(ctx),
+    );
+    if (outcome === "already-gone") return "already gone";
+    // A run killed mid-removal leaves the engine finishing it: that removal was waited for.
+    return outcome === "removed-by-engine" ? "already being removed: gone now" : undefined;
   },
 
   "rename-container": async (step, ctx) => {
@@ -274,9 +272,7 @@ export const executors: Executors = {
   "record-state": async (step, ctx) => {
     // Replaced whole: the run holds the map's lock, so nobody else writes it meanwhile.
     const engine = ctx.engine(step.object.client);
-    await engine.removeContainer(step.object.name, { force: true }).catch((err: unknown) => {
-      if (!isEngineNotFoundError(err)) throw err;
-    });
+    await removeContainerUntilGone(engine, step.object.name, { force: true }, removalWait(ctx));
     await createMarkerContainer(engine, step.object.name, encodeMapState(ctx.map.name, step.state));
     return `${Object.keys(step.state.containers).length} container(s) recorded`;
   },
@@ -409,31 +405,10 @@ function helperOutput(output: string): string {
   return lines.slice(-5).join(" | ").slice(-500) || "(no output)";
 }
 
-/** The engine's 409 while it is still removing a container (e.g. for a run that was killed). */
-function isRemovalInProgress(err: unknown): boolean {
-  return (
-    isEngineConflictError(err) && /removal of container .* is already in progress/i.test(err.engineMessage)
-  );
-}
-
-async function waitUntilGone(ctx: ExecutionContext, client: string, container: string): Promise<void> {
-  const engine = ctx.engine(client);
-  await pollUntil({
-    probe: () =>
-      engine.inspectContainer(container).then(
-        () => false,
-        (err: unknown) => {
-          if (isEngineNotFoundError(err)) return true;
-          throw err;
-        },
-      ),
-    done: (gone) => gone,
-    onTimeout: () =>
-      new Error(
-        `${client}: container ${container} is still being removed after ${ctx.waitTimeoutMs / 1000} s`,
-      ),
+function removalWait(ctx: ExecutionContext): RemovalWait {
+  return {
     timeoutMs: ctx.waitTimeoutMs,
     clock: ctx.clock,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-  });
+  };
 }

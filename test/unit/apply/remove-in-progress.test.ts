@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { removeContainerUntilGone } from "../../../src/apply/container-removal.js";
 import { executors, type ExecutionContext } from "../../../src/apply/step-executors.js";
 import type { EngineWriter } from "../../../src/engine/engine.js";
 import { EngineConflictError, EngineNotFoundError } from "../../../src/engine/engine-errors.js";
@@ -61,5 +62,34 @@ describe("remove-container when the engine is already removing it", () => {
     await expect(executors["remove-container"](step, contextWith(engine, 1_000))).rejects.toThrow(
       "container abc is still being removed after 1 s",
     );
+  });
+});
+
+describe("removeContainerUntilGone (every removal berth makes: steps, locks, state records)", () => {
+  const clock = () => {
+    let now = 0;
+    return { now: () => now, sleep: (ms: number) => Promise.resolve(void (now += ms)) };
+  };
+
+  it("says which of the three ways the container went", async () => {
+    const removing = engineRemovingFor(1).engine;
+    await expect(removeContainerUntilGone(removing, "abc", {}, { clock: clock() })).resolves.toBe(
+      "removed-by-engine",
+    );
+    const gone = {
+      name: "default",
+      removeContainer: () => Promise.reject(new EngineNotFoundError(context, "No such container: abc")),
+    } as unknown as EngineWriter;
+    await expect(removeContainerUntilGone(gone, "abc", {})).resolves.toBe("already-gone");
+    const plain = { name: "default", removeContainer: () => Promise.resolve() } as unknown as EngineWriter;
+    await expect(removeContainerUntilGone(plain, "abc", {})).resolves.toBe("removed");
+  });
+
+  it("passes any other engine refusal on", async () => {
+    const inUse = {
+      name: "default",
+      removeContainer: () => Promise.reject(new EngineConflictError(context, "container is running")),
+    } as unknown as EngineWriter;
+    await expect(removeContainerUntilGone(inUse, "abc", {})).rejects.toThrow("container is running");
   });
 });

@@ -1,5 +1,4 @@
 import { createRequire } from "node:module";
-import type Dockerode from "dockerode";
 import type * as Yaml from "yaml";
 
 /**
@@ -19,13 +18,28 @@ const where =
     : BERTH_BUNDLED_MODULES;
 const requireLazily = createRequire(import.meta.url);
 
+/**
+ * dockerode's class as far as berth uses it: only an instance's modem, which connects and dials
+ * (see docker-engine.ts). Declared here rather than taken from @types/dockerode, a devDependency
+ * that the published declarations may not name (a strict consumer would not find it).
+ */
+export type DockerodeClass = new (options?: EngineConnection) => { modem: unknown };
+
+/** Where an engine is: a socket path, or a host and port over http(s). */
+export interface EngineConnection {
+  socketPath?: string;
+  host?: string;
+  port?: number;
+  protocol?: "http" | "https";
+}
+
 let yaml: typeof Yaml | undefined;
-let dockerode: typeof Dockerode | undefined;
+let dockerode: DockerodeClass | undefined;
 
 export function yamlLibrary(): typeof Yaml {
   return (yaml ??= requireLazily(where.yaml) as typeof Yaml);
 }
 
-export function dockerodeClass(): typeof Dockerode {
-  return (dockerode ??= requireLazily(where.dockerode) as typeof Dockerode);
+export function dockerodeClass(): DockerodeClass {
+  return (dockerode ??= requireLazily(where.dockerode) as DockerodeClass);
 }

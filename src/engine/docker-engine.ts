@@ -1,7 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
-import type Docker from "dockerode";
-import { dockerodeClass } from "../common/lazy-modules.js";
+import { dockerodeClass, type DockerodeClass, type EngineConnection } from "../common/lazy-modules.js";
 import { CallCounter } from "./call-counter.js";
 import type { EngineWriter, ExecOptions, LabelSelector, LogOptions } from "./engine.js";
 import { labelFilters } from "./label-filters.js";
@@ -102,7 +101,7 @@ function callTimeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
 }
 
 /** Connection settings for dockerode from a base URL; undefined means DOCKER_HOST or the default socket. */
-export function connectionOptions(baseUrl: string | undefined): Docker.DockerOptions | undefined {
+export function connectionOptions(baseUrl: string | undefined): EngineConnection | undefined {
   if (baseUrl === undefined || baseUrl === "") return undefined;
   if (baseUrl.startsWith("unix://")) return { socketPath: baseUrl.slice("unix://".length) };
   if (baseUrl.startsWith("/")) return { socketPath: baseUrl };
@@ -120,7 +119,7 @@ export class DockerEngine implements EngineWriter {
   readonly name: string;
   readonly calls = new CallCounter();
   private readonly baseUrl: string | undefined;
-  private client: Docker | undefined;
+  private client: InstanceType<DockerodeClass> | undefined;
   private readonly callTimeoutMs: number;
 
   constructor(options: DockerEngineOptions = {}) {
@@ -130,12 +129,12 @@ export class DockerEngine implements EngineWriter {
   }
 
   /** dockerode, and its connection, made on the first call that needs them. */
-  private get docker(): Docker {
+  private get docker(): InstanceType<DockerodeClass> {
     return (this.client ??= new (dockerodeClass())(connectionOptions(this.baseUrl)));
   }
 
   private get modem(): Modem {
-    return this.docker.modem as unknown as Modem;
+    return this.docker.modem as Modem;
   }
 
   // ---- read-only -------------------------------------------------------------------------------

@@ -44,7 +44,6 @@ function newAjv(): Ajv2020 {
   // Loaded on first use: a valid map never needs ajv itself, and `berth` starts without it.
   const { Ajv2020: Ajv } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof AjvModule;
   const instance = new Ajv(ajvOptions);
-  instance.addKeyword({ keyword: "x-expected", schemaType: "string" });
   instance.addSchema(mapSchema);
   return instance;
 }
@@ -414,11 +413,15 @@ function resolved(pointer: string): Schema {
   return schema;
 }
 
-/** The human description of what the subschema at a pointer accepts, following `$ref`s. */
+/**
+ * The human description of what the subschema at a pointer accepts, following `$ref`s: its `title`
+ * (a standard annotation, so that strict validators and editors accept the schema as it is; editors
+ * show it as the expected type). The document's own title names the schema, not a value.
+ */
 function expectedOf(pointer: string): string | undefined {
   let schema = schemaAt(pointer);
   for (let guard = 0; guard < 10; guard++) {
-    if (typeof schema["x-expected"] === "string") return schema["x-expected"];
+    if (typeof schema.title === "string" && schema !== mapSchema) return schema.title;
     if (typeof schema.$ref !== "string") return undefined;
     schema = schemaAt(schema.$ref.slice(1));
   }

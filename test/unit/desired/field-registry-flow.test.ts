@@ -30,7 +30,6 @@ vi.mock("../../../src/map/generated/map-schema-validator.js", async () => {
   };
   schema.$defs.hostConfig.properties.fake_limit = { $ref: "#/$defs/byteSize" };
   const ajv = new Ajv2020(read("../../../src/map/ajv-options.json"));
-  ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
   return { default: ajv.compile(schema) };
 });
 

@@ -1,4 +1,5 @@
 import { execDigest, type ExecRecord } from "../desired/map-state.js";
+import { scrubSecrets, secretValuesOf } from "../desired/sensitive.js";
 import type { ResolvedExec } from "../map/model.js";
 import type { PlanContext } from "./plan-context.js";
 import type { ExecRecordUpdate, Reason } from "./plan-types.js";
@@ -58,7 +59,12 @@ export function emitExecSteps(
   const chosen = execsToRun(container.execCommands, occasion, record);
   if (chosen.length === 0) return undefined;
   const reasons = chosen.flatMap((c) => (c.reason === undefined ? [] : [c.reason]));
-  if (reasons.length > 0) ctx.builder.change(ref, "exec", reasons);
+  if (reasons.length > 0) {
+    // A command written with a secret's value in it must not show it in the plan.
+    const secrets = secretValuesOf(ctx.resolved);
+    const scrubbed = reasons.map((r) => ({ ...r, message: scrubSecrets(r.message, secrets) }));
+    ctx.builder.change(ref, "exec", scrubbed);
+  }
   let previous = after;
   let last: string | undefined;
   const ran: ExecRecordUpdate["ran"] = [];

@@ -193,3 +193,20 @@ describe("the exec record (simulated engine)", () => {
     expect(Object.keys(recordOf(world)?.exec ?? {})).toHaveLength(1);
   });
 });
+
+describe("the exec reasons and secrets", () => {
+  it("a secret's value written in a command does not show in the plan's reasons", async () => {
+    const text = (cmd: string) => `
+app:
+  image: app:1
+  environment: {DB_PASSWORD: hunter2-value}
+  exec_commands: ["${cmd}"]
+`;
+    const world = await deployed(mapOf(text("touch /a")));
+    const made = await planWorld(mapOf(text("sh -c 'echo hunter2-value > /x'")), world);
+    const reasons = changeOf(made, "app", "exec").reasons.map((r) => r.message);
+    expect(reasons).toEqual([
+      "exec `sh -c 'echo (sensitive) > /x'` has not run in this container (added or edited since)",
+    ]);
+  });
+});

@@ -71,7 +71,8 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   const started = clock.now();
   const parallel = Math.max(1, options.parallel ?? DEFAULT_RUN_OPTIONS.parallel);
   const emit: ProgressListener = options.onProgress ?? (() => undefined);
-  const context = executionContext(options, clock);
+  const results = new Map<string, StepResult>();
+  const context = executionContext(options, clock, (id) => results.get(id)?.status);
   const secrets = secretValues(options.map);
 
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
@@ -85,7 +86,6 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
       else list.push(step.id);
     }
   }
-  const results = new Map<string, StepResult>();
   // Ready steps, first in first out; waits for health or completion poll now and then and do not
   // hold an engine slot, so they have a queue of their own.
   const waits: Step[] = [];
@@ -103,7 +103,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   const settle = (step: Step, result: StepResult) => {
     results.set(step.id, result);
     for (const next of dependents.get(step.id) ?? []) {
-      if (result.status !== "done") {
+      if (result.status !== "done" && !runsWhateverHappens(byId.get(next) as Step)) {
         skip(byId.get(next) as Step, `${step.id} ${result.status}`);
         continue;
       }
@@ -207,6 +207,14 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   return { ok, interrupted, results: ordered, durationMs };
 }
 
+/**
+ * The state record learns from the steps before it how they ended (a failed exec command is
+ * recorded as failed): it waits for them to end, not to succeed.
+ */
+function runsWhateverHappens(step: Step): boolean {
+  return step.type === "record-state";
+}
+
 function isWait(step: Step): boolean {
   return step.type === "wait-healthy" || step.type === "wait-completed";
 }
@@ -219,7 +227,11 @@ function runExecutor<T extends StepType>(
   return executor(step, context);
 }
 
-function executionContext(options: ApplyOptions, clock: Clock): ExecutionContext {
+function executionContext(
+  options: ApplyOptions,
+  clock: Clock,
+  outcome: (step: string) => StepStatus | undefined,
+): ExecutionContext {
   const resolved = options.map.resolved;
   const nameOf = containerNameLookup(resolved);
   const specs = new Map<string, ContainerSpec>();
@@ -250,6 +262,8 @@ function executionContext(options: ApplyOptions, clock: Clock): ExecutionContext
       return spec;
     },
     ids,
+    outcome,
+    execExits: new Map(),
     waitTimeoutMs: options.waitTimeoutMs ?? DEFAULT_RUN_OPTIONS.waitTimeoutMs,
     clock,
     signal: options.signal,

@@ -14,7 +14,7 @@ import { networkCreateBody, volumeCreateBody } from "../desired/object-bodies.js
 import { maskSecrets, secretValuesOf } from "../desired/sensitive.js";
 import { encodeSpecLabels } from "../desired/spec-label.js";
 import { BERTH_VERSION } from "../version.js";
-import { encodeMapState } from "../desired/map-state.js";
+import { encodeMapState, type ExecRecord, type MapState } from "../desired/map-state.js";
 import { ExecFailedError, VolumePreparationError, WaitError } from "./apply-errors.js";
 import { removeContainerUntilGone, type RemovalWait } from "./container-removal.js";
 import { createMarkerContainer } from "./engine-lock.js";
@@ -28,6 +28,10 @@ export interface ExecutionContext {
   spec(client: string, key: string): ContainerSpec;
   /** Container name → id per engine: observed ids, updated as containers are made and renamed. */
   ids: Map<string, Map<string, string>>;
+  /** How a step of this run ended (undefined while it has not). */
+  outcome(step: string): "done" | "failed" | "skipped" | "cancelled" | undefined;
+  /** Exit codes of the exec steps that failed (null: no exit code), by step id. */
+  execExits: Map<string, number | null>;
   waitTimeoutMs: number;
   clock: Clock;
   signal: AbortSignal | undefined;
@@ -254,6 +258,7 @@ export const executors: Executors = {
         ...(step.timeoutMs === null ? {} : { timeoutMs: step.timeoutMs }),
       })
       .catch((err: unknown) => {
+        ctx.execExits.set(step.id, null);
         const message = maskSecrets(
           err instanceof Error ? err.message : String(err),
           secretValuesOf(ctx.map),
@@ -262,6 +267,7 @@ export const executors: Executors = {
       });
     if (step.detach) return "started in the background";
     if (result.exitCode !== 0) {
+      ctx.execExits.set(step.id, result.exitCode ?? null);
       throw failed(
         `\`${step.text}\` exited with code ${result.exitCode ?? "unknown"}${outputTail(result.output, ctx)}`,
       );
@@ -273,8 +279,10 @@ export const executors: Executors = {
     // Replaced whole: the run holds the map's lock, so nobody else writes it meanwhile.
     const engine = ctx.engine(step.object.client);
     await removeContainerUntilGone(engine, step.object.name, { force: true }, removalWait(ctx));
-    await createMarkerContainer(engine, step.object.name, encodeMapState(ctx.map.name, step.state));
-    return `${Object.keys(step.state.containers).length} container(s) recorded`;
+    const state = recordAfterRun(step, ctx);
+    await createMarkerContainer(engine, step.object.name, encodeMapState(ctx.map.name, state));
+    const ids = new Set([...Object.keys(state.containers), ...Object.keys(state.exec ?? {})]);
+    return `${ids.size} container(s) recorded`;
   },
 
   "wait-healthy": async (step, ctx) => {
@@ -358,6 +366,38 @@ function outputTail(output: string, ctx: ExecutionContext): string {
   const masked = maskSecrets(output, secretValuesOf(ctx.map));
   const tail = masked.trim().split("\n").slice(-5).join(" | ");
   return tail === "" ? "" : `: ${tail}`;
+}
+
+/**
+ * The record a record-state step writes: its base, with each in-place change whose steps are all
+ * done, and the result of each exec step that ended (done: exit 0; failed: its exit code). A
+ * container the run was to make but did not is left out.
+ */
+function recordAfterRun(step: StepOf<"record-state">, ctx: ExecutionContext): MapState {
+  const done = (id: string) => ctx.outcome(id) === "done";
+  const state: MapState = {
+    v: 1,
+    containers: { ...step.state.containers },
+    ...(step.state.exec === undefined ? {} : { exec: { ...step.state.exec } }),
+  };
+  const ids = idsOf(ctx, step.object.client);
+  for (const change of step.inPlace) {
+    if (change.steps.every(done)) state.containers[change.id] = change.record;
+  }
+  for (const update of step.exec) {
+    if (update.made !== null && !done(update.made)) continue;
+    const id = update.id ?? ids.get(update.container);
+    if (id === undefined) continue;
+    const record: ExecRecord = { ...update.kept };
+    for (const { digest, step: ran } of update.ran) {
+      const outcome = ctx.outcome(ran);
+      if (outcome === "done") record[digest] = 0;
+      else if (outcome === "failed") record[digest] = ctx.execExits.get(ran) ?? null;
+    }
+    state.exec ??= {};
+    state.exec[id] = record;
+  }
+  return state;
 }
 
 function idsOf(ctx: ExecutionContext, client: string): Map<string, string> {

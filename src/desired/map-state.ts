@@ -1,4 +1,4 @@
-import { canonicalJson } from "../common/canonical-json.js";
+import { canonicalJson, digest } from "../common/canonical-json.js";
 import { LABEL } from "../model/labels.js";
 import type { ContainerSpec, EndpointSpec } from "./container-spec.js";
 import { UPDATABLE_LIMITS } from "../fields/field-classes.js";
@@ -17,13 +17,30 @@ export interface InPlaceRecord {
   networks: Record<string, EndpointSpec>;
 }
 
+/**
+ * The exec commands that ran in one container, by command digest (execDigest): the exit code of
+ * the last run, `null` when it failed without one (refused by the engine, out of time). A command
+ * is kept as a digest, never as text: it may hold a secret.
+ */
+export type ExecRecord = Record<string, number | null>;
+
 export interface MapState {
   v: 1;
   /** By container id: a replaced container's entry no longer matches anything. */
   containers: Record<string, InPlaceRecord>;
+  /** Exec commands run, by container id (a recreated container starts with none). */
+  exec?: Record<string, ExecRecord>;
 }
 
 export const emptyMapState = (): MapState => ({ v: 1, containers: {} });
+
+/**
+ * What identifies an exec command in the record: its arguments and user. An edited command is
+ * another command; a changed policy, timeout or detach is not (it already ran).
+ */
+export function execDigest(exec: { cmd: readonly string[]; user?: string | undefined }): string {
+  return digest({ cmd: exec.cmd, user: exec.user ?? null });
+}
 
 export function stateContainerName(mapName: string): string {
   return `berth-state.${mapName}`;
@@ -40,9 +57,10 @@ export function decodeMapState(
   if (text === undefined) return undefined;
   try {
     const parsed = JSON.parse(text) as Partial<MapState>;
-    return parsed.v === 1 && typeof parsed.containers === "object" && parsed.containers !== null
-      ? { v: 1, containers: parsed.containers }
-      : undefined;
+    if (parsed.v !== 1 || typeof parsed.containers !== "object" || parsed.containers === null)
+      return undefined;
+    const exec = typeof parsed.exec === "object" && parsed.exec !== null ? parsed.exec : undefined;
+    return { v: 1, containers: parsed.containers, ...(exec === undefined ? {} : { exec }) };
   } catch {
     return undefined;
   }

@@ -4,8 +4,10 @@ import { containerNode, type DependencyEdge } from "../map/resolve.js";
 import type { ObservedContainer } from "../observe/observed-state.js";
 import type { ContainerSpec, EndpointSpec } from "../desired/container-spec.js";
 import { extraEndpoints } from "../desired/create-body.js";
-import { inPlaceRecordOf, type InPlaceRecord } from "../desired/map-state.js";
+import { inPlaceRecordOf } from "../desired/map-state.js";
+import type { InPlaceChange } from "./state-record.js";
 import type { Decision, EndpointChange } from "./container-decision.js";
+import { emitExecSteps } from "./exec-steps.js";
 import { pullStep } from "./image-pulls.js";
 import { TEMPORARY_SUFFIX, type PlanContext } from "./plan-context.js";
 import type { ObjectRef, Reason } from "./plan-types.js";
@@ -19,11 +21,7 @@ export interface ContainerPlanning {
   recreated: RecreatedResources;
 }
 
-/** A container updated in place or reconnected: its new record, once these steps are done. */
-export interface InPlaceChange {
-  record: InPlaceRecord;
-  steps: string[];
-}
+export type { InPlaceChange } from "./state-record.js";
 
 /** Steps a container's first step waits for besides its prerequisites (a rename, leftovers). */
 type After = (string | undefined)[];
@@ -42,7 +40,7 @@ export function emitCreate(p: ContainerPlanning, key: string, reasons: Reason[],
   });
   p.index.set("exists", key, created);
   p.ctx.builder.change(ref, "create", reasons);
-  emitStart(p, key, [created, ...connects(p, ref, spec, created)], true);
+  emitStart(p, key, [created, ...connects(p, ref, spec, created)], created);
 }
 
 export function emitRecreate(
@@ -68,7 +66,7 @@ export function emitRecreate(
       after: [...prerequisites(p, key, spec, { pull: true }), removed],
     });
     p.index.set("exists", key, created);
-    emitStart(p, key, [created, ...connects(p, ref, spec, created)], true);
+    emitStart(p, key, [created, ...connects(p, ref, spec, created)], created);
     return;
   }
   // Safe order: the new container exists before the old one goes, and takes its name after.
@@ -91,7 +89,7 @@ export function emitRecreate(
     after: [removed],
   });
   p.index.set("exists", key, renamed);
-  emitStart(p, key, [renamed, ...connects(p, ref, spec, renamed)], true);
+  emitStart(p, key, [renamed, ...connects(p, ref, spec, renamed)], renamed);
 }
 
 /** Stops (when running) and removes the container being replaced. */
@@ -186,12 +184,20 @@ function emitRun(p: ContainerPlanning, key: string, decision: KeepDecision, befo
   if (decision.restart) {
     p.ctx.builder.change(ref, "restart", decision.reasons);
     const stopped = emitStop(p, key, decision.container, before);
-    emitStart(p, key, [stopped, ...prerequisitesOf()], false);
+    emitStart(p, key, [stopped, ...prerequisitesOf()], decision.container);
   } else if (decision.start) {
     p.ctx.builder.change(ref, "start", decision.reasons);
-    emitStart(p, key, [...before, ...prerequisitesOf()], false);
+    emitStart(p, key, [...before, ...prerequisitesOf()], decision.container);
   } else {
-    const ready = before.filter((s): s is string => s !== undefined).at(-1);
+    // A running container runs the exec commands it has not run yet (added, edited, failed).
+    const execs =
+      decision.container.state === "running"
+        ? emitExecSteps(p.ctx, key, { kind: "running", id: decision.container.id }, [
+            ...before,
+            ...prerequisitesOf(),
+          ])
+        : undefined;
+    const ready = execs ?? before.filter((s): s is string => s !== undefined).at(-1);
     if (ready !== undefined) p.index.set("ready", key, ready);
   }
 }
@@ -337,8 +343,18 @@ function emitStop(p: ContainerPlanning, key: string, container: ObservedContaine
   });
 }
 
-function emitStart(p: ContainerPlanning, key: string, after: After, created: boolean): void {
-  const { started, last } = p.ctx.startSteps(key, [...after, ...waitsFor(p, key)], created);
+/** Starts a container just made (`created`) or found stopped, then runs its exec commands. */
+function emitStart(
+  p: ContainerPlanning,
+  key: string,
+  after: After,
+  created: string | ObservedContainer,
+): void {
+  const occasion =
+    typeof created === "string"
+      ? { kind: "created" as const, made: created }
+      : { kind: "started" as const, id: created.id };
+  const { started, last } = p.ctx.startSteps(key, [...after, ...waitsFor(p, key)], occasion);
   if (!p.index.has("exists", key)) p.index.set("exists", key, started);
   p.index.set("ready", key, last);
 }

@@ -12,9 +12,16 @@ import type {
 } from "../observe/observed-state.js";
 import { buildContainerSpec, containerNameLookup, type ContainerSpec } from "../desired/container-spec.js";
 import type { ClientContext } from "../map/clients-file.js";
-import { decodeMapState, emptyMapState, stateContainerName, type MapState } from "../desired/map-state.js";
+import {
+  decodeMapState,
+  emptyMapState,
+  stateContainerName,
+  type ExecRecord,
+  type MapState,
+} from "../desired/map-state.js";
+import { emitExecSteps, type ExecOccasion } from "./exec-steps.js";
 import type { PlanBuilder } from "./plan-builder.js";
-import type { ObjectRef, PlanOptions } from "./plan-types.js";
+import type { ExecRecordUpdate, ObjectRef, PlanOptions } from "./plan-types.js";
 
 /** A plan cannot be made (name taken by a foreign object, image unavailable, ambiguous network). */
 export class PlanError extends BerthError {
@@ -38,6 +45,8 @@ export class PlanContext {
   private readonly networksByName = new Map<string, ObservedNetwork[]>();
   private readonly byNetwork = new Map<string, ObservedContainer[]>();
   private readonly nameOf: (key: string) => string;
+  private state: MapState | undefined;
+  private readonly execUpdates: ExecRecordUpdate[] = [];
 
   constructor(
     readonly resolved: ResolvedMap,
@@ -152,7 +161,22 @@ export class PlanContext {
 
   /** What berth changed on the map's containers after making them (by container id). */
   mapState(): MapState {
-    return decodeMapState(this.stateContainer()?.labels) ?? emptyMapState();
+    this.state ??= decodeMapState(this.stateContainer()?.labels) ?? emptyMapState();
+    return this.state;
+  }
+
+  /** The exec commands recorded as run in a container (empty when none is). */
+  execRecord(id: string): ExecRecord {
+    return this.mapState().exec?.[id] ?? {};
+  }
+
+  /** What the state record must learn from the exec steps planned so far. */
+  get execRecordUpdates(): readonly ExecRecordUpdate[] {
+    return this.execUpdates;
+  }
+
+  noteExecs(update: ExecRecordUpdate): void {
+    this.execUpdates.push(update);
   }
 
   imageId(reference: string): string | undefined {
@@ -203,14 +227,13 @@ export class PlanContext {
   }
 
   /**
-   * A container's start and then its exec commands, one after the other: `restart` commands after
-   * every start, `initial` ones only when the container was just made. Returns the start step and
-   * the last step (after which the container is ready).
+   * A container's start and then its exec commands, one after the other (which ones: see
+   * exec-steps.ts). Returns the start step and the last step (after which the container is ready).
    */
   startSteps(
     key: string,
     after: (string | undefined)[],
-    created: boolean,
+    occasion: Exclude<ExecOccasion, { kind: "running" }>,
   ): { started: string; last: string } {
     const ref = this.containerRef(key);
     const container = this.container(key);
@@ -221,21 +244,7 @@ export class PlanContext {
       delayMs: container.startDelayMs ?? 0,
       after,
     });
-    let last = started;
-    for (const exec of container.execCommands) {
-      if (exec.policy === "initial" && !created) continue;
-      last = this.builder.add({
-        type: "exec",
-        object: ref,
-        container: ref.name,
-        command: exec.cmd,
-        text: exec.text,
-        user: exec.user ?? null,
-        detach: exec.detach,
-        timeoutMs: exec.timeoutMs ?? null,
-        after: [last],
-      });
-    }
+    const last = emitExecSteps(this, key, occasion, [started]) ?? started;
     return { started, last };
   }
 

@@ -1,6 +1,6 @@
 import type { EdgeKind } from "../map/resolve.js";
 import type { EndpointSpec } from "../desired/container-spec.js";
-import type { MapState } from "../desired/map-state.js";
+import type { ExecRecord, InPlaceRecord, MapState } from "../desired/map-state.js";
 
 /** What a plan is for; the first three reconcile, the others act on what exists. */
 export type PlanAction = "startup" | "update" | "shutdown" | "start" | "stop" | "restart" | "remove" | "kill";
@@ -49,6 +49,7 @@ export type ChangeKind =
   | "rename"
   | "prepare"
   | "pull"
+  | "exec"
   | "outdated"
   | "orphan"
   | "skip";
@@ -111,9 +112,32 @@ export type Step =
       detach: boolean;
       timeoutMs: number | null;
     })
-  | (StepBase & { type: "record-state"; state: MapState })
+  | (StepBase & {
+      type: "record-state";
+      /** The record as it stays whatever this run's steps do. */
+      state: MapState;
+      /** In-place changes: each written when all its steps are done. */
+      inPlace: { id: string; record: InPlaceRecord; steps: string[] }[];
+      /** Exec commands this run runs, per container, with what was recorded before. */
+      exec: ExecRecordUpdate[];
+    })
   | (StepBase & { type: "wait-healthy"; container: string })
   | (StepBase & { type: "wait-completed"; container: string });
+
+/**
+ * One container's exec record after the run: `kept` (what was recorded before, for the map's
+ * commands) overwritten by the result of each `ran` step that ended (done or failed).
+ */
+export interface ExecRecordUpdate {
+  /** The container's name once the run is done. */
+  container: string;
+  /** Its id when the plan is made; null when this run makes it (the id is known once it exists). */
+  id: string | null;
+  /** The step that makes it under its final name: the update is dropped unless it is done. */
+  made: string | null;
+  kept: ExecRecord;
+  ran: { digest: string; step: string }[];
+}
 
 export type StepType = Step["type"];
 export type StepOf<T extends StepType> = Extract<Step, { type: T }>;

@@ -126,6 +126,7 @@ function summarize(builder: PlanBuilder): PlanSummary {
       case "rename":
       case "prepare":
       case "pull":
+      case "exec":
         summary.other++;
         break;
       case "outdated":

@@ -1,9 +1,8 @@
 import { containerNode } from "../map/resolve.js";
-import { stateContainerName, type MapState } from "../desired/map-state.js";
 import { ContainerPlanner } from "./container-planner.js";
 import type { PlanContext } from "./plan-context.js";
-import type { ObjectRef } from "./plan-types.js";
 import { planResources } from "./resource-planner.js";
+import { planStateRecord } from "./state-record.js";
 import { StepIndex } from "./step-index.js";
 
 /**
@@ -19,38 +18,8 @@ export function planReconcile(ctx: PlanContext, selected: readonly string[]): St
   for (const key of keys) ctx.assertNameFree(key);
   const index = new StepIndex();
   const recreated = planResources(ctx, index, scope);
-  const state = ctx.mapState();
-  const containers = new ContainerPlanner({ ctx, index, recreated }, state);
+  const containers = new ContainerPlanner({ ctx, index, recreated }, ctx.mapState());
   containers.run(scope);
-  recordState(ctx, state, containers.inPlace);
+  planStateRecord(ctx, containers.inPlace);
   return index;
-}
-
-/**
- * Labels cannot change: what this plan updates in place or reconnects is written to the map's
- * state record, once those steps are done, so the next plan compares against it.
- */
-function recordState(
-  ctx: PlanContext,
-  state: MapState,
-  inPlace: ReadonlyMap<string, { record: MapState["containers"][string]; steps: string[] }>,
-): void {
-  if (inPlace.size === 0) return;
-  const live = new Set(ctx.ours().map((c) => c.id));
-  const containers: MapState["containers"] = {};
-  for (const [id, record] of Object.entries(state.containers)) if (live.has(id)) containers[id] = record;
-  for (const [id, { record }] of inPlace) containers[id] = record;
-  const current = ctx.stateContainer();
-  const object: ObjectRef = {
-    kind: "container",
-    name: stateContainerName(ctx.mapName),
-    client: ctx.client.name,
-  };
-  ctx.builder.fingerprint({ object, id: current?.id ?? null });
-  ctx.builder.add({
-    type: "record-state",
-    object,
-    state: { v: 1, containers },
-    after: [...inPlace.values()].flatMap((r) => r.steps),
-  });
 }

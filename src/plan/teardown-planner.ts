@@ -1,7 +1,9 @@
+import { InternalError } from "../common/berth-error.js";
 import { nodeKey, nodeKind } from "../graph/dependency-graph.js";
 import { containerNode, networkNode, volumeNode, type EdgeKind } from "../map/resolve.js";
 import type { ObservedContainer } from "../observe/observed-state.js";
 import type { PlanContext } from "./plan-context.js";
+import { planStateRecord } from "./state-record.js";
 import { REJOIN_EDGES, rejoinReason, rejoins } from "./rejoin.js";
 import type { ObjectRef, Reason } from "./plan-types.js";
 
@@ -41,9 +43,11 @@ export class TeardownPlanner {
       case "start":
         for (const key of this.forwardOrder(keys)) this.start(key);
         this.restartStaleSharers();
+        planStateRecord(this.ctx);
         break;
       case "restart":
         this.restartAll(this.withRejoiners(keys));
+        planStateRecord(this.ctx);
         break;
       case "kill":
         for (const key of keys) this.kill(key);
@@ -381,7 +385,9 @@ export class TeardownPlanner {
   }
 
   private emitStart(key: string, after: (string | undefined)[]): string {
-    return this.ctx.startSteps(key, after, false).last;
+    const id = this.ctx.primary(key)?.id;
+    if (id === undefined) throw new InternalError(`plan: start of ${key}, which does not exist`);
+    return this.ctx.startSteps(key, after, { kind: "started", id }).last;
   }
 
   private kill(key: string): void {

@@ -201,11 +201,16 @@ export class SimulatedEngineWriter implements EngineWriter {
     });
   }
 
-  /** The command runs and succeeds; it is recorded on the container as one line. */
+  /**
+   * The command runs and is recorded on the container as one line; it succeeds, unless it ends
+   * with `exit N` (N > 0: `sh -c 'exit 3'`), which is its exit code.
+   */
   exec(id: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     return this.call("create exec", `container ${id}`, () => {
-      this.engine.exec(id, command.join(" "));
-      return { exitCode: options.detach === true ? null : 0, output: "" };
+      const text = command.join(" ");
+      this.engine.exec(id, text);
+      if (options.detach === true) return { exitCode: null, output: "" };
+      return { exitCode: Number(/\bexit (\d+)$/.exec(text)?.[1] ?? 0), output: "" };
     });
   }
 

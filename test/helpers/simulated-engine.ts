@@ -95,6 +95,8 @@ export interface ApplyPlanOptions {
    * the rest never run.
    */
   stopAfter?: number;
+  /** Return the world after a run in which steps failed, instead of throwing. */
+  allowFailures?: boolean;
 }
 
 export interface AppliedPlan {
@@ -103,6 +105,8 @@ export interface AppliedPlan {
   ran: string[];
   /** The executor's notes (`already gone`, `kept: still used`, …) by step id. */
   notes: Record<string, string>;
+  /** Steps that failed (only with `allowFailures`), by id, with their error line. */
+  failed: Record<string, string>;
 }
 
 /** Checks that `after` names steps of the plan and has no cycle; throws otherwise. */
@@ -168,11 +172,12 @@ export async function applyPlan(
     },
   });
   const [failed] = failures;
-  if (failed !== undefined) throw new SimulationError(failed.error, 500, failed.step.id);
+  if (failed !== undefined && options.allowFailures !== true)
+    throw new SimulationError(failed.error, 500, failed.step.id);
   const notes: Record<string, string> = {};
   for (const step of result.results)
     if (step.status === "done" && step.message !== undefined) notes[step.id] = step.message;
-  return { world: next, ran, notes };
+  return { world: next, ran, notes, failed: Object.fromEntries(failures.map((f) => [f.step.id, f.error])) };
 }
 
 /** The map's jobs: the containers something waits for with `condition: completed`. */

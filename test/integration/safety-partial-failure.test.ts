@@ -15,9 +15,10 @@ const { engine } = workspace;
 
 const SERVE = `[sh, -c, 'trap "exit 0" TERM; sleep 1000 & wait']`;
 
+/** The map's containers (not its lock or state record) by name, with their state. */
 async function states(mapName: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const c of await engine.listContainers({ [LABEL.map]: mapName })) {
+  for (const c of await engine.listContainers({ [LABEL.map]: mapName, [LABEL.kind]: "container" })) {
     out[(c.Names[0] ?? c.Id).replace(/^\//, "")] = c.State;
   }
   return out;

@@ -166,7 +166,7 @@ export const HANDLED_ACTIONS: ActionSet = {
   memLimits: ["64m", "96m", "256m"],
   stopTargets: TARGETS,
   volumeOwner: false,
-  gatedExec: false,
+  gatedExec: true,
   dockerUpdate: false,
   restartTargets: false,
   berthRestart: true,

@@ -157,6 +157,7 @@ db:
       "rename-container db",
       "start-container db",
       "exec db",
+      "record-state berth-state.app",
     ]);
     const create = stepFor(made, "create-container", "db");
     expect(create).toMatchObject({ name: "app.db_berth-new", temporary: true });
@@ -212,6 +213,7 @@ db:
       "rename-container db",
       "start-container db",
       "exec db",
+      "record-state berth-state.app",
     ]);
     expect(stepFor(made, "remove-container", "db").after).toEqual([
       stepFor(made, "create-container", "db").id,
@@ -282,6 +284,7 @@ app: {image: "app:1", depends_on: db}
       "exec db",
       "create-container app",
       "start-container app",
+      "record-state berth-state.app",
     ]);
     expect(stepFor(made, "start-container", "app").after).toContain(stepFor(made, "exec", "db").id);
   });

@@ -37,7 +37,12 @@ describe("stop, start, restart, kill, remove", () => {
     for (const name of ["app.db", "app.app"]) engineOf(world).stopContainer(name);
     engineOf(world).removeContainer("app.web", { force: true });
     const made = await planWorld(map, world, { action: "start", targets: ["web"] });
-    expect(stepSummary(made)).toEqual(["start-container db", "exec db", "start-container app"]);
+    expect(stepSummary(made)).toEqual([
+      "start-container db",
+      "exec db",
+      "start-container app",
+      "record-state berth-state.app",
+    ]);
     expect(stepFor(made, "exec", "db").text).toBe("echo restart");
     expect(waitsFor(made, stepFor(made, "start-container", "app"), stepFor(made, "exec", "db"))).toBe(true);
     expect(changeOf(made, "web", "skip").reasons).toEqual([
@@ -59,6 +64,7 @@ describe("stop, start, restart, kill, remove", () => {
         "exec db",
         "start-container app",
         "start-container web",
+        "record-state berth-state.app",
       ].sort(),
     );
     expect(

@@ -78,6 +78,7 @@ app:
       "start-container app",
       "exec app",
       "exec app",
+      "record-state berth-state.app",
     ]);
     const create = stepFor(made, "create-container", "app");
     expect(create).toMatchObject({ name: "app.app", temporary: false, carriedVolumes: [] });
@@ -255,7 +256,12 @@ app:
     engineOf(world).stopContainer("app.app", 137);
     const made = await planWorld(map, world);
     // The start is gated by the job's completion again (the job exited 0: the wait ends at once).
-    expect(stepSummary(made)).toEqual(["wait-completed job", "start-container app", "exec app"]);
+    expect(stepSummary(made)).toEqual([
+      "wait-completed job",
+      "start-container app",
+      "exec app",
+      "record-state berth-state.app",
+    ]);
     expect(stepFor(made, "start-container", "app").after).toEqual([
       stepFor(made, "wait-completed", "job").id,
     ]);
@@ -270,7 +276,12 @@ app:
     const app = engineOf(world).named("app.app");
     app.state = "created";
     const made = await planWorld(map, world);
-    expect(stepSummary(made)).toEqual(["wait-completed job", "start-container app", "exec app"]);
+    expect(stepSummary(made)).toEqual([
+      "wait-completed job",
+      "start-container app",
+      "exec app",
+      "record-state berth-state.app",
+    ]);
     expect(reasonsOf(made, "app", "start")).toEqual([{ message: "created but never started" }]);
   });
 

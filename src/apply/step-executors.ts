@@ -18,7 +18,12 @@ import { encodeMapState } from "../desired/map-state.js";
 import { ExecFailedError, VolumePreparationError, WaitError } from "./apply-errors.js";
 import { removeContainerUntilGone, type RemovalWait } from "./container-removal.js";
 import { createMarkerContainer } from "./engine-lock.js";
-import { checkPreparation, preparationScript, VOLUME_MOUNT } from "./volume-preparation.js";
+import {
+  checkPreparation,
+  describePreparation,
+  preparationScript,
+  VOLUME_MOUNT,
+} from "./volume-preparation.js";
 
 /** What the step executors share during one apply. */
 export interface ExecutionContext {
@@ -141,12 +146,15 @@ export const executors: Executors = {
           check.problem ?? "unexpected result",
         );
       }
+      return (
+        describePreparation(output) ??
+        [step.user && `owner ${step.user}`, step.permissions && `mode ${step.permissions}`]
+          .filter(Boolean)
+          .join(", ")
+      );
     } finally {
       await removeContainerUntilGone(engine, id, { force: true, volumes: false }).catch(() => undefined);
     }
-    return [step.user && `owner ${step.user}`, step.permissions && `mode ${step.permissions}`]
-      .filter(Boolean)
-      .join(", ");
   },
 
   "create-container": async (step, ctx) => {
@@ -274,7 +282,8 @@ export const executors: Executors = {
     const engine = ctx.engine(step.object.client);
     await removeContainerUntilGone(engine, step.object.name, { force: true }, removalWait(ctx));
     await createMarkerContainer(engine, step.object.name, encodeMapState(ctx.map.name, step.state));
-    return `${Object.keys(step.state.containers).length} container(s) recorded`;
+    const volumes = Object.keys(step.state.volumes ?? {}).length;
+    return `${Object.keys(step.state.containers).length} container(s)${volumes === 0 ? "" : `, ${volumes} volume(s)`} recorded`;
   },
 
   "wait-healthy": async (step, ctx) => {

@@ -17,10 +17,22 @@ export interface InPlaceRecord {
   networks: Record<string, EndpointSpec>;
 }
 
+/**
+ * The owner and mode berth last applied to an attached volume (as the map asked: `user`,
+ * `permissions`). A volume's labels cannot change either, and what the folder holds is not in
+ * any list, so this is what a plan compares the map with.
+ */
+export interface VolumeOwnerRecord {
+  user: string | null;
+  permissions: string | null;
+}
+
 export interface MapState {
   v: 1;
   /** By container id: a replaced container's entry no longer matches anything. */
   containers: Record<string, InPlaceRecord>;
+  /** By volume name; absent in records written before berth kept them. */
+  volumes?: Record<string, VolumeOwnerRecord>;
 }
 
 export const emptyMapState = (): MapState => ({ v: 1, containers: {} });
@@ -40,9 +52,12 @@ export function decodeMapState(
   if (text === undefined) return undefined;
   try {
     const parsed = JSON.parse(text) as Partial<MapState>;
-    return parsed.v === 1 && typeof parsed.containers === "object" && parsed.containers !== null
+    if (parsed.v !== 1 || typeof parsed.containers !== "object" || parsed.containers === null)
+      return undefined;
+    const volumes = typeof parsed.volumes === "object" && parsed.volumes !== null ? parsed.volumes : undefined;
+    return volumes === undefined
       ? { v: 1, containers: parsed.containers }
-      : undefined;
+      : { v: 1, containers: parsed.containers, volumes };
   } catch {
     return undefined;
   }

@@ -294,7 +294,7 @@ async function pullAll(
 }
 
 /** The attached volumes whose owner or mode the map sets: what `refresh: full` reads. */
-function ownedVolumes(map: LoadedMap): string[] {
+export function ownedVolumes(map: LoadedMap): string[] {
   return map.resolved.volumes
     .filter((v) => v.user !== undefined || v.permissions !== undefined)
     .map((v) => v.name);

@@ -54,7 +54,8 @@ export function decodeMapState(
     const parsed = JSON.parse(text) as Partial<MapState>;
     if (parsed.v !== 1 || typeof parsed.containers !== "object" || parsed.containers === null)
       return undefined;
-    const volumes = typeof parsed.volumes === "object" && parsed.volumes !== null ? parsed.volumes : undefined;
+    const volumes =
+      typeof parsed.volumes === "object" && parsed.volumes !== null ? parsed.volumes : undefined;
     return volumes === undefined
       ? { v: 1, containers: parsed.containers }
       : { v: 1, containers: parsed.containers, volumes };

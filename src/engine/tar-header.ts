@@ -50,7 +50,10 @@ function numberField(header: Buffer, start: number, length: number): number {
     for (const byte of field.subarray(1)) value = value * 256 + byte;
     return value;
   }
-  const text = field.toString("latin1").replace(/[\0 ].*$/s, "").trim();
+  const text = field
+    .toString("latin1")
+    .replace(/[\0 ].*$/s, "")
+    .trim();
   return text === "" ? 0 : parseInt(text, 8);
 }
 

@@ -80,7 +80,8 @@ export function volumeOwnerDifferences(
   const reasons: Reason[] = [];
   if (recorded === undefined) {
     reasons.push({
-      message: "berth has no record of the owner and mode it applied (an earlier berth, or a preparation that did not finish)",
+      message:
+        "berth has no record of the owner and mode it applied (an earlier berth, or a preparation that did not finish)",
     });
   } else {
     for (const field of ["user", "permissions"] as const) {
@@ -95,7 +96,10 @@ export function volumeOwnerDifferences(
 }
 
 /** A folder whose owner or mode is not what the map asks: changed by hand since berth set it. */
-function folderDrift(desired: Pick<ResolvedVolume, "user" | "permissions">, folder: ObservedFolder): Reason[] {
+function folderDrift(
+  desired: Pick<ResolvedVolume, "user" | "permissions">,
+  folder: ObservedFolder,
+): Reason[] {
   const reasons: Reason[] = [];
   if (desired.user !== undefined) {
     // Only numeric ids can be checked here: a name means what the helper image's /etc/passwd says.

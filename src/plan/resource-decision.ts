@@ -81,7 +81,7 @@ export function volumeOwnerDifferences(
   if (recorded === undefined) {
     reasons.push({
       message:
-        "berth has no record of the owner and mode it applied (an earlier berth, or a preparation that did not finish)",
+        "berth has no record of the owner and mode it applied (the map was shut down, the preparation did not finish, or an earlier berth made the volume)",
     });
   } else {
     for (const field of ["user", "permissions"] as const) {

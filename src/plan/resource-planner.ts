@@ -180,7 +180,11 @@ function planVolume(p: VolumePlanning, volume: ResolvedVolume, action: ResourceA
       );
       return [];
     case "keep":
-      if (action.update) repairOwner(p, volume, ownerReasons(p, volume));
+      // startup changes nothing that exists, but a volume berth holds no record for (the map was
+      // shut down, which removes the record) is prepared as when it was made: its containers are
+      // created after it.
+      if (action.update || p.state.volumes?.[volume.name] === undefined)
+        repairOwner(p, volume, ownerReasons(p, volume));
       else reportOwner(p, volume, ownerReasons(p, volume));
       return [];
     case "outdated":

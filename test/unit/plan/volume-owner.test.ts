@@ -199,6 +199,24 @@ db:
     });
   });
 
+  it("after a shutdown (the record goes, the volume stays) startup prepares it again, then nothing is left", async () => {
+    const world = await deployed(mapOf(MAP));
+    const down = await planAndApply(mapOf(MAP), world, { action: "shutdown" });
+    expect(engineOf(down.world).volume("app.data")).toBeDefined();
+    expect(recordedOwners(down.world)).toBeUndefined();
+    const up = await planAndApply(mapOf(MAP), down.world, { action: "startup" });
+    expect(changeOf(up.plan, "data", "prepare").reasons[0]?.message).toMatch(/no record.*shut down/);
+    expect(
+      waitsFor(
+        up.plan,
+        stepFor(up.plan, "create-container", "db"),
+        stepFor(up.plan, "prepare-volume", "data"),
+      ),
+    ).toBe(true);
+    expect(recordedOwners(up.world)).toEqual({ "app.data": RECORDED });
+    expect(stepSummary(await planWorld(mapOf(MAP), up.world))).toEqual([]);
+  });
+
   it("a volume made by an earlier berth (no record): repaired once, then recorded", async () => {
     const world = await deployed(mapOf(MAP));
     const state = engineOf(world).containers.find((c) => c.name === "berth-state.app");

@@ -53,7 +53,9 @@ async function withFolder(
   volume: ObservedVolume,
   mapName: string,
 ): Promise<ObservedVolume> {
+  // A container the engine is removing (or failed to) may no longer give an archive.
   const mounters = client.containers
+    .filter((c) => c.state !== "removing" && c.state !== "dead")
     .filter((c) => c.mounts.some((m) => m.type === "volume" && m.name === volume.name))
     .sort((a, b) => Number(b.mapName === mapName) - Number(a.mapName === mapName));
   const container = mounters[0];

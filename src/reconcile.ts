@@ -67,8 +67,12 @@ export async function observeAndPlan(
   });
   const options = planOptions(request);
   const listed = await observe(engines);
-  // A deeper look only when asked: one inspect per container of the map (see refresh.ts).
-  const observed = options.refresh === "full" ? await refreshEffective(readers, listed, map.name) : listed;
+  // A deeper look only when asked: one inspect per container of the map, one read per attached
+  // volume with an owner or mode (see refresh.ts).
+  const observed =
+    options.refresh === "full"
+      ? await refreshEffective(readers, listed, map.name, ownedVolumes(map))
+      : listed;
   return {
     plan: plan({ map, observed, options, clients: contexts }),
     observed,
@@ -287,4 +291,11 @@ async function pullAll(
     );
     for (const image of images) await engine.pullImage(image, auth(image));
   }
+}
+
+/** The attached volumes whose owner or mode the map sets: what `refresh: full` reads. */
+export function ownedVolumes(map: LoadedMap): string[] {
+  return map.resolved.volumes
+    .filter((v) => v.user !== undefined || v.permissions !== undefined)
+    .map((v) => v.name);
 }

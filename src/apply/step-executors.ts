@@ -18,7 +18,12 @@ import { encodeMapState, type ExecRecord, type MapState } from "../desired/map-s
 import { ExecFailedError, VolumePreparationError, WaitError } from "./apply-errors.js";
 import { removeContainerUntilGone, type RemovalWait } from "./container-removal.js";
 import { createMarkerContainer } from "./engine-lock.js";
-import { checkPreparation, preparationScript, VOLUME_MOUNT } from "./volume-preparation.js";
+import {
+  checkPreparation,
+  describePreparation,
+  preparationScript,
+  VOLUME_MOUNT,
+} from "./volume-preparation.js";
 
 /** What the step executors share during one apply. */
 export interface ExecutionContext {
@@ -145,12 +150,15 @@ export const executors: Executors = {
           check.problem ?? "unexpected result",
         );
       }
+      return (
+        describePreparation(output) ??
+        [step.user && `owner ${step.user}`, step.permissions && `mode ${step.permissions}`]
+          .filter(Boolean)
+          .join(", ")
+      );
     } finally {
       await removeContainerUntilGone(engine, id, { force: true, volumes: false }).catch(() => undefined);
     }
-    return [step.user && `owner ${step.user}`, step.permissions && `mode ${step.permissions}`]
-      .filter(Boolean)
-      .join(", ");
   },
 
   "create-container": async (step, ctx) => {
@@ -282,7 +290,8 @@ export const executors: Executors = {
     const state = recordAfterRun(step, ctx);
     await createMarkerContainer(engine, step.object.name, encodeMapState(ctx.map.name, state));
     const ids = new Set([...Object.keys(state.containers), ...Object.keys(state.exec ?? {})]);
-    return `${ids.size} container(s) recorded`;
+    const volumes = Object.keys(state.volumes ?? {}).length;
+    return `${ids.size} container(s)${volumes === 0 ? "" : `, ${volumes} volume(s)`} recorded`;
   },
 
   "wait-healthy": async (step, ctx) => {
@@ -379,7 +388,13 @@ function recordAfterRun(step: StepOf<"record-state">, ctx: ExecutionContext): Ma
     v: 1,
     containers: { ...step.state.containers },
     ...(step.state.exec === undefined ? {} : { exec: { ...step.state.exec } }),
+    ...(step.state.volumes === undefined ? {} : { volumes: { ...step.state.volumes } }),
   };
+  for (const { name, record, step: prepared } of step.volumes) {
+    if (!done(prepared)) continue;
+    state.volumes ??= {};
+    state.volumes[name] = record;
+  }
   const ids = idsOf(ctx, step.object.client);
   for (const change of step.inPlace) {
     if (change.steps.every(done)) state.containers[change.id] = change.record;

@@ -1,14 +1,19 @@
 /**
  * Owner and permissions of attached volumes, applied inside a short-lived helper container and
- * checked afterwards: the helper prints the folder's mode before and owner and mode after, and
- * berth compares them with what `chown`/`chmod` should have produced.
+ * checked afterwards: the helper prints the folder's mode and owner before and after, and berth
+ * compares them with what `chown`/`chmod` should have produced. The same helper repairs a volume
+ * whose owner or mode changed: `chown -R`/`chmod -R` are idempotent, and what it found is reported.
  */
+
+import { applyMode, octalMode } from "../common/file-mode.js";
+
+export { applyMode };
 
 export const VOLUME_MOUNT = "/berth-volume";
 
 export function preparationScript(user: string | null, permissions: string | null): string {
   const d = VOLUME_MOUNT;
-  const lines = ["set -e", `stat -c 'before %a' ${d}`];
+  const lines = ["set -e", `stat -c 'before %a %u %g' ${d}`];
   if (user !== null) lines.push(`chown -R ${shellQuote(user)} ${d}`);
   if (permissions !== null) lines.push(`chmod -R ${shellQuote(permissions)} ${d}`);
   lines.push(`stat -c 'after %u %g %U %G %a' ${d}`);
@@ -17,6 +22,22 @@ export function preparationScript(user: string | null, permissions: string | nul
 
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** What the helper found and left: `owner 1000:1000 → 2000:2000, mode 0750 → 0700`. */
+export function describePreparation(output: string): string | undefined {
+  const before = /before (\d+) (\d+) (\d+)/.exec(output);
+  const after = /after (\d+) (\d+) \S+ \S+ (\d+)/.exec(output);
+  if (!before || !after) return undefined;
+  const [, beforeMode = "", beforeUid, beforeGid] = before;
+  const [, afterUid, afterGid, afterMode = ""] = after;
+  const owner = (uid?: string, gid?: string) => `${uid}:${gid}`;
+  const change = (what: string, old: string, now: string) =>
+    old === now ? `${what} ${now} (unchanged)` : `${what} ${old} → ${now}`;
+  return [
+    change("owner", owner(beforeUid, beforeGid), owner(afterUid, afterGid)),
+    change("mode", octalMode(parseInt(beforeMode, 8)), octalMode(parseInt(afterMode, 8))),
+  ].join(", ");
 }
 
 export interface PreparationCheck {
@@ -58,37 +79,4 @@ export function checkPreparation(
     }
   }
   return { ok: true };
-}
-
-/**
- * chmod's rules for a mode string (octal, or symbolic clauses like `u=rwX,g=rX,o=`) applied to a
- * current mode; undefined for a form it does not know (then only chmod's exit code is checked).
- */
-export function applyMode(current: number, spec: string, isDirectory: boolean): number | undefined {
-  if (/^[0-7]{1,4}$/.test(spec)) return parseInt(spec, 8);
-  let mode = current & 0o7777;
-  for (const clause of spec.split(",")) {
-    const match = /^([ugoa]*)([-+=])([rwxXst]*)$/.exec(clause);
-    if (!match) return undefined;
-    const who = match[1] === "" || match[1]?.includes("a") ? "ugo" : (match[1] as string);
-    const op = match[2];
-    const perms = match[3] as string;
-    let bits = 0;
-    for (const w of who) {
-      const shift = w === "u" ? 6 : w === "g" ? 3 : 0;
-      if (perms.includes("r")) bits |= 4 << shift;
-      if (perms.includes("w")) bits |= 2 << shift;
-      if (perms.includes("x") || (perms.includes("X") && (isDirectory || (mode & 0o111) !== 0)))
-        bits |= 1 << shift;
-      if (perms.includes("s") && w === "u") bits |= 0o4000;
-      if (perms.includes("s") && w === "g") bits |= 0o2000;
-    }
-    if (perms.includes("t")) bits |= 0o1000;
-    let mask = 0;
-    for (const w of who) mask |= w === "u" ? 0o4700 : w === "g" ? 0o2070 : 0o1007;
-    if (op === "+") mode |= bits;
-    else if (op === "-") mode &= ~bits;
-    else mode = (mode & ~mask) | bits;
-  }
-  return mode;
 }

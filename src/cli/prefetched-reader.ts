@@ -1,6 +1,12 @@
 import type { Readable } from "node:stream";
 import { connectionOptions } from "../engine/docker-engine.js";
-import { readOnly, type EngineReader, type LabelSelector, type LogOptions } from "../engine/engine.js";
+import {
+  readOnly,
+  type EngineReader,
+  type LabelSelector,
+  type LogOptions,
+  type PathOwner,
+} from "../engine/engine.js";
 import type {
   ContainerDetails,
   ContainerSummary,
@@ -99,6 +105,10 @@ export class PrefetchedReader implements EngineReader {
 
   containerLogs(id: string, options: LogOptions): Promise<Readable> {
     return this.inner.containerLogs(id, options);
+  }
+
+  pathOwner(id: string, path: string): Promise<PathOwner> {
+    return this.inner.pathOwner(id, path);
   }
 
   /** The prefetched answer to `list` (taken once) when it succeeded, else the engine's. */

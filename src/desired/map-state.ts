@@ -24,12 +24,24 @@ export interface InPlaceRecord {
  */
 export type ExecRecord = Record<string, number | null>;
 
+/**
+ * The owner and mode berth last applied to an attached volume (as the map asked: `user`,
+ * `permissions`). A volume's labels cannot change either, and what the folder holds is not in
+ * any list, so this is what a plan compares the map with.
+ */
+export interface VolumeOwnerRecord {
+  user: string | null;
+  permissions: string | null;
+}
+
 export interface MapState {
   v: 1;
   /** By container id: a replaced container's entry no longer matches anything. */
   containers: Record<string, InPlaceRecord>;
   /** Exec commands run, by container id (a recreated container starts with none). */
   exec?: Record<string, ExecRecord>;
+  /** By volume name; absent in records written before berth kept them. */
+  volumes?: Record<string, VolumeOwnerRecord>;
 }
 
 export const emptyMapState = (): MapState => ({ v: 1, containers: {} });
@@ -60,7 +72,14 @@ export function decodeMapState(
     if (parsed.v !== 1 || typeof parsed.containers !== "object" || parsed.containers === null)
       return undefined;
     const exec = typeof parsed.exec === "object" && parsed.exec !== null ? parsed.exec : undefined;
-    return { v: 1, containers: parsed.containers, ...(exec === undefined ? {} : { exec }) };
+    const volumes =
+      typeof parsed.volumes === "object" && parsed.volumes !== null ? parsed.volumes : undefined;
+    return {
+      v: 1,
+      containers: parsed.containers,
+      ...(exec === undefined ? {} : { exec }),
+      ...(volumes === undefined ? {} : { volumes }),
+    };
   } catch {
     return undefined;
   }

@@ -2,7 +2,8 @@ import type { IncomingMessage } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
 import { dockerodeClass, type DockerodeClass, type EngineConnection } from "../common/lazy-modules.js";
 import { CallCounter } from "./call-counter.js";
-import type { EngineWriter, ExecOptions, LabelSelector, LogOptions } from "./engine.js";
+import type { EngineWriter, ExecOptions, LabelSelector, LogOptions, PathOwner } from "./engine.js";
+import { firstEntryOwner } from "./tar-header.js";
 import { labelFilters } from "./label-filters.js";
 import {
   EngineApiError,
@@ -51,6 +52,9 @@ export interface DockerEngineOptions {
    */
   callTimeoutMs?: number;
 }
+
+/** More than any archive's first entry header (PAX records included) needs. */
+const MAX_ARCHIVE_HEAD = 64 * 1024;
 
 interface DialRequest {
   method: "GET" | "POST" | "DELETE" | "PUT" | "HEAD";
@@ -187,6 +191,35 @@ export class DockerEngine implements EngineWriter {
     return this.dial<ContainerDetails>(
       { operation: "inspect container", object: `container ${idOrName}` },
       { method: "GET", path: `/containers/${encodeURIComponent(idOrName)}/json` },
+    );
+  }
+
+  async pathOwner(id: string, path: string): Promise<PathOwner> {
+    const c = { operation: "read path owner", object: `container ${id} path ${path}` };
+    const stream = await this.dial<Readable>(c, {
+      method: "GET",
+      path: `/containers/${encodeURIComponent(id)}/archive`,
+      query: { path },
+      stream: true,
+      idempotent: true,
+    });
+    // Only the first entry's header is read: the rest of the archive (the folder's contents) is
+    // never sent in full, the connection is closed at once.
+    let data = Buffer.alloc(0);
+    try {
+      for await (const chunk of stream) {
+        data = Buffer.concat([data, chunk as Buffer]);
+        const result = firstEntryOwner(data);
+        if ("owner" in result) return result.owner;
+        if ("invalid" in result || data.length > MAX_ARCHIVE_HEAD) break;
+      }
+    } finally {
+      stream.destroy();
+    }
+    throw new EngineTruncatedReplyError(
+      this.context(c),
+      `the engine at ${this.address()} sent no readable archive header for ${path}`,
+      { mayHaveBeenApplied: false },
     );
   }
 

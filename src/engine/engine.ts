@@ -55,6 +55,18 @@ export interface EngineReader {
   events(options: { since: number; until: number; labels?: LabelSelector }): Promise<EngineEvent[]>;
   /** The container's output, demultiplexed into stdout and stderr chunks. */
   containerLogs(id: string, options: LogOptions): Promise<Readable>;
+  /**
+   * Owner and mode of a path in a container (running or not), e.g. a volume's mount point: read
+   * from the first header of the engine's archive of it, one call, without reading its contents.
+   */
+  pathOwner(id: string, path: string): Promise<PathOwner>;
+}
+
+/** Numeric owner and mode (permission and special bits) of a path. */
+export interface PathOwner {
+  uid: number;
+  gid: number;
+  mode: number;
 }
 
 /** The mutating half; only `apply` gets one. */
@@ -92,6 +104,7 @@ const readerMethods = [
   "inspectContainer",
   "events",
   "containerLogs",
+  "pathOwner",
 ] as const satisfies readonly (keyof EngineReader)[];
 
 /**

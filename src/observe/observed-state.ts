@@ -72,6 +72,18 @@ export interface ObservedVolume {
   options: Record<string, string>;
   labels: Labels;
   mapName: string | undefined;
+  /**
+   * With `refresh: full`, the owner and mode of the volume's folder, read through a container that
+   * mounts it. Undefined otherwise (and when no container mounts it).
+   */
+  folder?: ObservedFolder;
+}
+
+/** Owner and mode of a folder, as numbers (mode: permission and special bits only). */
+export interface ObservedFolder {
+  uid: number;
+  gid: number;
+  mode: number;
 }
 
 export interface ObservedNetwork {

@@ -2,31 +2,71 @@ import type { EngineReader } from "../engine/engine.js";
 import { CONTAINER_FIELDS } from "../fields/fields-container.js";
 import { HOST_CONFIG_FIELDS } from "../fields/fields-host-config.js";
 import type { InspectView, ReadBack } from "../fields/fields.js";
-import type { ObservedContainer, ObservedState } from "./observed-state.js";
+import { isEngineNotFoundError } from "../engine/engine-errors.js";
+import type { ObservedClient, ObservedContainer, ObservedState, ObservedVolume } from "./observed-state.js";
 
 /**
  * `refresh: full`: inspects every container of the map (one call each, all at once per engine)
  * and records what the engine runs for the fields `docker update` can change, so that a change
- * made by hand is seen. The list calls of a normal observation cannot show these.
+ * made by hand is seen. The list calls of a normal observation cannot show these. Likewise it
+ * reads the owner and mode of the folder of each volume named in `ownedVolumes` (the attached
+ * volumes the map gives a `user` or `permissions`): one call each, through a container mounting
+ * it (see EngineReader.pathOwner), so a chown or chmod made by hand is seen too.
  */
 export async function refreshEffective(
   readers: Record<string, EngineReader>,
   observed: ObservedState,
   mapName: string,
+  ownedVolumes: readonly string[] = [],
 ): Promise<ObservedState> {
   const clients = await Promise.all(
     Object.entries(observed.clients).map(async ([name, client]) => {
       const reader = readers[name];
       if (reader === undefined) return [name, client] as const;
-      const containers = await Promise.all(
-        client.containers.map((c) =>
-          isMapContainer(c, mapName) ? withEffective(reader, c) : Promise.resolve(c),
+      const [containers, volumes] = await Promise.all([
+        Promise.all(
+          client.containers.map((c) =>
+            isMapContainer(c, mapName) ? withEffective(reader, c) : Promise.resolve(c),
+          ),
         ),
-      );
-      return [name, { ...client, containers }] as const;
+        Promise.all(
+          client.volumes.map((v) =>
+            ownedVolumes.includes(v.name) && v.mapName === mapName
+              ? withFolder(reader, client, v, mapName)
+              : Promise.resolve(v),
+          ),
+        ),
+      ]);
+      return [name, { ...client, containers, volumes }] as const;
     }),
   );
   return { clients: Object.fromEntries(clients) };
+}
+
+/**
+ * The volume with its folder's owner and mode, read at the mount point of a container that mounts
+ * it (the map's own first). Without one, or when that container went away meanwhile, unknown.
+ */
+async function withFolder(
+  reader: EngineReader,
+  client: ObservedClient,
+  volume: ObservedVolume,
+  mapName: string,
+): Promise<ObservedVolume> {
+  // A container the engine is removing (or failed to) may no longer give an archive.
+  const mounters = client.containers
+    .filter((c) => c.state !== "removing" && c.state !== "dead")
+    .filter((c) => c.mounts.some((m) => m.type === "volume" && m.name === volume.name))
+    .sort((a, b) => Number(b.mapName === mapName) - Number(a.mapName === mapName));
+  const container = mounters[0];
+  const mount = container?.mounts.find((m) => m.name === volume.name);
+  if (container === undefined || mount === undefined) return volume;
+  try {
+    return { ...volume, folder: await reader.pathOwner(container.id, mount.destination) };
+  } catch (err) {
+    if (isEngineNotFoundError(err)) return volume;
+    throw err;
+  }
 }
 
 function isMapContainer(container: ObservedContainer, mapName: string): boolean {

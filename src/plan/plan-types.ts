@@ -1,6 +1,6 @@
 import type { EdgeKind } from "../map/resolve.js";
 import type { EndpointSpec } from "../desired/container-spec.js";
-import type { ExecRecord, InPlaceRecord, MapState } from "../desired/map-state.js";
+import type { ExecRecord, InPlaceRecord, MapState, VolumeOwnerRecord } from "../desired/map-state.js";
 
 /** What a plan is for; the first three reconcile, the others act on what exists. */
 export type PlanAction = "startup" | "update" | "shutdown" | "start" | "stop" | "restart" | "remove" | "kill";
@@ -120,6 +120,8 @@ export type Step =
       inPlace: { id: string; record: InPlaceRecord; steps: string[] }[];
       /** Exec commands this run runs, per container, with what was recorded before. */
       exec: ExecRecordUpdate[];
+      /** Owner and mode applied to volumes: each written when its preparation step is done. */
+      volumes: { name: string; record: VolumeOwnerRecord; step: string }[];
     })
   | (StepBase & { type: "wait-healthy"; container: string })
   | (StepBase & { type: "wait-completed"; container: string });

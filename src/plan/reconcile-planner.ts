@@ -1,7 +1,7 @@
 import { containerNode } from "../map/resolve.js";
 import { ContainerPlanner } from "./container-planner.js";
 import type { PlanContext } from "./plan-context.js";
-import { planResources } from "./resource-planner.js";
+import { planResources, type PreparedVolumes } from "./resource-planner.js";
 import { planStateRecord } from "./state-record.js";
 import { StepIndex } from "./step-index.js";
 
@@ -17,9 +17,11 @@ export function planReconcile(ctx: PlanContext, selected: readonly string[]): St
   const scope = ctx.graph.closure(keys.map(containerNode), "forward");
   for (const key of keys) ctx.assertNameFree(key);
   const index = new StepIndex();
-  const recreated = planResources(ctx, index, scope);
-  const containers = new ContainerPlanner({ ctx, index, recreated }, ctx.mapState());
+  const state = ctx.mapState();
+  const prepared: PreparedVolumes = new Map();
+  const recreated = planResources(ctx, index, scope, state, prepared);
+  const containers = new ContainerPlanner({ ctx, index, recreated }, state);
   containers.run(scope);
-  planStateRecord(ctx, containers.inPlace);
+  planStateRecord(ctx, containers.inPlace, prepared);
   return index;
 }

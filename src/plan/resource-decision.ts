@@ -1,5 +1,7 @@
 import type { ResolvedNetwork, ResolvedVolume } from "../map/model.js";
-import type { ObservedNetwork, ObservedVolume } from "../observe/observed-state.js";
+import { applyMode, octalMode } from "../common/file-mode.js";
+import type { VolumeOwnerRecord } from "../desired/map-state.js";
+import type { ObservedFolder, ObservedNetwork, ObservedVolume } from "../observe/observed-state.js";
 import {
   networkDefinition,
   networkDifferences,
@@ -62,6 +64,76 @@ export function decideVolume(
   if (!action.recreateVolumes) return { kind: "refuse", reasons };
   return { kind: "recreate", reasons: [...reasons, { message: "--recreate-volumes: its data is lost" }] };
 }
+
+/**
+ * Why an existing volume's owner or mode must be applied again (empty: nothing to do). Compares
+ * what the map asks with what berth recorded when it last applied them (the map's state record)
+ * and, with `refresh: full`, with what the folder holds now (a chown or chmod made by hand). A
+ * `user` or `permissions` the map no longer sets is left as it is, as on a new volume.
+ */
+export function volumeOwnerDifferences(
+  desired: Pick<ResolvedVolume, "user" | "permissions">,
+  recorded: VolumeOwnerRecord | undefined,
+  folder: ObservedFolder | undefined,
+): Reason[] {
+  if (desired.user === undefined && desired.permissions === undefined) return [];
+  const reasons: Reason[] = [];
+  if (recorded === undefined) {
+    reasons.push({
+      message:
+        "berth has no record of the owner and mode it applied (the map was shut down, the preparation did not finish, or an earlier berth made the volume)",
+    });
+  } else {
+    for (const field of ["user", "permissions"] as const) {
+      const wanted = desired[field];
+      if (wanted !== undefined && wanted !== recorded[field]) {
+        reasons.push({ message: `${field} changed`, field, old: recorded[field], new: wanted });
+      }
+    }
+  }
+  if (folder !== undefined) reasons.push(...folderDrift(desired, folder));
+  return reasons;
+}
+
+/** A folder whose owner or mode is not what the map asks: changed by hand since berth set it. */
+function folderDrift(
+  desired: Pick<ResolvedVolume, "user" | "permissions">,
+  folder: ObservedFolder,
+): Reason[] {
+  const reasons: Reason[] = [];
+  if (desired.user !== undefined) {
+    // Only numeric ids can be checked here: a name means what the helper image's /etc/passwd says.
+    const [uid, gid] = desired.user.split(":");
+    const differs = (wanted: string | undefined, seen: number) =>
+      wanted !== undefined && /^\d+$/.test(wanted) && Number(wanted) !== seen;
+    if (differs(uid, folder.uid) || differs(gid, folder.gid)) {
+      reasons.push({
+        message: "owner changed outside berth",
+        field: "owner",
+        old: `${folder.uid}:${folder.gid}`,
+        new: desired.user,
+      });
+    }
+  }
+  if (desired.permissions !== undefined) {
+    // Applying the mode string again would change the folder: it no longer has that mode.
+    const expected = applyMode(folder.mode, desired.permissions, true);
+    if (expected !== undefined && (expected & 0o7777) !== (folder.mode & 0o7777)) {
+      reasons.push({
+        message: "mode changed outside berth",
+        field: "mode",
+        old: octalMode(folder.mode),
+        new: desired.permissions,
+      });
+    }
+  }
+  return reasons;
+}
+
+/** Said with every owner or mode repair: the containers keep running. */
+export const REPAIRED_IN_PLACE: Reason = {
+  message: "repaired in place by a helper container (chown -R / chmod -R); no container is recreated",
+};
 
 const VOLUME_KEPT: Reason = {
   message:

@@ -4,8 +4,16 @@ import type { NodeId } from "../map/resolve.js";
 import type { ObservedContainer, ObservedNetwork } from "../observe/observed-state.js";
 import { pullStep } from "./image-pulls.js";
 import { PlanError, type PlanContext } from "./plan-context.js";
-import type { ObjectRef } from "./plan-types.js";
-import { decideNetwork, decideVolume, describeReasons, type ResourceAction } from "./resource-decision.js";
+import type { ObjectRef, Reason } from "./plan-types.js";
+import type { MapState, VolumeOwnerRecord } from "../desired/map-state.js";
+import {
+  decideNetwork,
+  decideVolume,
+  describeReasons,
+  REPAIRED_IN_PLACE,
+  volumeOwnerDifferences,
+  type ResourceAction,
+} from "./resource-decision.js";
 import type { StepIndex } from "./step-index.js";
 
 /** Which of a container's networks and volumes this plan makes again (keys), by container key. */
@@ -13,6 +21,9 @@ export interface RecreatedResources {
   networks: ReadonlyMap<string, readonly string[]>;
   volumes: ReadonlyMap<string, readonly string[]>;
 }
+
+/** The owner and mode this plan applies to volumes (by volume name), and the step doing it. */
+export type PreparedVolumes = Map<string, { record: VolumeOwnerRecord; step: string }>;
 
 /**
  * Plans the map's networks and volumes in scope (graph order): create what is missing, make again
@@ -23,6 +34,8 @@ export function planResources(
   ctx: PlanContext,
   index: StepIndex,
   scope: ReadonlySet<NodeId>,
+  state: MapState,
+  prepared: PreparedVolumes,
 ): RecreatedResources {
   const networks = new Map<string, string[]>();
   const volumes = new Map<string, string[]>();
@@ -39,7 +52,8 @@ export function planResources(
     }
     if (nodeKind(node) === "volume") {
       const volume = ctx.volumes.get(nodeKey(node)) as ResolvedVolume;
-      for (const key of planVolume(ctx, index, volume, action)) addTo(volumes, key, volume.key);
+      const planning = { ctx, index, state, prepared };
+      for (const key of planVolume(planning, volume, action)) addTo(volumes, key, volume.key);
     }
   }
   return { networks, volumes };
@@ -138,13 +152,17 @@ function volumeRef(ctx: PlanContext, volume: ResolvedVolume): ObjectRef {
   return { kind: "volume", name: volume.name, client: ctx.client.name, key: volume.key };
 }
 
+/** What planning a volume reads and adds to. */
+interface VolumePlanning {
+  ctx: PlanContext;
+  index: StepIndex;
+  state: MapState;
+  prepared: PreparedVolumes;
+}
+
 /** Returns the keys of the containers to make again after the volume (it is made again). */
-function planVolume(
-  ctx: PlanContext,
-  index: StepIndex,
-  volume: ResolvedVolume,
-  action: ResourceAction,
-): string[] {
+function planVolume(p: VolumePlanning, volume: ResolvedVolume, action: ResourceAction): string[] {
+  const { ctx, index } = p;
   const ref = volumeRef(ctx, volume);
   const existing = ctx.observedVolume(volume.name);
   ctx.builder.fingerprint({ object: ref, id: existing === undefined ? null : existing.name });
@@ -152,7 +170,7 @@ function planVolume(
   switch (decision.kind) {
     case "create": {
       const created = ctx.builder.add({ type: "create-volume", object: ref });
-      index.set("volume", volume.key, prepare(ctx, index, volume, created));
+      index.set("volume", volume.key, prepare(p, volume, created));
       ctx.builder.change(ref, "create", decision.reasons);
       return [];
     }
@@ -162,9 +180,15 @@ function planVolume(
       );
       return [];
     case "keep":
+      // startup changes nothing that exists, but a volume berth holds no record for (the map was
+      // shut down, which removes the record) is prepared as when it was made: its containers are
+      // created after it.
+      if (action.update || p.state.volumes?.[volume.name] === undefined)
+        repairOwner(p, volume, ownerReasons(p, volume));
+      else reportOwner(p, volume, ownerReasons(p, volume));
       return [];
     case "outdated":
-      ctx.builder.change(ref, "outdated", decision.reasons);
+      ctx.builder.change(ref, "outdated", [...decision.reasons, ...ownerReasons(p, volume)]);
       ctx.builder.warn(
         `volume ${volume.name} on ${ref.client} differs from the map and is kept as it is (update --recreate-volumes removes and recreates it, losing its data)`,
       );
@@ -178,12 +202,13 @@ function planVolume(
       );
     case "recreate":
       ctx.builder.change(ref, "recreate", decision.reasons);
-      return recreateVolume(ctx, index, volume);
+      return recreateVolume(p, volume);
   }
 }
 
 /** The volume is removed once every container mounting it is gone; they are made again after it. */
-function recreateVolume(ctx: PlanContext, index: StepIndex, volume: ResolvedVolume): string[] {
+function recreateVolume(p: VolumePlanning, volume: ResolvedVolume): string[] {
+  const { ctx, index } = p;
   const ref = volumeRef(ctx, volume);
   const mounting = ctx.mountersOf(volume.name);
   const foreign = mounting.filter((c) => !ctx.isOurs(c));
@@ -196,7 +221,7 @@ function recreateVolume(ctx: PlanContext, index: StepIndex, volume: ResolvedVolu
   const removals = mounting.map((c) => index.getOrSet("removed", c.id, () => removeContainer(ctx, c)));
   const removed = ctx.builder.add({ type: "remove-volume", object: ref, after: removals });
   const created = ctx.builder.add({ type: "create-volume", object: ref, after: [removed] });
-  index.set("volume", volume.key, prepare(ctx, index, volume, created));
+  index.set("volume", volume.key, prepare(p, volume, created));
   return mounting.flatMap((c) => (c.key === undefined || !ctx.containers.has(c.key) ? [] : [c.key]));
 }
 
@@ -229,20 +254,52 @@ function removeContainer(ctx: PlanContext, container: ObservedContainer): string
 }
 
 /** Owner and permissions of a new attached volume, applied by a short-lived helper container. */
-function prepare(ctx: PlanContext, index: StepIndex, volume: ResolvedVolume, created: string): string {
-  if (volume.user === undefined && volume.permissions === undefined) return created;
+function prepare(p: VolumePlanning, volume: ResolvedVolume, after: string): string {
+  if (volume.user === undefined && volume.permissions === undefined) return after;
+  return prepareStep(p, volume, after);
+}
+
+/** Why the volume's owner or mode must be applied again: see volumeOwnerDifferences. */
+function ownerReasons(p: VolumePlanning, volume: ResolvedVolume) {
+  const recorded = p.state.volumes?.[volume.name];
+  return volumeOwnerDifferences(volume, recorded, p.ctx.observedVolume(volume.name)?.folder);
+}
+
+/**
+ * An existing volume whose owner or mode differs: the helper applies them again while its
+ * containers keep running; a container this plan creates (a recreate under a new user) waits for it.
+ */
+function repairOwner(p: VolumePlanning, volume: ResolvedVolume, reasons: Reason[]): void {
+  if (reasons.length === 0) return;
+  p.index.set("volume", volume.key, prepareStep(p, volume, undefined));
+  p.ctx.builder.change(volumeRef(p.ctx, volume), "prepare", [...reasons, REPAIRED_IN_PLACE]);
+}
+
+/** `startup` changes nothing that exists: the difference is reported. */
+function reportOwner(p: VolumePlanning, volume: ResolvedVolume, reasons: Reason[]): void {
+  if (reasons.length === 0) return;
+  p.ctx.builder.change(volumeRef(p.ctx, volume), "outdated", [
+    ...reasons,
+    { message: "update repairs the owner and mode in place" },
+  ]);
+}
+
+function prepareStep(p: VolumePlanning, volume: ResolvedVolume, after: string | undefined): string {
+  const { ctx, index } = p;
   const owner = ctx.resolved.configs[volume.owner]?.[0];
   const image =
     ctx.resolved.helperImage ?? (owner === undefined ? "busybox:latest" : ctx.container(owner).image);
-  return ctx.builder.add({
+  const record: VolumeOwnerRecord = { user: volume.user ?? null, permissions: volume.permissions ?? null };
+  const step = ctx.builder.add({
     type: "prepare-volume",
     object: volumeRef(ctx, volume),
     volume: volume.name,
     image,
-    user: volume.user ?? null,
-    permissions: volume.permissions ?? null,
-    after: [created, pullStep(ctx, index, image)],
+    ...record,
+    after: [after, pullStep(ctx, index, image)],
   });
+  p.prepared.set(volume.name, { record, step });
+  return step;
 }
 
 function describeContainers(containers: readonly ObservedContainer[]): string {

@@ -1,4 +1,5 @@
 import { stateContainerName, type InPlaceRecord, type MapState } from "../desired/map-state.js";
+import type { PreparedVolumes } from "./resource-planner.js";
 import type { PlanContext } from "./plan-context.js";
 import type { ObjectRef } from "./plan-types.js";
 
@@ -10,17 +11,18 @@ export interface InPlaceChange {
 
 /**
  * Labels cannot change: what this plan updates in place or reconnects, and the exec commands it
- * runs, are written to the map's state record at the end of the run, so the next plan compares
- * against them. The step runs once the steps it learns from have ended, however they ended: a
+ * runs, and the owner and mode it applies to volumes, are written to the map's state record at the
+ * end of the run, so the next plan compares against them. The step runs once the steps it learns from have ended, however they ended: a
  * failed exec command is recorded as failed (and run again by the next plan); an in-place change
  * is recorded only when all its steps are done.
  */
 export function planStateRecord(
   ctx: PlanContext,
   inPlace: ReadonlyMap<string, InPlaceChange> = new Map(),
+  prepared: PreparedVolumes = new Map(),
 ): void {
   const exec = ctx.execRecordUpdates;
-  if (inPlace.size === 0 && exec.length === 0) return;
+  if (inPlace.size === 0 && exec.length === 0 && prepared.size === 0) return;
   const state = ctx.mapState();
   // Containers this plan removes (replaced ones) lose their entries with them.
   const removed = new Set(
@@ -39,6 +41,11 @@ export function planStateRecord(
     base.exec ??= {};
     base.exec[id] = record;
   }
+  for (const [name, record] of Object.entries(state.volumes ?? {})) {
+    if (ctx.observedVolume(name) === undefined) continue;
+    base.volumes ??= {};
+    base.volumes[name] = record;
+  }
   const current = ctx.stateContainer();
   const object: ObjectRef = {
     kind: "container",
@@ -52,12 +59,14 @@ export function planStateRecord(
     if (update.made !== null) after.add(update.made);
     for (const { step } of update.ran) after.add(step);
   }
+  for (const { step } of prepared.values()) after.add(step);
   ctx.builder.add({
     type: "record-state",
     object,
     state: base,
     inPlace: [...inPlace].map(([id, { record, steps }]) => ({ id, record, steps })),
     exec: [...exec],
+    volumes: [...prepared].map(([name, { record, step }]) => ({ name, record, step })),
     after: [...after],
   });
 }

@@ -15,9 +15,12 @@ import type {
   StepType,
 } from "../../src/plan/plan-types.js";
 import type { ClientContext } from "../../src/map/clients-file.js";
+import { refreshEffective } from "../../src/observe/refresh.js";
+import { ownedVolumes } from "../../src/reconcile.js";
 import {
   applyPlan,
   observeWorld,
+  writersOf,
   worldFor,
   type ApplyPlanOptions,
   type SimulatedWorld,
@@ -40,7 +43,12 @@ export async function planWorld(
   options: PlanOptionsInput = {},
   clients?: Record<string, ClientContext>,
 ): Promise<Plan> {
-  const observed = await observeWorld(world, map, clients);
+  const listed = await observeWorld(world, map, clients);
+  // As observeAndPlan: `refresh: full` reads more (container inspects, volume folders).
+  const observed =
+    options.refresh === "full"
+      ? await refreshEffective(writersOf(world), listed, map.name, ownedVolumes(map))
+      : listed;
   return plan({
     map,
     observed,

@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { CallCounter } from "../../src/engine/call-counter.js";
-import type { EngineWriter, ExecOptions, LabelSelector } from "../../src/engine/engine.js";
+import type { EngineWriter, ExecOptions, LabelSelector, PathOwner } from "../../src/engine/engine.js";
 import {
   EngineApiError,
   EngineConflictError,
@@ -38,6 +38,7 @@ import type {
 import { normalizeImageReference } from "../../src/model/image-reference.js";
 import { SimulationError, type SimulatedContainer } from "./simulated-container.js";
 import type { SimulatedEngine } from "./simulated-engine-state.js";
+import { FRESH_FOLDER } from "./simulated-programs.js";
 
 export class SimulatedEngineWriter implements EngineWriter {
   readonly calls = new CallCounter();
@@ -131,6 +132,15 @@ export class SimulatedEngineWriter implements EngineWriter {
     return this.call("logs", `container ${id}`, () =>
       Readable.from([Buffer.from(this.engine.container(id).output)]),
     );
+  }
+
+  pathOwner(id: string, path: string): Promise<PathOwner> {
+    return this.call("read path owner", `container ${id} path ${path}`, () => {
+      const mount = this.engine.container(id).mounts.find((m) => m.Destination === path);
+      const volume = mount?.Name === undefined ? undefined : this.engine.volume(mount.Name);
+      if (volume === undefined) throw new SimulationError(`no volume mounted at ${path}`, 404);
+      return { ...(volume.folder ?? FRESH_FOLDER) };
+    });
   }
 
   // ---- images -------------------------------------------------------------------------------------

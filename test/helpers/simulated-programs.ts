@@ -13,7 +13,12 @@ const FRESH_MODE = 0o755;
 
 interface VolumeRecord {
   prepared?: { user: string | null; permissions: string | null };
+  /** Owner and mode of the volume's folder; a fresh volume's (root, 755) when unset. */
+  folder?: { uid: number; gid: number; mode: number };
 }
+
+/** A folder as a fresh volume has it. */
+export const FRESH_FOLDER = { uid: 0, gid: 0, mode: FRESH_MODE };
 
 /** Runs a helper's program to its end; undefined for a container that is not a helper. */
 export function runHelperProgram(
@@ -28,11 +33,22 @@ export function runHelperProgram(
   const user = quotedArgument(script, "chown -R");
   const permissions = quotedArgument(script, "chmod -R");
   volume.prepared = { user, permissions };
-  const [uid = "0", gid = uid] = (user ?? "0:0").split(":");
-  const mode = permissions === null ? FRESH_MODE : (applyMode(FRESH_MODE, permissions, true) ?? FRESH_MODE);
+  const before = volume.folder ?? FRESH_FOLDER;
+  // Numeric owners only: the simulation has no /etc/passwd (a name keeps the current id).
+  const [wantUid, wantGid] = (user ?? "").split(":");
+  const id = (wanted: string | undefined, current: number) =>
+    wanted !== undefined && /^\d+$/.test(wanted) ? Number(wanted) : current;
+  const after = {
+    uid: id(wantUid, before.uid),
+    gid: id(wantGid, before.gid),
+    mode: permissions === null ? before.mode : (applyMode(before.mode, permissions, true) ?? before.mode),
+  };
+  volume.folder = after;
+  const [uid, gid] = [String(after.uid), String(after.gid)];
+  const names = `${wantUid === undefined || wantUid === "" ? uid : wantUid} ${wantGid ?? gid}`;
   return {
     exitCode: 0,
-    output: `before ${FRESH_MODE.toString(8)}\nafter ${uid} ${gid} ${uid} ${gid} ${mode.toString(8)}\n`,
+    output: `before ${before.mode.toString(8)} ${before.uid} ${before.gid}\nafter ${uid} ${gid} ${names} ${after.mode.toString(8)}\n`,
   };
 }
 

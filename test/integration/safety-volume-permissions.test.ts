@@ -61,8 +61,9 @@ app:
     // The preparation ran in helper containers of this map, which are gone now.
     const helpers = await engine.listContainers({ [LABEL.map]: mapName, [LABEL.kind]: "helper" });
     expect(helpers).toEqual([]);
+    // Besides the container, only the map's state record (the owner and mode berth applied).
     const names = (await engine.listContainers({ [LABEL.map]: mapName })).map((c) => c.Names[0]);
-    expect(names).toEqual([`/${container}`]);
+    expect(names.sort()).toEqual([`/berth-state.${mapName}`, `/${container}`]);
     const events = await engine.events({
       since,
       until: seconds(Date.now()) + 1,

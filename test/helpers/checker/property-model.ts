@@ -158,14 +158,14 @@ export const ALL_ACTIONS: ActionSet = {
 };
 
 /**
- * Only what berth handles today (the fast subset in `npm test`): no volume owner/mode edits, no
- * `docker update` drift, no restart by hand of a network_mode target, no exec command that fails —
- * each a known defect of issue 14 that the chaos campaign keeps.
+ * Only what berth handles today (the fast subset in `npm test`): no `docker update` drift, no
+ * restart by hand of a network_mode target, no exec command that fails — each a known defect of
+ * issue 14 that the chaos campaign keeps. Volume owner/mode edits are handled (issue 14 item 1).
  */
 export const HANDLED_ACTIONS: ActionSet = {
   memLimits: ["64m", "96m", "256m"],
   stopTargets: TARGETS,
-  volumeOwner: false,
+  volumeOwner: true,
   gatedExec: true,
   dockerUpdate: false,
   restartTargets: false,

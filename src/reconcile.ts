@@ -14,6 +14,7 @@ import { clientContexts, type ClientConfig } from "./map/clients-file.js";
 import type { LoadedMap } from "./load-map.js";
 import { observe } from "./observe/observe.js";
 import { refreshEffective } from "./observe/refresh.js";
+import { observeNamespaceStarts } from "./observe/namespaces.js";
 import type { ObservedState } from "./observe/observed-state.js";
 import { isPlanError } from "./plan/plan-context.js";
 import { plan, planOptions } from "./plan/plan.js";
@@ -51,7 +52,8 @@ export interface PlannedRun {
 }
 
 /**
- * Observes (four list calls per engine, whatever the map's size) and plans. Takes readers only: it
+ * Observes (four list calls per engine, whatever the map's size, plus one inspect per running
+ * `network_mode: container:` sharer of the map and its target) and plans. Takes readers only: it
  * cannot change anything.
  */
 export async function observeAndPlan(
@@ -68,7 +70,11 @@ export async function observeAndPlan(
   const options = planOptions(request);
   const listed = await observe(engines);
   // A deeper look only when asked: one inspect per container of the map (see refresh.ts).
-  const observed = options.refresh === "full" ? await refreshEffective(readers, listed, map.name) : listed;
+  const refreshed = options.refresh === "full" ? await refreshEffective(readers, listed, map.name) : listed;
+  // Start times of network_mode sharers, for a namespace left stale by a restart by hand: one
+  // inspect per running sharer and target, none for a map without them (see namespaces.ts).
+  const reconciles = options.action === "update" || options.action === "startup";
+  const observed = reconciles ? await observeNamespaceStarts(readers, refreshed, map.name) : refreshed;
   return {
     plan: plan({ map, observed, options, clients: contexts }),
     observed,

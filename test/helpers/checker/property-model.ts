@@ -168,7 +168,7 @@ export const HANDLED_ACTIONS: ActionSet = {
   volumeOwner: false,
   gatedExec: false,
   dockerUpdate: false,
-  restartTargets: false,
+  restartTargets: true,
   berthRestart: true,
 };
 

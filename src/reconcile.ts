@@ -16,7 +16,7 @@ import { observe } from "./observe/observe.js";
 import { refreshEffective } from "./observe/refresh.js";
 import { observeNamespaceStarts } from "./observe/namespaces.js";
 import type { ObservedState } from "./observe/observed-state.js";
-import { isPlanError } from "./plan/plan-context.js";
+import { isPlanError, type NameConflicts } from "./plan/plan-context.js";
 import { plan, planOptions } from "./plan/plan.js";
 import type { Plan, PlanAction, PlanOptions } from "./plan/plan-types.js";
 import type { ClientContext } from "./map/clients-file.js";
@@ -42,6 +42,8 @@ export interface PlanRequest extends Partial<PlanOptions> {
   action: PlanAction;
   /** Engine settings of the clients file (interfaces, hostname suffix), by client name. */
   clients?: Record<string, ClientConfig>;
+  /** A name the map needs held by a foreign container: refused (default), or reported (`status`). */
+  nameConflicts?: NameConflicts;
   savedPlan?: never;
 }
 
@@ -76,7 +78,13 @@ export async function observeAndPlan(
   const reconciles = options.action === "update" || options.action === "startup";
   const observed = reconciles ? await observeNamespaceStarts(readers, refreshed, map.name) : refreshed;
   return {
-    plan: plan({ map, observed, options, clients: contexts }),
+    plan: plan({
+      map,
+      observed,
+      options,
+      clients: contexts,
+      nameConflicts: request.nameConflicts ?? "refuse",
+    }),
     observed,
     contexts,
   };

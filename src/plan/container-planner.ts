@@ -40,6 +40,8 @@ export class ContainerPlanner {
   constructor(
     private readonly planning: ContainerPlanning,
     private readonly state: MapState,
+    /** Containers left out of the plan (a name conflict reported by `status`, and what needs it). */
+    private readonly skipped: ReadonlySet<string> = new Set(),
   ) {
     this.ctx = planning.ctx;
     // A container another one waits to `complete` is a job: exited with 0 is where it should be.
@@ -56,7 +58,7 @@ export class ContainerPlanner {
     for (const node of this.ctx.graph.order()) {
       if (nodeKind(node) !== "container") continue;
       const key = nodeKey(node);
-      if (!this.ctx.containers.has(key)) continue;
+      if (!this.ctx.containers.has(key) || this.skipped.has(key)) continue;
       const cascade = this.cascadeCauses(key);
       const touched = recreated.volumes.has(key) || recreated.networks.has(key);
       if (!scope.has(node) && cascade.length === 0 && !touched) continue;

@@ -47,7 +47,7 @@ export { observe, observeEngine } from "./observe/observe.js";
 export type { ObservedState, ObservedClient, ObservedContainer } from "./observe/observed-state.js";
 
 export { plan, DEFAULT_PLAN_OPTIONS, type PlanInput } from "./plan/plan.js";
-export { PlanError, isPlanError } from "./plan/plan-context.js";
+export { PlanError, isPlanError, type NameConflicts } from "./plan/plan-context.js";
 export {
   PLAN_FORMAT,
   planHasChanges,

@@ -14,8 +14,9 @@ import { clientContexts, type ClientConfig } from "./map/clients-file.js";
 import type { LoadedMap } from "./load-map.js";
 import { observe } from "./observe/observe.js";
 import { refreshEffective } from "./observe/refresh.js";
+import { observeNamespaceStarts } from "./observe/namespaces.js";
 import type { ObservedState } from "./observe/observed-state.js";
-import { isPlanError } from "./plan/plan-context.js";
+import { isPlanError, type NameConflicts } from "./plan/plan-context.js";
 import { plan, planOptions } from "./plan/plan.js";
 import type { Plan, PlanAction, PlanOptions } from "./plan/plan-types.js";
 import type { ClientContext } from "./map/clients-file.js";
@@ -41,6 +42,8 @@ export interface PlanRequest extends Partial<PlanOptions> {
   action: PlanAction;
   /** Engine settings of the clients file (interfaces, hostname suffix), by client name. */
   clients?: Record<string, ClientConfig>;
+  /** A name the map needs held by a foreign container: refused (default), or reported (`status`). */
+  nameConflicts?: NameConflicts;
   savedPlan?: never;
 }
 
@@ -51,7 +54,8 @@ export interface PlannedRun {
 }
 
 /**
- * Observes (four list calls per engine, whatever the map's size) and plans. Takes readers only: it
+ * Observes (four list calls per engine, whatever the map's size, plus one inspect per running
+ * `network_mode: container:` sharer of the map and its target) and plans. Takes readers only: it
  * cannot change anything.
  */
 export async function observeAndPlan(
@@ -69,12 +73,22 @@ export async function observeAndPlan(
   const listed = await observe(engines);
   // A deeper look only when asked: one inspect per container of the map, one read per attached
   // volume with an owner or mode (see refresh.ts).
-  const observed =
+  const refreshed =
     options.refresh === "full"
       ? await refreshEffective(readers, listed, map.name, ownedVolumes(map))
       : listed;
+  // Start times of network_mode sharers, for a namespace left stale by a restart by hand: one
+  // inspect per running sharer and target, none for a map without them (see namespaces.ts).
+  const reconciles = options.action === "update" || options.action === "startup";
+  const observed = reconciles ? await observeNamespaceStarts(readers, refreshed, map.name) : refreshed;
   return {
-    plan: plan({ map, observed, options, clients: contexts }),
+    plan: plan({
+      map,
+      observed,
+      options,
+      clients: contexts,
+      nameConflicts: request.nameConflicts ?? "refuse",
+    }),
     observed,
     contexts,
   };

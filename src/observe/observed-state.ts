@@ -62,6 +62,12 @@ export interface ObservedContainer {
    * `restart`, …), read back from an inspect in the spec's form. Undefined otherwise.
    */
   effective?: Record<string, unknown>;
+  /**
+   * When it last started (ms since the epoch), read by an inspect: only for a running container
+   * of the map that joins another's network namespace (`network_mode: container:…`) and for the
+   * running container it joins (see namespaces.ts). Undefined otherwise.
+   */
+  startedAt?: number;
   /** Host bindings it holds while it runs: `HOSTIP:PORT/proto` (`0.0.0.0` or `::` for all). */
   publishedPorts: string[];
 }

@@ -40,6 +40,8 @@ export class ContainerPlanner {
   constructor(
     private readonly planning: ContainerPlanning,
     private readonly state: MapState,
+    /** Containers left out of the plan (a name conflict reported by `status`, and what needs it). */
+    private readonly skipped: ReadonlySet<string> = new Set(),
   ) {
     this.ctx = planning.ctx;
     // A container another one waits to `complete` is a job: exited with 0 is where it should be.
@@ -56,7 +58,7 @@ export class ContainerPlanner {
     for (const node of this.ctx.graph.order()) {
       if (nodeKind(node) !== "container") continue;
       const key = nodeKey(node);
-      if (!this.ctx.containers.has(key)) continue;
+      if (!this.ctx.containers.has(key) || this.skipped.has(key)) continue;
       const cascade = this.cascadeCauses(key);
       const touched = recreated.volumes.has(key) || recreated.networks.has(key);
       if (!scope.has(node) && cascade.length === 0 && !touched) continue;
@@ -97,7 +99,7 @@ export class ContainerPlanner {
       cascade,
       references: this.references(key),
       recreatedVolumes: [...(this.planning.recreated.volumes.get(key) ?? [])],
-      namespaceStart: this.namespaceStart(key),
+      namespaceStart: this.namespaceStart(key) ?? this.staleNamespace(key, observed),
       nonrecoverableExitCodes: this.ctx.options.nonrecoverableExitCodes,
       job: this.jobs.has(key),
       persistent: container.persistent,
@@ -189,6 +191,34 @@ export class ContainerPlanner {
       return { object: target, change: decision.start ? "start" : "restart", edge: edge.kind };
     }
     return undefined;
+  }
+
+  /**
+   * The network_mode target of `key`, running and kept by this plan, when it started after `key`
+   * did (restarted by hand or by its restart policy): `key` still runs in the namespace of the
+   * target's previous start, with loopback only. The start times come from the observation
+   * (observe/namespaces.ts); without them nothing is concluded.
+   */
+  private staleNamespace(key: string, observed: ObservedContainer | undefined): Cause | undefined {
+    if (observed?.startedAt === undefined) return undefined;
+    for (const edge of this.ctx.graph.dependencyEdges(containerNode(key))) {
+      if (edge.kind !== "network-mode" || nodeKind(edge.dependency) !== "container") continue;
+      const target = nodeKey(edge.dependency);
+      const joined = this.ctx.primary(target);
+      if (joined?.startedAt === undefined || joined.state !== "running") continue;
+      // Joined to another container than the current target: a stale reference, a recreate.
+      if (!this.joins(observed, joined)) continue;
+      if (joined.startedAt > observed.startedAt)
+        return { object: target, change: "restarted", edge: edge.kind };
+    }
+    return undefined;
+  }
+
+  private joins(dependent: ObservedContainer, target: ObservedContainer): boolean {
+    return (
+      dependent.networkMode === `container:${target.id}` ||
+      dependent.networkMode === `container:${target.name}`
+    );
   }
 
   /** The containers `key` refers to by id (links, volumes_from, network_mode), as they are now. */

@@ -32,6 +32,19 @@ export const isPlanError = (e: unknown): e is PlanError => e instanceof PlanErro
 /** Suffix of the temporary name a container gets while it replaces another. */
 export const TEMPORARY_SUFFIX = "_berth-new";
 
+/**
+ * What a plan does with a container whose name a foreign container holds: `refuse` (the plan
+ * cannot be made: it would fail half-way), or `report` it, with its dependents, as left alone
+ * (`status`, which shows every object, conflicts included, and is never applied).
+ */
+export type NameConflicts = "refuse" | "report";
+
+/** A name the map needs, held by a container that is not this map's. */
+export interface NameTaken {
+  name: string;
+  holder: ObservedContainer;
+}
+
 /** Everything one engine's part of a plan is made from, with the lookups planners share. */
 export class PlanContext {
   readonly containers: Map<string, ContainerInstance>;
@@ -55,6 +68,7 @@ export class PlanContext {
     readonly observed: ObservedClient,
     readonly options: PlanOptions,
     readonly builder: PlanBuilder,
+    readonly nameConflicts: NameConflicts = "refuse",
   ) {
     this.containers = new Map(
       resolved.containers.filter((c) => c.clients.includes(client.name)).map((c) => [c.key, c]),
@@ -188,21 +202,32 @@ export class PlanContext {
     return this.observed.containers.filter((c) => this.isOurs(c));
   }
 
-  /** A container berth does not own holding a name berth needs stops the plan before anything runs. */
-  assertNameFree(key: string): void {
+  /** The name (final or temporary) of `key` that a container berth does not own holds, if any. */
+  nameTaken(key: string): NameTaken | undefined {
     const name = this.container(key).name;
     for (const candidate of [name, `${name}${TEMPORARY_SUFFIX}`]) {
       const holder = this.byName.get(candidate);
-      if (holder !== undefined && !this.isOurs(holder)) {
-        const owner = holder.mapName === undefined ? "not created by berth" : `of map \`${holder.mapName}\``;
-        throw new PlanError(
-          `engine ${this.client.name}: container name ${candidate} is taken by container ${holder.id.slice(0, 12)} (${owner})`,
-          {
-            hint: "remove or rename that container, or give this map another name (--map-name)",
-          },
-        );
-      }
+      if (holder !== undefined && !this.isOurs(holder)) return { name: candidate, holder };
     }
+    return undefined;
+  }
+
+  /**
+   * A container berth does not own holding a name berth needs stops the plan before anything
+   * runs. Only plans that need the name: targets that do not need `key` are planned as usual.
+   */
+  assertNameFree(key: string): void {
+    const taken = this.nameTaken(key);
+    if (taken === undefined) return;
+    throw new PlanError(
+      `engine ${this.client.name}: ${describeNameTaken(taken)}; the plan needs it for ${key}`,
+      {
+        hint:
+          `rename that container with \`docker rename ${shortId(taken.holder.id)} NEW-NAME\` or remove it, ` +
+          "or give this map another name with --map-name; targets that do not need it can still be updated, " +
+          "and `berth status` shows the conflict",
+      },
+    );
   }
 
   /**
@@ -252,6 +277,12 @@ export class PlanContext {
   static isBerthInfrastructure(container: ObservedContainer): boolean {
     return container.labels[LABEL.kind] === "lock" || container.labels[LABEL.kind] === "helper";
   }
+}
+
+/** `container name m.db is taken by container 0123456789ab (not created by berth)`. */
+export function describeNameTaken({ name, holder }: NameTaken): string {
+  const owner = holder.mapName === undefined ? "not created by berth" : `of map \`${holder.mapName}\``;
+  return `container name ${name} is taken by container ${shortId(holder.id)} (${owner})`;
 }
 
 export function shortId(id: string): string {

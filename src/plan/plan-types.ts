@@ -21,8 +21,12 @@ export interface ObjectRef {
 export interface Cause {
   /** Key of the object whose change this follows. */
   object: string;
-  /** `start` / `restart`: a network_mode target started in this plan (its namespace is new). */
-  change: "create" | "recreate" | "replaced" | "start" | "restart";
+  /**
+   * `start` / `restart`: a network_mode target started in this plan (its namespace is new);
+   * `restarted`: one started again outside berth since the dependent started (by hand, or by its
+   * restart policy).
+   */
+  change: "create" | "recreate" | "replaced" | "start" | "restart" | "restarted";
   edge: EdgeKind;
   because?: Cause;
 }

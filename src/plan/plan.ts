@@ -5,7 +5,7 @@ import { DEFAULT_CLIENT } from "../map/model.js";
 import type { ObservedState } from "../observe/observed-state.js";
 import type { ClientContext } from "../map/clients-file.js";
 import { PlanBuilder } from "./plan-builder.js";
-import { PlanContext, PlanError } from "./plan-context.js";
+import { PlanContext, PlanError, type NameConflicts } from "./plan-context.js";
 import {
   emptySummary,
   PLAN_FORMAT,
@@ -24,6 +24,8 @@ export interface PlanInput {
   options: Partial<PlanOptions> & { action: PlanAction };
   /** Per-engine settings (interfaces, hostname suffix); default: one `default` engine. */
   clients?: Record<string, ClientContext>;
+  /** A name the map needs held by a foreign container: refused (default) or reported (status). */
+  nameConflicts?: NameConflicts;
 }
 
 export const DEFAULT_PLAN_OPTIONS: Omit<PlanOptions, "action"> = {
@@ -70,7 +72,7 @@ export function plan(input: PlanInput): Plan {
     const observed = input.observed.clients[client];
     if (observed === undefined) throw new PlanError(`no observation of engine ${client}`);
     const context = input.clients?.[client] ?? defaultClientContext(client);
-    const ctx = new PlanContext(resolved, graph, context, observed, options, builder);
+    const ctx = new PlanContext(resolved, graph, context, observed, options, builder, input.nameConflicts);
     if (options.action === "startup" || options.action === "update") {
       planOrphans(ctx, options, planReconcile(ctx, selected));
     } else {

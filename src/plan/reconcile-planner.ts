@@ -1,6 +1,7 @@
+import { nodeKey, nodeKind } from "../graph/dependency-graph.js";
 import { containerNode } from "../map/resolve.js";
 import { ContainerPlanner } from "./container-planner.js";
-import type { PlanContext } from "./plan-context.js";
+import { describeNameTaken, type PlanContext } from "./plan-context.js";
 import { planResources, type PreparedVolumes } from "./resource-planner.js";
 import { planStateRecord } from "./state-record.js";
 import { StepIndex } from "./step-index.js";
@@ -13,15 +14,47 @@ import { StepIndex } from "./step-index.js";
  * steps it emitted (what the orphan planner must not remove twice).
  */
 export function planReconcile(ctx: PlanContext, selected: readonly string[]): StepIndex {
-  const keys = selected.filter((k) => ctx.containers.has(k));
+  const wanted = selected.filter((k) => ctx.containers.has(k));
+  const blocked = ctx.nameConflicts === "report" ? reportNameConflicts(ctx, wanted) : new Set<string>();
+  const keys = wanted.filter((k) => !blocked.has(k));
   const scope = ctx.graph.closure(keys.map(containerNode), "forward");
   for (const key of keys) ctx.assertNameFree(key);
   const index = new StepIndex();
   const state = ctx.mapState();
   const prepared: PreparedVolumes = new Map();
   const recreated = planResources(ctx, index, scope, state, prepared);
-  const containers = new ContainerPlanner({ ctx, index, recreated }, state);
+  const containers = new ContainerPlanner({ ctx, index, recreated }, state, blocked);
   containers.run(scope);
   planStateRecord(ctx, containers.inPlace, prepared);
   return index;
+}
+
+/**
+ * `status`: a container whose name a foreign container holds, and every container that needs it,
+ * is left out of the plan and reported as left alone, with the reason; the others are planned as
+ * usual. Returns the keys left out (what the targets need included).
+ */
+function reportNameConflicts(ctx: PlanContext, selected: readonly string[]): Set<string> {
+  const needed = ctx.graph.closure(selected.map(containerNode), "forward");
+  const blocked = new Set<string>();
+  for (const key of ctx.containers.keys()) {
+    const taken = ctx.nameTaken(key);
+    if (taken === undefined) continue;
+    const reason = `${describeNameTaken(taken)}: berth leaves both alone; remove or rename that container, then update`;
+    if (needed.has(containerNode(key)))
+      ctx.builder.change(ctx.containerRef(key), "skip", [{ message: reason }]);
+    blocked.add(key);
+    for (const node of ctx.graph.closure([containerNode(key)], "reverse")) {
+      const dependent = nodeKey(node);
+      if (nodeKind(node) !== "container" || dependent === key || !ctx.containers.has(dependent)) continue;
+      if (blocked.has(dependent) || ctx.nameTaken(dependent) !== undefined) continue;
+      blocked.add(dependent);
+      if (needed.has(node)) {
+        ctx.builder.change(ctx.containerRef(dependent), "skip", [
+          { message: `needs ${key}, whose container name is taken by a foreign container: left as it is` },
+        ]);
+      }
+    }
+  }
+  return blocked;
 }

@@ -22,6 +22,12 @@ export function rejoins(edge: EdgeKind, dependent: ContainerSpec, targetName: st
 
 /** Why a running dependent restarts after `target` (started or restarted along `target.edge`). */
 export function rejoinReason(target: Cause): Reason {
+  if (target.change === "restarted") {
+    return {
+      message: `${target.object} was started again after this container (by hand, or by its restart policy): its network namespace belongs to a previous start of ${target.object}; restarted to join the current one`,
+      cause: target,
+    };
+  }
   const verb = target.change === "restart" ? "restarts" : "starts";
   const message =
     target.edge === "links"

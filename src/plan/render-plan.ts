@@ -115,6 +115,7 @@ const CAUSE_VERBS: Record<Cause["change"], string> = {
   replaced: "replaced",
   start: "started",
   restart: "restarted",
+  restarted: "started again outside berth",
 };
 function describeCause(cause: Cause): string {
   const own = `${cause.object} is ${CAUSE_VERBS[cause.change]} (${cause.edge})`;

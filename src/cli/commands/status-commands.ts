@@ -13,13 +13,23 @@ export interface ObjectStatus {
   name: string;
   client: string;
   key?: string;
-  /** running, exited, created, paused, restarting, dead, missing, present, orphan. */
+  /**
+   * running, exited, created, paused, restarting, dead, missing, present, orphan; `name-taken`:
+   * a container berth did not make (or of another map) holds the name.
+   */
   state: string;
   exitCode?: number;
   health?: string;
   /** Why `update` would change it; empty when it matches the map. */
   outdated: string[];
+  /**
+   * Why `update` leaves it as it is: a foreign container holds a name it needs, or it is paused.
+   * Absent otherwise.
+   */
+  leftAsIs?: string[];
 }
+
+const STATE_WORDS: Record<string, string> = { "name-taken": "name taken by a foreign container" };
 
 /** Status of every object of the map: read-only, the same observation and plan as `plan`. */
 export function statusCommand(io: CliIo): Command {
@@ -34,20 +44,24 @@ export function statusCommand(io: CliIo): Command {
         const clients = clientsFor(command);
         const engines = openEngines(map, clients);
         const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
-        // A plan that is never applied: a volume that differs is shown outdated, not refused.
+        // A plan that is never applied: a volume that differs is shown outdated, and a name held
+        // by a foreign container as a state, not refused.
         const { plan, observed } = await observeAndPlan(map, readers, {
           action: "update",
           recreateVolumes: true,
+          nameConflicts: "report",
           targets,
           clients,
           ...(flags.refresh === undefined ? {} : { refresh: flags.refresh }),
         });
         const keys = new Set(targetKeys(map.resolved, targets));
         const outdated = new Map<string, string[]>();
+        const leftAsIs = new Map<string, string[]>();
         for (const change of plan.changes) {
           if (change.change === "create" || change.change === "start" || change.change === "orphan") continue;
           const id = `${change.object.kind}:${change.object.client}/${change.object.name}`;
-          outdated.set(id, [...(outdated.get(id) ?? []), ...change.reasons.map(describeReason)]);
+          const into = change.change === "skip" && change.object.kind === "container" ? leftAsIs : outdated;
+          into.set(id, [...(into.get(id) ?? []), ...change.reasons.map(describeReason)]);
         }
         const rows: ObjectStatus[] = [];
         for (const client of map.resolved.clients) {
@@ -57,16 +71,23 @@ export function statusCommand(io: CliIo): Command {
           for (const container of map.resolved.containers) {
             if (!keys.has(container.key) || !container.clients.includes(client)) continue;
             const found = byName.get(container.name);
+            const ours =
+              found !== undefined &&
+              found.mapName === map.name &&
+              (found.kind === undefined || found.kind === "container");
+            const id = `container:${client}/${container.name}`;
             const row: ObjectStatus = {
               kind: "container",
               name: container.name,
               client,
               key: container.key,
-              state: found === undefined || found.mapName !== map.name ? "missing" : found.state,
-              outdated: outdated.get(`container:${client}/${container.name}`) ?? [],
+              state: found === undefined ? "missing" : ours ? found.state : "name-taken",
+              outdated: outdated.get(id) ?? [],
             };
-            if (found?.exitCode !== undefined) row.exitCode = found.exitCode;
-            if (found?.health !== undefined) row.health = found.health;
+            const why = leftAsIs.get(id);
+            if (why !== undefined) row.leftAsIs = why;
+            if (ours && found.exitCode !== undefined) row.exitCode = found.exitCode;
+            if (ours && found.health !== undefined) row.health = found.health;
             rows.push(row);
           }
           if (targets.length === 0) {
@@ -101,12 +122,15 @@ export function statusCommand(io: CliIo): Command {
         }
         const paint = painter(useColor(io, "stdout"));
         for (const row of rows) {
-          const state = row.state === "exited" ? `exited (${row.exitCode ?? "?"})` : row.state;
+          const state =
+            row.state === "exited"
+              ? `exited (${row.exitCode ?? "?"})`
+              : (STATE_WORDS[row.state] ?? row.state);
           const health = row.health === undefined ? "" : ` ${row.health}`;
           const color =
             row.state === "running" || row.state === "present"
               ? "green"
-              : row.state === "missing" || row.state === "dead"
+              : row.state === "missing" || row.state === "dead" || row.state === "name-taken"
                 ? "red"
                 : "yellow";
           const mark = row.outdated.length > 0 ? paint("yellow", " outdated") : "";
@@ -114,7 +138,8 @@ export function statusCommand(io: CliIo): Command {
           io.stdout.write(
             `${row.kind.padEnd(9)} ${row.name.padEnd(40)} ${paint(color, state)}${health}${mark}${where}\n`,
           );
-          for (const reason of row.outdated) io.stdout.write(`          · ${reason}\n`);
+          for (const reason of [...(row.leftAsIs ?? []), ...row.outdated])
+            io.stdout.write(`          · ${reason}\n`);
         }
       },
     );

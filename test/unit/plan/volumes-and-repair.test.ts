@@ -144,7 +144,7 @@ describe("a name berth needs held by a container berth does not own", () => {
     const err = await planError(world);
     expect(err).toBeInstanceOf(PlanError);
     expect(err.message).toBe(
-      `engine default: container name app.web is taken by container ${foreign.id.slice(0, 12)} (not created by berth)`,
+      `engine default: container name app.web is taken by container ${foreign.id.slice(0, 12)} (not created by berth); the plan needs it for web`,
     );
   });
 

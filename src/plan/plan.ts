@@ -4,7 +4,9 @@ import type { LoadedMap } from "../load-map.js";
 import { DEFAULT_CLIENT } from "../map/model.js";
 import type { ObservedState } from "../observe/observed-state.js";
 import type { ClientContext } from "../map/clients-file.js";
+import { parseRemoteToken, type RemoteGate } from "./container-steps.js";
 import { PlanBuilder } from "./plan-builder.js";
+import type { StepIndex } from "./step-index.js";
 import { PlanContext, PlanError } from "./plan-context.js";
 import {
   emptySummary,
@@ -66,18 +68,22 @@ export function plan(input: PlanInput): Plan {
   const { resolved, graph } = input.map;
   const builder = new PlanBuilder();
   const selected = targetKeys(resolved, options.targets);
+  const planned = new Map<string, { ctx: PlanContext; index: StepIndex }>();
   for (const client of [...resolved.clients].sort()) {
     const observed = input.observed.clients[client];
     if (observed === undefined) throw new PlanError(`no observation of engine ${client}`);
     const context = input.clients?.[client] ?? defaultClientContext(client);
     const ctx = new PlanContext(resolved, graph, context, observed, options, builder);
     if (options.action === "startup" || options.action === "update") {
-      planOrphans(ctx, options, planReconcile(ctx, selected));
+      const index = planReconcile(ctx, selected);
+      planned.set(client, { ctx, index });
+      planOrphans(ctx, options, index);
     } else {
       new TeardownPlanner(ctx).run(selected);
       planOrphans(ctx, options);
     }
   }
+  builder.resolveRemote((token) => remoteGate(parseRemoteToken(token), planned));
   return {
     format: PLAN_FORMAT,
     map: resolved.name,
@@ -94,6 +100,31 @@ export function plan(input: PlanInput): Plan {
     observed: builder.observed(),
     summary: summarize(builder),
   };
+}
+
+/**
+ * The step on the dependency's engine that a start on another engine waits for: the dependency's
+ * start (`started`), or a health or completion wait after it — one per dependency, shared with
+ * the waits of its own engine.
+ */
+function remoteGate(
+  gate: RemoteGate,
+  planned: ReadonlyMap<string, { ctx: PlanContext; index: StepIndex }>,
+): string | undefined {
+  const engine = planned.get(gate.client);
+  if (engine === undefined || !engine.ctx.containers.has(gate.key)) return undefined;
+  const { ctx, index } = engine;
+  const ready = index.get("ready", gate.key);
+  if (gate.condition === "started") return ready;
+  return index.getOrSet("wait", `${gate.condition}:${gate.key}`, () => {
+    const object = ctx.containerRef(gate.key);
+    return ctx.builder.add({
+      type: gate.condition === "healthy" ? "wait-healthy" : "wait-completed",
+      object,
+      container: object.name,
+      after: [ready],
+    });
+  });
 }
 
 const digests = new WeakMap<object, string>();

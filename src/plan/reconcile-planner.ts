@@ -1,3 +1,4 @@
+import { nodeKey, nodeKind } from "../graph/dependency-graph.js";
 import { containerNode } from "../map/resolve.js";
 import { stateContainerName, type MapState } from "../desired/map-state.js";
 import { ContainerPlanner } from "./container-planner.js";
@@ -14,7 +15,12 @@ import { StepIndex } from "./step-index.js";
  * steps it emitted (what the orphan planner must not remove twice).
  */
 export function planReconcile(ctx: PlanContext, selected: readonly string[]): StepIndex {
-  const keys = selected.filter((k) => ctx.containers.has(k));
+  // What the targets need, through other engines too (a `depends_on` across engines): this
+  // engine's part of that, and what it needs here.
+  const needed = ctx.graph.closure(selected.map(containerNode), "forward");
+  const keys = [...needed]
+    .filter((node) => nodeKind(node) === "container" && ctx.containers.has(nodeKey(node)))
+    .map(nodeKey);
   const scope = ctx.graph.closure(keys.map(containerNode), "forward");
   for (const key of keys) ctx.assertNameFree(key);
   const index = new StepIndex();

@@ -26,7 +26,7 @@ export async function refreshEffective(
       return [name, { ...client, containers }] as const;
     }),
   );
-  return { clients: Object.fromEntries(clients) };
+  return { ...observed, clients: Object.fromEntries(clients) };
 }
 
 function isMapContainer(container: ObservedContainer, mapName: string): boolean {

@@ -93,6 +93,19 @@ containers:
     expect(again.code, again.stderr).toBe(0);
     expect(again.plan.steps).toEqual([]);
 
+    // `status` groups the map's objects by engine.
+    const status = await berth([...fileArgs(file), "status"]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout.split("\n").map((l) => l.replace(/\s+/g, " ").trim())).toEqual([
+      "engine e2",
+      `container ${name}.both running`,
+      `container ${name}.left running`,
+      "engine e3",
+      `container ${name}.both running`,
+      `container ${name}.right running`,
+      "",
+    ]);
+
     const down = await runJson(fileArgs(file), "shutdown");
     expect(down.code, down.stderr).toBe(0);
     expect(await running(e2, name)).toEqual({});
@@ -260,6 +273,12 @@ containers:
       expect(new Set(run.plan.steps.map((s) => s.object.client))).toEqual(new Set(["e2"]));
       // What does not wait for e3 converged.
       expect(await running(e2, name)).toEqual({ solo: "running" });
+      const status = await berth([...fileArgs(file), "status"]);
+      expect(status.code).toBe(1);
+      expect(status.stdout).toContain(
+        `engine e3 did not answer: e3: list containers: no engine answers at client \`e3\`'s base_url ${EXTRA_ENGINES.e3}`,
+      );
+      expect(status.stdout).toMatch(new RegExp(`container ${name}\\.db +unreachable`));
     } finally {
       startE3();
     }

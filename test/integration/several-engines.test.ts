@@ -112,6 +112,30 @@ containers:
     expect(await running(e3, name)).toEqual({});
   });
 
+  it("places each instance on its own engine (placement), and moves one when its placement changes", async () => {
+    const name = newMap("hosts-place");
+    const text = (b: string) => `
+name: ${name}
+clients: [e2, e3]
+containers:
+  web:
+    image: ${FIXTURE_IMAGES.base1}
+    instances: [a, b, c]
+    placement: {a: e2, b: ${b}}
+`;
+    const file = writeMap(folder.dir, text("e3"), `${name}.yaml`);
+    const up = await runJson(fileArgs(file), "startup");
+    expect(up.code, up.stderr).toBe(0);
+    expect(await running(e2, name)).toEqual({ "web.a": "running", "web.c": "running" });
+    expect(await running(e3, name)).toEqual({ "web.b": "running", "web.c": "running" });
+
+    writeMap(folder.dir, text("e2"), `${name}.yaml`);
+    const moved = await runJson(fileArgs(file), "update", ["--remove-orphans"]);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(await running(e2, name)).toEqual({ "web.a": "running", "web.b": "running", "web.c": "running" });
+    expect(await running(e3, name)).toEqual({ "web.c": "running" });
+  });
+
   it("`config` says on which engines each container runs", async () => {
     const name = newMap("hosts-config");
     const file = writeMap(
@@ -122,13 +146,16 @@ clients: [e2, e3]
 containers:
   both: {image: ${FIXTURE_IMAGES.base1}}
   left: {image: ${FIXTURE_IMAGES.base1}, clients: e2}
+  web: {image: ${FIXTURE_IMAGES.base1}, instances: [a, b], placement: {b: e3}}
 `,
       `${name}.yaml`,
     );
     const run = await berth([...fileArgs(file), "config"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/key: both[\s\S]*?clients:\n\s+- e2\n\s+- e3/);
-    expect(run.stdout).toMatch(/key: left[\s\S]*?clients:\n\s+- e2\n/);
+    expect(run.stdout).toMatch(/key: both[\s\S]*?clients:\n\s+- e2\n\s+- e3\n/);
+    expect(run.stdout).toMatch(/key: left[\s\S]*?clients:\n\s+- e2\n\s+environment/);
+    expect(run.stdout).toMatch(/key: web\.a[\s\S]*?clients:\n\s+- e2\n\s+- e3\n/);
+    expect(run.stdout).toMatch(/key: web\.b[\s\S]*?clients:\n\s+- e3\n\s+environment/);
   });
 });
 

@@ -243,17 +243,13 @@ export function engineErrorFor(
       return new EngineApiError(context, status, `${failure.message}${tries}`, { cause: failure });
     }
     case "refused":
-      return new EngineUnreachableError(
-        context,
-        `no engine answers at ${how.fromClientsFile ? `client \`${context.engine}\`'s base_url ${address}` : address} (${failure.message})`,
-        {
-          cause: failure,
-          // An engine of the clients file is found at its `base_url`: DOCKER_HOST plays no part.
-          hint: how.fromClientsFile
-            ? `start the engine of client \`${context.engine}\`, or correct its \`base_url\` in the clients file`
-            : "start Docker, or point DOCKER_HOST at a running engine",
-        },
-      );
+      return new EngineUnreachableError(context, `no engine answers at ${address} (${failure.message})`, {
+        cause: failure,
+        // An engine of the clients file is found at its `base_url`: DOCKER_HOST plays no part.
+        hint: how.fromClientsFile
+          ? `start the engine of client \`${context.engine}\`, or correct its \`base_url\` in the clients file`
+          : "start Docker, or point DOCKER_HOST at a running engine",
+      });
     case "lost":
       return new EngineConnectionLostError(
         context,

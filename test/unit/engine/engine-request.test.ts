@@ -137,7 +137,8 @@ it("an engine of the clients file that does not answer is named by its client an
   const error = (await engine.ping().catch((e: unknown) => e)) as EngineUnreachableError;
   expect(error).toBeInstanceOf(EngineUnreachableError);
   expect(error.message).toContain(`e2: `);
-  expect(error.message).toContain(`client \`e2\`'s base_url ${url}`);
+  expect(error.message).toContain(`e2: ping engine: no engine answers at ${url}`);
+  expect(error.hint).toContain("`base_url` in the clients file");
   expect(error.hint).toContain("client `e2`");
   expect(`${error.message} ${error.hint}`).not.toContain("DOCKER_HOST");
 });

@@ -6,8 +6,14 @@
 # - Installs what is missing, as root on Debian (docker.io, busybox-static, and for registry tests
 #   docker-registry + apache2-utils); starts dockerd in the background when no engine answers.
 # - Builds the fixture images (FROM scratch + a static busybox; no registry is needed).
+# - Brings up two more engines in network namespaces for the several-hosts tests
+#   (scripts/test-engines-extra.sh); `--down` stops those two (never the main engine).
 # It never removes anything it did not create.
 set -euo pipefail
+
+if [ "${1:-}" = "--down" ]; then
+  exec bash "$(dirname "$0")/test-engines-extra.sh" --down
+fi
 
 log() { printf 'test-engine: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -132,3 +138,4 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
 fi
 ensure_engine
 build_fixture_images
+bash "$(dirname "$0")/test-engines-extra.sh"

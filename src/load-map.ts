@@ -92,7 +92,7 @@ export function loadMap(options: LoadMapOptions = {}): LoadedMap {
   for (const cycle of graph.cycleProblems()) problems.add(cycle.at, cycle.message, cycle.hint);
   problems.throwIfAny();
   // What the engine would refuse at create or start, halfway through an apply.
-  checkEngineRules(normalized, resolved, { problems, origins, mapAt });
+  checkEngineRules(normalized, resolved, { problems, origins, mapAt, edges });
   problems.throwIfAny();
 
   return { name: normalized.name, files, normalized, resolved, graph, origins };

@@ -6,6 +6,7 @@ import { checkSavedPlan } from "./apply/saved-plan.js";
 import { UsageError } from "./common/berth-error.js";
 import type { Clock } from "./common/clock.js";
 import { DockerEngine } from "./engine/docker-engine.js";
+import { isEngineUnreachableError } from "./engine/engine-errors.js";
 import { readOnly, type EngineReader, type EngineWriter } from "./engine/engine.js";
 import type { RegistryAuth } from "./engine/engine-types.js";
 import { loadDockerConfig, registryAuthFor } from "./engine/registry-auth.js";
@@ -62,6 +63,8 @@ export async function observeAndPlan(
   map: LoadedMap,
   readers: Record<string, EngineReader>,
   request: PlanRequest,
+  /** Engines not to look at (their lock could not be taken: they did not answer), with why. */
+  skip: Readonly<Record<string, string>> = {},
 ): Promise<PlannedRun> {
   const contexts = clientContexts(map.resolved.clients, request.clients ?? {});
   const engines = map.resolved.clients.map((name) => {
@@ -70,7 +73,7 @@ export async function observeAndPlan(
     return reader;
   });
   const options = planOptions(request);
-  const listed = await observe(engines);
+  const listed = await observe(engines, skip);
   // A deeper look only when asked: one inspect per container of the map, one read per attached
   // volume with an owner or mode (see refresh.ts).
   const refreshed =
@@ -154,8 +157,13 @@ export async function reconcile(
   if (options.savedPlan !== undefined) {
     const saved = options.savedPlan;
     if (options.dryRun) throw new UsageError("a saved plan is carried out as it is: it has no dry run");
-    return applyUnderLock(map, engines, options, async () => {
-      const current = await observeAndPlan(map, readers, { ...saved.options, clients: options.clients });
+    return applyUnderLock(map, engines, options, async (skip) => {
+      const current = await observeAndPlan(
+        map,
+        readers,
+        { ...saved.options, clients: options.clients },
+        skip,
+      );
       checkSavedPlan(saved, current.plan);
       return current;
     });
@@ -167,14 +175,15 @@ export async function reconcile(
   const pullsFirst = request.pull === "always";
   if (!pullsFirst) {
     const first = await firstLook(map, options.firstLook, readers, request);
-    if (first !== undefined && first.plan.steps.length === 0) {
+    if (first !== undefined && first.plan.steps.length === 0 && first.plan.unreachable === undefined) {
       await clearStaleLocksFrom(map, engines, first.observed);
       return { plan: first.plan, result: NOTHING_DONE };
     }
   }
-  return applyUnderLock(map, engines, options, async () => {
-    if (pullsFirst) await pullAll(map, engines, request, options.registryAuth ?? registryAuthFrom());
-    return observeAndPlan(map, readers, { ...request, pull: pullsFirst ? "missing" : request.pull });
+  return applyUnderLock(map, engines, options, async (skip) => {
+    if (pullsFirst)
+      await pullAll(map, without(engines, skip), request, options.registryAuth ?? registryAuthFrom());
+    return observeAndPlan(map, readers, { ...request, pull: pullsFirst ? "missing" : request.pull }, skip);
   });
 }
 
@@ -215,17 +224,21 @@ async function firstLook(
   }
 }
 
-/** Takes the lock on every engine, plans (`planNow`, under the lock) and applies; releases the lock. */
+/**
+ * Takes the lock on every engine, plans (`planNow`, under the lock) and applies; releases the lock.
+ * An engine of several that does not answer is left out (`planNow` is told which, and why): the
+ * others converge, and the run is not a success.
+ */
 async function applyUnderLock(
   map: LoadedMap,
   engines: Engines,
   options: RunOptions,
-  planNow: () => Promise<PlannedRun>,
+  planNow: (skip: Readonly<Record<string, string>>) => Promise<PlannedRun>,
 ): Promise<ReconcileResult> {
-  const locks = await lockAll(map, engines, options);
+  const { held: locks, unanswered } = await lockAll(map, engines, options);
   try {
-    const planned = await planNow();
-    const result = await apply(planned.plan, {
+    const planned = await planNow(unanswered);
+    const applied = await apply(planned.plan, {
       engines,
       map,
       observed: planned.observed,
@@ -237,10 +250,16 @@ async function applyUnderLock(
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       registryAuth: options.registryAuth ?? registryAuthFrom(),
     });
+    const result = planned.plan.unreachable === undefined ? applied : { ...applied, ok: false };
     return { plan: planned.plan, result };
   } finally {
     await Promise.all(locks.map((lock) => lock.release()));
   }
+}
+
+/** The engines but those left out. */
+function without(engines: Engines, skip: Readonly<Record<string, string>>): Engines {
+  return Object.fromEntries(Object.entries(engines).filter(([name]) => !(name in skip)));
 }
 
 /** Read-only views of the engines (see readOnly), by client name. */
@@ -260,21 +279,28 @@ async function lockAll(
   map: LoadedMap,
   engines: Engines,
   options: Pick<RunOptions, "lockTimeoutMs" | "onProgress" | "clock" | "signal">,
-): Promise<HeldLock[]> {
+): Promise<{ held: HeldLock[]; unanswered: Record<string, string> }> {
   const held: HeldLock[] = [];
+  const unanswered: Record<string, string> = {};
+  const names = Object.keys(engines).sort();
   try {
-    for (const name of Object.keys(engines).sort()) {
-      held.push(
-        await acquireLock(engines[name] as EngineWriter, map.name, {
-          timeoutMs: options.lockTimeoutMs ?? DEFAULT_RUN_OPTIONS.lockTimeoutMs,
-          ...(options.clock === undefined ? {} : { clock: options.clock }),
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-          onWait: (holder) =>
-            options.onProgress?.({ type: "lock-wait", map: map.name, holder, time: Date.now() }),
-        }),
-      );
+    // One engine after the other, in name order: two runs never each hold a lock the other needs.
+    for (const name of names) {
+      const lock = await acquireLock(engines[name] as EngineWriter, map.name, {
+        timeoutMs: options.lockTimeoutMs ?? DEFAULT_RUN_OPTIONS.lockTimeoutMs,
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        onWait: (holder) =>
+          options.onProgress?.({ type: "lock-wait", map: map.name, holder, time: Date.now() }),
+      }).catch((err: unknown) => {
+        // Of several engines, one that does not answer is left out; the last one standing is not.
+        if (!isEngineUnreachableError(err) || names.length - Object.keys(unanswered).length <= 1) throw err;
+        unanswered[name] = err.message;
+        return undefined;
+      });
+      if (lock !== undefined) held.push(lock);
     }
-    return held;
+    return { held, unanswered };
   } catch (err) {
     await Promise.all(held.map((lock) => lock.release()));
     throw err;

@@ -599,6 +599,7 @@ export class DockerEngine implements EngineWriter {
           throw engineErrorFor(this.context(c), this.address(), failure, {
             mutating: !idempotent,
             attempts: attempt,
+            fromClientsFile: this.baseUrl !== undefined,
           });
         }
         await pause(backoffMs(attempt, Math.random()), request.signal);

@@ -229,7 +229,7 @@ export function engineErrorFor(
   context: EngineErrorContext,
   address: string,
   failure: WireFailure,
-  how: { mutating: boolean; attempts: number },
+  how: { mutating: boolean; attempts: number; fromClientsFile?: boolean },
 ): EngineError {
   const tries = how.attempts > 1 ? ` (asked ${how.attempts} times)` : "";
   // Only a call that was sent and changes something can have been carried out unseen.
@@ -245,7 +245,10 @@ export function engineErrorFor(
     case "refused":
       return new EngineUnreachableError(context, `no engine answers at ${address} (${failure.message})`, {
         cause: failure,
-        hint: "start Docker, or point DOCKER_HOST at a running engine",
+        // An engine of the clients file is found at its `base_url`: DOCKER_HOST plays no part.
+        hint: how.fromClientsFile
+          ? `start the engine of client \`${context.engine}\`, or correct its \`base_url\` in the clients file`
+          : "start Docker, or point DOCKER_HOST at a running engine",
       });
     case "lost":
       return new EngineConnectionLostError(

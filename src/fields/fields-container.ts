@@ -56,6 +56,14 @@ export const CONTAINER_FIELDS = {
     docker: { none: "placement: which engines get the container" },
     readBack: { none: "the engine the container is on" },
   },
+  placement: {
+    class: "ignored", // placement: moves an instance to another engine (created there, removed here)
+    merge: update,
+    default: "empty-map",
+    normalize: "key-values",
+    docker: { none: "placement: the engine of each named instance" },
+    readBack: { none: "the engine the container is on" },
+  },
   shares: {
     class: "recreate",
     merge: union,

@@ -18,12 +18,15 @@ import {
   type ResolvedMap,
 } from "./model.js";
 import type { Origins } from "./origins.js";
+import type { DependencyEdge, EdgeKind } from "./resolve.js";
 
 export interface EngineRulesContext {
   problems: ProblemList;
   origins: Origins;
   /** Where the map as a whole is (for problems with no better position). */
   mapAt: SourcePosition;
+  /** The dependency edges, with where each was written (references across engines are checked on them). */
+  edges?: readonly DependencyEdge[];
 }
 
 /**
@@ -45,6 +48,7 @@ export function checkEngineRules(map: NormalizedMap, resolved: ResolvedMap, ctx:
     rules.hostname(container, config);
   }
   rules.linksToDefaultBridge(resolved);
+  rules.referencesAcrossEngines(resolved, ctx.edges ?? []);
   rules.publishedPorts(resolved);
 }
 
@@ -224,6 +228,33 @@ class EngineRules {
     }
   }
 
+  /**
+   * Links, `uses` of a container and `network_mode: <container>` name a container the engine
+   * looks up on itself: one that runs on another engine only is "No such container" at create.
+   * (`depends_on` works across engines: berth waits there.)
+   */
+  referencesAcrossEngines(resolved: ResolvedMap, edges: readonly DependencyEdge[]): void {
+    const byKey = new Map(resolved.containers.map((c) => [c.key, c]));
+    const reported = new Set<string>();
+    for (const edge of edges) {
+      const what = BY_NAME_REFERENCES[edge.kind];
+      if (what === undefined) continue;
+      const dependent = byKey.get(keyOf(edge.dependent));
+      const dependency = byKey.get(keyOf(edge.dependency));
+      if (dependent === undefined || dependency === undefined) continue;
+      const missing = dependent.clients.find((client) => !dependency.clients.includes(client));
+      if (missing === undefined) continue;
+      const id = `${dependent.config}>${dependency.key}>${edge.kind}`;
+      if (reported.has(id)) continue;
+      reported.add(id);
+      this.problem(
+        edge.at,
+        `\`${dependent.key}\` ${what} \`${dependency.key}\` across engines: \`${dependent.key}\` runs on client \`${missing}\`, \`${dependency.key}\` on ${dependency.clients.map((c) => `\`${c}\``).join(", ")} only`,
+        "an engine finds those containers on itself only; place both on the same client (`clients`), or reach it through a published port (`depends_on` works across engines)",
+      );
+    }
+  }
+
   /** Two containers of one engine cannot publish one host port ("port is already allocated"). */
   publishedPorts(resolved: ResolvedMap): void {
     type Taken = { key: string; at: SourcePosition; iface: string | undefined };
@@ -263,6 +294,19 @@ function onDefaultBridge(container: ContainerInstance, where: "first" | "any"): 
   const kind = container.networkMode.kind;
   if (kind === "default" || kind === "bridge") return true;
   return where === "any" && container.endpoints.some((e) => e.network === "bridge");
+}
+
+/** Edge kinds that name another container the engine resolves on itself, as people read them. */
+const BY_NAME_REFERENCES: Partial<Record<EdgeKind, string>> = {
+  links: "links to",
+  "network-link": "links (on a network) to",
+  "uses-container": "uses the volumes of",
+  "network-mode": "shares the network of",
+};
+
+/** The map key of a graph node (`container:web` → `web`). */
+function keyOf(node: string): string {
+  return node.slice(node.indexOf(":") + 1);
 }
 
 function asStrings(value: unknown): string[] {

@@ -83,6 +83,8 @@ export interface NormalizedContainer {
   image?: string;
   instances: string[];
   clients?: string[];
+  /** Instance name → the client it runs on (instead of `clients`). */
+  placement: Record<string, string>;
   shares: string[];
   binds: BindEntry[];
   attaches: AttachEntry[];

@@ -144,6 +144,10 @@ export class Normalizer {
         this.at(Array.isArray(spec.clients) ? [...path, "clients", i] : [...path, "clients"]),
       ),
     );
+    // Each placement entry where it is written (an instance or client it names may be unknown).
+    if (typeof spec.placement === "object" && spec.placement !== null && !Array.isArray(spec.placement))
+      for (const instance of Object.keys(spec.placement))
+        this.ctx.origins.setField(fields, `placement.${instance}`, this.at([...path, "placement", instance]));
     const set = <K extends keyof NormalizedContainer>(key: K, value: NormalizedContainer[K] | undefined) => {
       if (value === undefined) return;
       fields[key] = value;

@@ -126,6 +126,8 @@ export interface RawContainer {
   abstract?: boolean;
   extends?: StringOrList;
   clients?: StringOrList;
+  /** Instance name → the client it runs on. */
+  placement?: Record<string, string>;
   shares?: StringOrList;
   binds?: RawBind | RawBind[];
   attaches?: RawAttach | RawAttach[];

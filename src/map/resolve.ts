@@ -262,7 +262,7 @@ class Resolver {
       instance,
       name,
       image: this.image(config.image ?? configName),
-      clients: this.clients(config, mapClients),
+      clients: this.placed(config, instance, mapClients),
       environment: config.environment,
       labels: config.labels,
       shares: config.shares,
@@ -335,6 +335,36 @@ class Resolver {
     const lastSlash = name.lastIndexOf("/");
     const hasTag = name.includes("@") || name.indexOf(":", lastSlash + 1) >= 0;
     return hasTag ? name : `${name}:${this.map.default_tag ?? "latest"}`;
+  }
+
+  /** The engines of one instance: its `placement` entry, else the config's clients. */
+  private placed(config: NormalizedContainer, instance: string | null, mapClients: string[]): string[] {
+    if (instance === null || instance === config.instances[0]) this.checkPlacement(config, mapClients);
+    const client = instance === null ? undefined : config.placement[instance];
+    if (client === undefined) return this.clients(config, mapClients);
+    return mapClients.includes(client) ? [client] : [];
+  }
+
+  /** Once per config: every `placement` entry names an instance of the config and a client of the map. */
+  private checkPlacement(config: NormalizedContainer, mapClients: string[]): void {
+    for (const [instance, client] of Object.entries(config.placement)) {
+      const at = this.ctx.origins.field(config, `placement.${instance}`) ?? this.ctx.mapAt;
+      if (!config.instances.includes(instance))
+        this.problem(
+          at,
+          `placement names instance \`${instance}\`, which the config does not have`,
+          didYouMean(instance, config.instances) ??
+            (config.instances.length === 0
+              ? "placement places instances: give the config `instances`, or use `clients`"
+              : `its instances: ${config.instances.join(", ")}`),
+        );
+      if (!mapClients.includes(client))
+        this.problem(
+          at,
+          `unknown client \`${client}\` in placement`,
+          didYouMean(client, mapClients) ?? `the map's clients: ${mapClients.join(", ")}`,
+        );
+    }
   }
 
   private clients(config: NormalizedContainer, mapClients: string[]): string[] {

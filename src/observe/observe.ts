@@ -1,4 +1,5 @@
 import type { EngineReader } from "../engine/engine.js";
+import { isEngineUnreachableError } from "../engine/engine-errors.js";
 import type {
   ContainerSummary,
   EndpointSettings,
@@ -24,9 +25,40 @@ import type {
  * so that a foreign object holding a name berth needs is seen at plan time rather than failing
  * half-way through an apply.
  */
-export async function observe(engines: readonly EngineReader[]): Promise<ObservedState> {
-  const clients = await Promise.all(engines.map((engine) => observeEngine(engine)));
-  return { clients: Object.fromEntries(clients.map((c) => [c.client, c])) };
+export async function observe(
+  engines: readonly EngineReader[],
+  skip: Readonly<Record<string, string>> = {},
+): Promise<ObservedState> {
+  const looked = await Promise.all(
+    engines.map((engine) =>
+      engine.name in skip
+        ? Promise.resolve(new Unanswered(engine.name, skip[engine.name] as string))
+        : observeEngine(engine).catch((err: unknown) => {
+            if (isEngineUnreachableError(err)) return new Unanswered(engine.name, err.message, err);
+            throw err;
+          }),
+    ),
+  );
+  const clients = looked.filter((c): c is ObservedClient => !(c instanceof Unanswered));
+  const unanswered = looked.filter((c): c is Unanswered => c instanceof Unanswered);
+  // One engine down among several: the others are still worth converging. All of them: nothing is.
+  if (clients.length === 0 && unanswered.length > 0) {
+    const first = unanswered[0] as Unanswered;
+    throw first.error ?? new Error(first.why);
+  }
+  const observed: ObservedState = { clients: Object.fromEntries(clients.map((c) => [c.client, c])) };
+  if (unanswered.length > 0)
+    observed.unreachable = Object.fromEntries(unanswered.map((u) => [u.client, u.why]));
+  return observed;
+}
+
+/** An engine that did not answer the observation. */
+class Unanswered {
+  constructor(
+    readonly client: string,
+    readonly why: string,
+    readonly error?: Error,
+  ) {}
 }
 
 export async function observeEngine(engine: EngineReader): Promise<ObservedClient> {

@@ -5,6 +5,11 @@ import type { AppliedSpec } from "../desired/spec-label.js";
 export interface ObservedState {
   /** By client (engine) name. */
   clients: Record<string, ObservedClient>;
+  /**
+   * Engines of a map of several that did not answer, by client name: why. They are not in
+   * `clients`; their part of the map (and what waits for it) is not planned.
+   */
+  unreachable?: Record<string, string>;
 }
 
 export interface ObservedClient {

@@ -40,7 +40,7 @@ export async function refreshEffective(
       return [name, { ...client, containers, volumes }] as const;
     }),
   );
-  return { clients: Object.fromEntries(clients) };
+  return { ...observed, clients: Object.fromEntries(clients) };
 }
 
 /**

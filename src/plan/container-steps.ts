@@ -1,5 +1,6 @@
 import { compareText } from "../common/text.js";
 import { nodeKey, nodeKind } from "../graph/dependency-graph.js";
+import type { DependencyCondition } from "../map/model.js";
 import { containerNode, type DependencyEdge } from "../map/resolve.js";
 import type { ObservedContainer } from "../observe/observed-state.js";
 import type { ContainerSpec, EndpointSpec } from "../desired/container-spec.js";
@@ -290,7 +291,10 @@ function waitsFor(p: ContainerPlanning, key: string): string[] {
   const out: string[] = [];
   for (const dependency of p.ctx.container(key).dependsOn) {
     const target = dependency.container;
-    if (!p.ctx.containers.has(target)) continue;
+    if (!p.ctx.containers.has(target)) {
+      out.push(...remoteWaits(p, dependency.condition, target));
+      continue;
+    }
     if (dependency.condition === "started") {
       const ready = p.index.get("ready", target);
       if (ready !== undefined) out.push(ready);
@@ -308,6 +312,32 @@ function waitsFor(p: ContainerPlanning, key: string): string[] {
     out.push(wait);
   }
   return out;
+}
+
+/**
+ * A dependency that runs on other engines only: the start waits for it there, on each engine it
+ * runs on, as it would on this one (its start, health or completion). Those engines' parts of the
+ * plan may come later: the steps are stand-ins until every engine is planned (see remoteGate).
+ */
+function remoteWaits(p: ContainerPlanning, condition: DependencyCondition, target: string): string[] {
+  const clients = p.ctx.resolved.containers.find((c) => c.key === target)?.clients ?? [];
+  return clients.map((client) => p.ctx.builder.remote(remoteToken({ condition, client, key: target })));
+}
+
+/** A gate on a container of another engine: what the start of a container waits for there. */
+export interface RemoteGate {
+  condition: DependencyCondition;
+  client: string;
+  key: string;
+}
+
+function remoteToken(gate: RemoteGate): string {
+  return JSON.stringify([gate.condition, gate.client, gate.key]);
+}
+
+export function parseRemoteToken(token: string): RemoteGate {
+  const [condition, client, key] = JSON.parse(token) as [DependencyCondition, string, string];
+  return { condition, client, key };
 }
 
 /** Extra endpoints (API 1.41 takes one network at create) are connected before the start. */

@@ -7,6 +7,9 @@ type NewStep = Step extends infer S
     : never
   : never;
 
+const REMOTE_PREFIX = "?remote:";
+const isRemote = (id: string) => id.startsWith(REMOTE_PREFIX);
+
 /** Collects a plan's steps, per-object changes, warnings and fingerprints; assigns stable ids. */
 export class PlanBuilder {
   readonly steps: Step[] = [];
@@ -14,6 +17,33 @@ export class PlanBuilder {
   readonly warnings: string[] = [];
   private readonly fingerprints = new Map<string, Fingerprint>();
   private readonly ids = new Set<string>();
+
+  /**
+   * A stand-in for a step of another engine's part of the plan, which may not be planned yet (a
+   * `depends_on` across engines): put in `after` now, replaced by `resolveRemote` once every
+   * engine is planned.
+   */
+  remote(token: string): string {
+    return `${REMOTE_PREFIX}${token}`;
+  }
+
+  /**
+   * Replaces every stand-in of `remote` with the step it stands for (none: nothing to wait for).
+   * The only change made to a step once emitted: what it waits for on another engine.
+   */
+  resolveRemote(resolve: (token: string) => string | undefined): void {
+    const resolved = new Map<string, string | undefined>();
+    const lookup = (token: string) => {
+      if (!resolved.has(token)) resolved.set(token, resolve(token));
+      return resolved.get(token);
+    };
+    this.steps.forEach((step, index) => {
+      if (!step.after.some(isRemote)) return;
+      const after = step.after.map((id) => (isRemote(id) ? lookup(id.slice(REMOTE_PREFIX.length)) : id));
+      const clean = [...new Set(after.filter((s): s is string => s !== undefined))].sort();
+      this.steps[index] = Object.freeze({ ...step, after: Object.freeze(clean) as string[] });
+    });
+  }
 
   add(step: NewStep): string {
     const base = `${step.type}:${step.object.client}/${step.object.name}`;

@@ -202,6 +202,11 @@ export interface Plan {
   warnings: string[];
   observed: Fingerprint[];
   summary: PlanSummary;
+  /**
+   * Engines of the map that did not answer, by client name: why. Nothing is planned on them, nor
+   * for what waits for their containers; a run with any is not a success.
+   */
+  unreachable?: Record<string, string>;
 }
 
 export const emptySummary = (): PlanSummary => ({

@@ -1,10 +1,14 @@
 import { digest } from "../common/canonical-json.js";
-import { targetKeys } from "../graph/dependency-graph.js";
+import { nodeKey, nodeKind, targetKeys } from "../graph/dependency-graph.js";
+import { compareText } from "../common/text.js";
+import { containerNode } from "../map/resolve.js";
 import type { LoadedMap } from "../load-map.js";
 import { DEFAULT_CLIENT } from "../map/model.js";
 import type { ObservedState } from "../observe/observed-state.js";
 import type { ClientContext } from "../map/clients-file.js";
+import { parseRemoteToken, type RemoteGate } from "./container-steps.js";
 import { PlanBuilder } from "./plan-builder.js";
+import type { StepIndex } from "./step-index.js";
 import { PlanContext, PlanError, type NameConflicts } from "./plan-context.js";
 import {
   emptySummary,
@@ -67,19 +71,27 @@ export function plan(input: PlanInput): Plan {
   const options = planOptions(input.options);
   const { resolved, graph } = input.map;
   const builder = new PlanBuilder();
-  const selected = targetKeys(resolved, options.targets);
+  const unreachable = input.observed.unreachable ?? {};
+  const blocked = waitingOnUnreachable(input.map, unreachable);
+  const selected = targetKeys(resolved, options.targets).filter((key) => !blocked.has(key));
+  reportUnreachable(builder, input.map, unreachable, blocked);
+  const planned = new Map<string, { ctx: PlanContext; index: StepIndex }>();
   for (const client of [...resolved.clients].sort()) {
+    if (client in unreachable) continue;
     const observed = input.observed.clients[client];
     if (observed === undefined) throw new PlanError(`no observation of engine ${client}`);
     const context = input.clients?.[client] ?? defaultClientContext(client);
     const ctx = new PlanContext(resolved, graph, context, observed, options, builder, input.nameConflicts);
     if (options.action === "startup" || options.action === "update") {
-      planOrphans(ctx, options, planReconcile(ctx, selected));
+      const index = planReconcile(ctx, selected);
+      planned.set(client, { ctx, index });
+      planOrphans(ctx, options, index);
     } else {
       new TeardownPlanner(ctx).run(selected);
       planOrphans(ctx, options);
     }
   }
+  builder.resolveRemote((token) => remoteGate(parseRemoteToken(token), planned));
   return {
     format: PLAN_FORMAT,
     map: resolved.name,
@@ -95,7 +107,75 @@ export function plan(input: PlanInput): Plan {
     warnings: builder.warnings,
     observed: builder.observed(),
     summary: summarize(builder),
+    ...(Object.keys(unreachable).length === 0 ? {} : { unreachable: { ...unreachable } }),
   };
+}
+
+/**
+ * Containers on reachable engines that wait (`depends_on`, directly or through others) for a
+ * container on an engine that did not answer: their start cannot be gated, so they are left as
+ * they are. (Other references across engines are refused when the map is loaded.)
+ */
+function waitingOnUnreachable(map: LoadedMap, unreachable: Readonly<Record<string, string>>): Set<string> {
+  const down = map.resolved.containers
+    .filter((c) => c.clients.some((client) => client in unreachable))
+    .map((c) => containerNode(c.key));
+  const out = new Set<string>();
+  for (const node of map.graph.closure(down, "reverse")) {
+    if (nodeKind(node) !== "container" || down.includes(node)) continue;
+    out.add(nodeKey(node));
+  }
+  return out;
+}
+
+/** Says, in the plan's warnings, what is not planned because an engine did not answer. */
+function reportUnreachable(
+  builder: PlanBuilder,
+  map: LoadedMap,
+  unreachable: Readonly<Record<string, string>>,
+  blocked: ReadonlySet<string>,
+): void {
+  for (const [client, why] of Object.entries(unreachable).sort(([a], [b]) => compareText(a, b))) {
+    const waiting = map.resolved.containers
+      .filter((c) => blocked.has(c.key) && c.dependsOn.some((d) => dependsOnClient(map, d.container, client)))
+      .map((c) => `\`${c.key}\``);
+    builder.warn(
+      `engine \`${client}\` did not answer (${why}): nothing was planned or changed on it` +
+        (waiting.length > 0
+          ? `, nor for ${waiting.join(", ")}, which ${waiting.length === 1 ? "waits" : "wait"} for containers on it`
+          : "") +
+        "; run again once it answers",
+    );
+  }
+}
+
+function dependsOnClient(map: LoadedMap, key: string, client: string): boolean {
+  return map.resolved.containers.some((c) => c.key === key && c.clients.includes(client));
+}
+
+/**
+ * The step on the dependency's engine that a start on another engine waits for: the dependency's
+ * start (`started`), or a health or completion wait after it — one per dependency, shared with
+ * the waits of its own engine.
+ */
+function remoteGate(
+  gate: RemoteGate,
+  planned: ReadonlyMap<string, { ctx: PlanContext; index: StepIndex }>,
+): string | undefined {
+  const engine = planned.get(gate.client);
+  if (engine === undefined || !engine.ctx.containers.has(gate.key)) return undefined;
+  const { ctx, index } = engine;
+  const ready = index.get("ready", gate.key);
+  if (gate.condition === "started") return ready;
+  return index.getOrSet("wait", `${gate.condition}:${gate.key}`, () => {
+    const object = ctx.containerRef(gate.key);
+    return ctx.builder.add({
+      type: gate.condition === "healthy" ? "wait-healthy" : "wait-completed",
+      object,
+      container: object.name,
+      after: [ready],
+    });
+  });
 }
 
 const digests = new WeakMap<object, string>();

@@ -14,7 +14,12 @@ import { StepIndex } from "./step-index.js";
  * steps it emitted (what the orphan planner must not remove twice).
  */
 export function planReconcile(ctx: PlanContext, selected: readonly string[]): StepIndex {
-  const wanted = selected.filter((k) => ctx.containers.has(k));
+  // What the targets need, through other engines too (a `depends_on` across engines): this
+  // engine's part of that, and what it needs here.
+  const needed = ctx.graph.closure(selected.map(containerNode), "forward");
+  const wanted = [...needed]
+    .filter((node) => nodeKind(node) === "container" && ctx.containers.has(nodeKey(node)))
+    .map(nodeKey);
   const blocked = ctx.nameConflicts === "report" ? reportNameConflicts(ctx, wanted) : new Set<string>();
   const keys = wanted.filter((k) => !blocked.has(k));
   const scope = ctx.graph.closure(keys.map(containerNode), "forward");

@@ -11,6 +11,19 @@ export const FIXTURE_IMAGES = {
   healthy: "berth-test/healthy:1",
 } as const;
 
+/**
+ * The two extra engines of scripts/test-engines-extra.sh (each dockerd in a network namespace of
+ * its own), by the client name the several-hosts tests give them.
+ */
+export const EXTRA_ENGINES = {
+  e2: "unix:///run/berth-e2.sock",
+  e3: "unix:///run/berth-e3.sock",
+} as const;
+
+export function extraEngine(client: keyof typeof EXTRA_ENGINES): DockerEngine {
+  return new DockerEngine({ name: client, baseUrl: EXTRA_ENGINES[client], callTimeoutMs: 60_000 });
+}
+
 export function testEngine(): DockerEngine {
   return new DockerEngine({ callTimeoutMs: 60_000 });
 }

@@ -1154,6 +1154,7 @@ export function validMapArbitrary(): fc.Arbitrary<GeneratedMap> {
       else map[name] = value;
     }
     if (Object.keys(containers).length > 0 || chance(g, 0.1)) map.containers = containers;
+    placeReferencedEverywhere({ ...map, ...containers });
 
     const concrete = ctx.configs.filter((c) => !c.abstract);
     if (concrete.length > 0 && chance(g, 0.3)) {
@@ -1171,6 +1172,42 @@ export function validMapArbitrary(): fc.Arbitrary<GeneratedMap> {
     if (chance(g, 0.1)) map["x-notes"] = { owner: "ops", literal: "$${not-a-var}" };
     return withText({ value: map, text: toYaml(map) });
   });
+}
+
+/**
+ * Links, `uses` of a container and `network_mode: <container>` must find their target on every
+ * engine the referring container runs on (src/map/engine-rules.ts): a config that any of those
+ * may name (by any string in them, an over-approximation), and every config it extends, runs on
+ * all the map's clients.
+ */
+function placeReferencedEverywhere(configs: Record<string, unknown>): void {
+  const specs = new Map<string, Record<string, unknown>>();
+  for (const [name, value] of Object.entries(configs))
+    if (value !== null && typeof value === "object" && !Array.isArray(value))
+      specs.set(name, value as Record<string, unknown>);
+  const strings = (value: unknown): string[] =>
+    typeof value === "string"
+      ? [value]
+      : Array.isArray(value)
+        ? value.flatMap(strings)
+        : value !== null && typeof value === "object"
+          ? [...Object.keys(value), ...(Object.values(value) as unknown[])].flatMap(strings)
+          : [];
+  const named = new Set<string>();
+  for (const spec of specs.values())
+    for (const text of strings([spec.links, spec.uses, spec.network_mode, spec.networks]))
+      named.add(text.split(".")[0] as string);
+  const pending = [...named];
+  while (pending.length > 0) {
+    const spec = specs.get(pending.pop() as string);
+    if (spec === undefined) continue;
+    delete spec.clients;
+    for (const base of strings(spec.extends)) {
+      if (named.has(base)) continue;
+      named.add(base);
+      pending.push(base);
+    }
+  }
 }
 
 // ---- cyclic maps ----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { DockerEngine } from "../../src/engine/docker-engine.js";
-import { FIXTURE_IMAGES } from "../helpers/engine.js";
+import { EXTRA_ENGINES, extraEngine, FIXTURE_IMAGES } from "../helpers/engine.js";
 
 /** Integration tests need a real engine; without one they fail loudly, never skip. */
 export default async function setup(): Promise<void> {
@@ -17,5 +17,17 @@ export default async function setup(): Promise<void> {
   const missing = Object.values(FIXTURE_IMAGES).filter((image) => !tags.has(image));
   if (missing.length > 0) {
     throw new Error(`Fixture images missing: ${missing.join(", ")}. Run scripts/test-engine.sh.`);
+  }
+  // The several-hosts tests need the two extra engines too (never skipped either).
+  for (const client of Object.keys(EXTRA_ENGINES) as (keyof typeof EXTRA_ENGINES)[]) {
+    await extraEngine(client)
+      .ping()
+      .catch((err: unknown) => {
+        throw new Error(
+          `Extra test engine ${client} does not answer at ${EXTRA_ENGINES[client]} (${err instanceof Error ? err.message : String(err)}). ` +
+            "Run scripts/test-engine.sh (as root), which brings it up.",
+          { cause: err },
+        );
+      });
   }
 }

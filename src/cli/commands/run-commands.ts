@@ -124,6 +124,8 @@ function printPlan(plan: Plan, io: CliIo, flags: { json?: boolean; detailedExitc
   io.stdout.write(
     flags.json ? renderPlanJson(plan) : renderPlanText(plan, { color: useColor(io, "stdout") }),
   );
+  // A plan that leaves out an engine that did not answer is not the whole answer (its warning says which).
+  if (plan.unreachable !== undefined) return EXIT.error;
   return flags.detailedExitcode && plan.steps.length > 0 ? EXIT.changes : EXIT.ok;
 }
 
@@ -259,7 +261,7 @@ function reportRun(plan: Plan, result: ApplyResult, io: CliIo, flags: { json?: b
   if (plan.steps.length === 0) {
     io.stderr.write(`${summaryLine(plan)}\n`);
     for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);
-    return EXIT.ok;
+    return plan.unreachable === undefined ? EXIT.ok : EXIT.error;
   }
   const done = result.results.length - failed.length - skipped.length;
   io.stderr.write(
@@ -278,7 +280,7 @@ function reportRun(plan: Plan, result: ApplyResult, io: CliIo, flags: { json?: b
     );
     return EXIT.interrupted;
   }
-  return failed.length > 0 ? EXIT.error : EXIT.ok;
+  return failed.length > 0 || plan.unreachable !== undefined ? EXIT.error : EXIT.ok;
 }
 
 const ORPHAN_VOLUMES =

@@ -5,6 +5,7 @@ import type { ObservedContainer } from "../../observe/observed-state.js";
 import { describeReason, painter } from "../../plan/render-plan.js";
 import { observeAndPlan, openEngines } from "../../reconcile.js";
 import { useColor, type CliIo } from "../cli-io.js";
+import { EXIT } from "../exit-codes.js";
 import { loadMapFor } from "../global-options.js";
 import { clientsFor, refreshOption } from "./run-commands.js";
 
@@ -66,7 +67,21 @@ export function statusCommand(io: CliIo): Command {
         const rows: ObjectStatus[] = [];
         for (const client of map.resolved.clients) {
           const state = observed.clients[client];
-          if (state === undefined) continue;
+          if (state === undefined) {
+            // An engine of several that did not answer: what should run there is not known.
+            for (const container of map.resolved.containers) {
+              if (!keys.has(container.key) || !container.clients.includes(client)) continue;
+              rows.push({
+                kind: "container",
+                name: container.name,
+                client,
+                key: container.key,
+                state: "unreachable",
+                outdated: [],
+              });
+            }
+            continue;
+          }
           const byName = new Map<string, ObservedContainer>(state.containers.map((c) => [c.name, c]));
           for (const container of map.resolved.containers) {
             if (!keys.has(container.key) || !container.clients.includes(client)) continue;
@@ -116,12 +131,22 @@ export function statusCommand(io: CliIo): Command {
             }
           }
         }
+        if (observed.unreachable !== undefined) command.setOptionValue("exitCode", EXIT.error);
         if (flags.json) {
           io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
           return;
         }
         const paint = painter(useColor(io, "stdout"));
+        // Several engines: one group of rows per engine, under its name.
+        const grouped = map.resolved.clients.length > 1;
+        let group: string | undefined;
         for (const row of rows) {
+          if (grouped && row.client !== group) {
+            group = row.client;
+            const why = observed.unreachable?.[row.client];
+            const down = why === undefined ? "" : paint("red", ` did not answer: ${why}`);
+            io.stdout.write(`engine ${row.client}${down}\n`);
+          }
           const state =
             row.state === "exited"
               ? `exited (${row.exitCode ?? "?"})`
@@ -134,9 +159,9 @@ export function statusCommand(io: CliIo): Command {
                 ? "red"
                 : "yellow";
           const mark = row.outdated.length > 0 ? paint("yellow", " outdated") : "";
-          const where = row.client === "default" ? "" : ` (${row.client})`;
+          const where = row.client === "default" || grouped ? "" : ` (${row.client})`;
           io.stdout.write(
-            `${row.kind.padEnd(9)} ${row.name.padEnd(40)} ${paint(color, state)}${health}${mark}${where}\n`,
+            `${grouped ? "  " : ""}${row.kind.padEnd(9)} ${row.name.padEnd(40)} ${paint(color, state)}${health}${mark}${where}\n`,
           );
           for (const reason of [...(row.leftAsIs ?? []), ...row.outdated])
             io.stdout.write(`          · ${reason}\n`);

@@ -131,6 +131,18 @@ it("no engine at the address is reported as such, at once", async () => {
   expect((error as Error).message).toContain("no engine answers");
 });
 
+it("an engine of the clients file that does not answer is named by its client and base_url, not DOCKER_HOST", async () => {
+  const url = `unix://${join(dir, "missing.sock")}`;
+  const engine = new DockerEngine({ name: "e2", baseUrl: url });
+  const error = (await engine.ping().catch((e: unknown) => e)) as EngineUnreachableError;
+  expect(error).toBeInstanceOf(EngineUnreachableError);
+  expect(error.message).toContain(`e2: `);
+  expect(error.message).toContain(`e2: ping engine: no engine answers at ${url}`);
+  expect(error.hint).toContain("`base_url` in the clients file");
+  expect(error.hint).toContain("client `e2`");
+  expect(`${error.message} ${error.hint}`).not.toContain("DOCKER_HOST");
+});
+
 describe("retry policy", () => {
   it("backs off 100 ms, 200 ms, … with ±50 % jitter", () => {
     fc.assert(

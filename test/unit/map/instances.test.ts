@@ -38,3 +38,49 @@ describe("instance names", () => {
     ]);
   });
 });
+
+describe("placement: an engine per instance", () => {
+  const MAP = `name: t
+clients: [e2, e3]
+web:
+  image: x
+  instances: [a, b, c]
+  placement: {a: e2, b: e3}
+`;
+
+  it("puts each placed instance on its client only; the others on the config's clients", () => {
+    const map = load(MAP);
+    expect(Object.fromEntries(map.resolved.containers.map((c) => [c.key, c.clients]))).toEqual({
+      "web.a": ["e2"],
+      "web.b": ["e3"],
+      "web.c": ["e2", "e3"],
+    });
+  });
+
+  it("inherits through extends, entry by entry", () => {
+    const map = load(`${MAP}api:\n  extends: web\n  placement: {c: e3}\n`);
+    const api = map.resolved.containers.filter((c) => c.config === "api");
+    expect(Object.fromEntries(api.map((c) => [c.key, c.clients]))).toEqual({
+      "api.a": ["e2"],
+      "api.b": ["e3"],
+      "api.c": ["e3"],
+    });
+  });
+
+  it("refuses an instance the config does not have and a client the map does not have, where written", () => {
+    expect(
+      problems(
+        "name: t\nclients: [e2, e3]\nweb:\n  image: x\n  instances: [a]\n  placement:\n    b: e2\n    a: e9\n",
+      ),
+    ).toEqual([
+      "7:8: placement names instance `b`, which the config does not have",
+      "8:8: unknown client `e9` in placement",
+    ]);
+  });
+
+  it("refuses a link from an instance on one engine to one on another", () => {
+    expect(problems(`${MAP}side:\n  image: x\n  clients: e3\n  links: web.a\n`)).toEqual([
+      "10:10: `side` links to `web.a` across engines: `side` runs on client `e3`, `web.a` on `e2` only",
+    ]);
+  });
+});

@@ -1,0 +1,320 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { LABEL } from "../../src/model/labels.js";
+import { berth, REPO_ROOT, tempFolder, writeMap } from "../helpers/cli.js";
+import {
+  EXTRA_ENGINES,
+  extraEngine,
+  FIXTURE_IMAGES,
+  mapContainers,
+  removeMapObjects,
+  uniqueMapName,
+} from "../helpers/engine.js";
+import { runJson } from "../helpers/plan-json.js";
+
+/**
+ * Issue 18 (several Docker hosts), on two real engines besides the main one: e2 and e3, each a
+ * dockerd in a network namespace of its own (scripts/test-engines-extra.sh). Only this file uses
+ * them; its tests run one after the other (one stops e3 for a while).
+ */
+const e2 = extraEngine("e2");
+const e3 = extraEngine("e3");
+const folder = tempFolder("hosts");
+const clientsFile = writeMap(
+  folder.dir,
+  Object.entries(EXTRA_ENGINES)
+    .map(([client, url]) => `${client}: {base_url: "${url}"}\n`)
+    .join(""),
+  "clients.yaml",
+);
+const maps: string[] = [];
+
+function newMap(prefix: string): string {
+  const name = uniqueMapName(prefix);
+  maps.push(name);
+  return name;
+}
+
+const fileArgs = (file: string) => ["-f", file, "--clients", clientsFile];
+
+afterAll(async () => {
+  for (const name of maps) {
+    await removeMapObjects(e2, name);
+    await removeMapObjects(e3, name);
+  }
+  folder.remove();
+});
+
+/** Names of the map's containers (not berth's lock or state record) and their state, on one engine. */
+async function running(engine: typeof e2, mapName: string): Promise<Record<string, string>> {
+  const rows = await mapContainers(engine, mapName);
+  return Object.fromEntries(
+    rows
+      .filter((c) => c.name.startsWith(`${mapName}.`))
+      .map((c) => [c.name.slice(mapName.length + 1), c.state]),
+  );
+}
+
+const millis = (time: string) => Date.parse(time);
+
+describe("a map placed on two engines", () => {
+  it("starts up on both, changes only the engine whose part changed, and shuts down on both", async () => {
+    const name = newMap("hosts");
+    const text = (right: string) => `
+name: ${name}
+clients: [e2, e3]
+containers:
+  both: {image: ${FIXTURE_IMAGES.base1}}
+  left: {image: ${FIXTURE_IMAGES.base1}, clients: e2, environment: {V: "1"}}
+  right: {image: ${FIXTURE_IMAGES.base1}, clients: e3, environment: {V: "${right}"}}
+`;
+    const file = writeMap(folder.dir, text("1"), `${name}.yaml`);
+    const up = await runJson(fileArgs(file), "startup");
+    expect(up.code, up.stderr).toBe(0);
+    expect(await running(e2, name)).toEqual({ both: "running", left: "running" });
+    expect(await running(e3, name)).toEqual({ both: "running", right: "running" });
+
+    const before = Object.fromEntries((await mapContainers(e2, name)).map((c) => [c.name, c.id]));
+    writeMap(folder.dir, text("2"), `${name}.yaml`);
+    const update = await runJson(fileArgs(file), "update");
+    expect(update.code, update.stderr).toBe(0);
+    expect(update.plan.steps.length).toBeGreaterThan(0);
+    expect(new Set(update.plan.steps.map((s) => s.object.client))).toEqual(new Set(["e3"]));
+    expect(update.plan.changes.filter((c) => c.change === "recreate").map((c) => c.object.key)).toEqual([
+      "right",
+    ]);
+    const after = Object.fromEntries((await mapContainers(e2, name)).map((c) => [c.name, c.id]));
+    expect(after).toEqual(before);
+    expect((await e3.inspectContainer(`${name}.right`)).Config.Env).toContain("V=2");
+
+    const again = await runJson(fileArgs(file), "update");
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.plan.steps).toEqual([]);
+
+    // `status` groups the map's objects by engine.
+    const status = await berth([...fileArgs(file), "status"]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout.split("\n").map((l) => l.replace(/\s+/g, " ").trim())).toEqual([
+      "engine e2",
+      `container ${name}.both running`,
+      `container ${name}.left running`,
+      "engine e3",
+      `container ${name}.both running`,
+      `container ${name}.right running`,
+      "",
+    ]);
+
+    const down = await runJson(fileArgs(file), "shutdown");
+    expect(down.code, down.stderr).toBe(0);
+    expect(await running(e2, name)).toEqual({});
+    expect(await running(e3, name)).toEqual({});
+  });
+
+  it("places each instance on its own engine (placement), and moves one when its placement changes", async () => {
+    const name = newMap("hosts-place");
+    const text = (b: string) => `
+name: ${name}
+clients: [e2, e3]
+containers:
+  web:
+    image: ${FIXTURE_IMAGES.base1}
+    instances: [a, b, c]
+    placement: {a: e2, b: ${b}}
+`;
+    const file = writeMap(folder.dir, text("e3"), `${name}.yaml`);
+    const up = await runJson(fileArgs(file), "startup");
+    expect(up.code, up.stderr).toBe(0);
+    expect(await running(e2, name)).toEqual({ "web.a": "running", "web.c": "running" });
+    expect(await running(e3, name)).toEqual({ "web.b": "running", "web.c": "running" });
+
+    writeMap(folder.dir, text("e2"), `${name}.yaml`);
+    const moved = await runJson(fileArgs(file), "update", ["--remove-orphans"]);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(await running(e2, name)).toEqual({ "web.a": "running", "web.b": "running", "web.c": "running" });
+    expect(await running(e3, name)).toEqual({ "web.c": "running" });
+  });
+
+  it("`config` says on which engines each container runs", async () => {
+    const name = newMap("hosts-config");
+    const file = writeMap(
+      folder.dir,
+      `
+name: ${name}
+clients: [e2, e3]
+containers:
+  both: {image: ${FIXTURE_IMAGES.base1}}
+  left: {image: ${FIXTURE_IMAGES.base1}, clients: e2}
+  web: {image: ${FIXTURE_IMAGES.base1}, instances: [a, b], placement: {b: e3}}
+`,
+      `${name}.yaml`,
+    );
+    const run = await berth([...fileArgs(file), "config"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/key: both[\s\S]*?clients:\n\s+- e2\n\s+- e3\n/);
+    expect(run.stdout).toMatch(/key: left[\s\S]*?clients:\n\s+- e2\n\s+environment/);
+    expect(run.stdout).toMatch(/key: web\.a[\s\S]*?clients:\n\s+- e2\n\s+- e3\n/);
+    expect(run.stdout).toMatch(/key: web\.b[\s\S]*?clients:\n\s+- e3\n\s+environment/);
+  });
+});
+
+describe("depends_on across engines", () => {
+  const text = (name: string, readyAfter: number) => `
+name: ${name}
+clients: [e2, e3]
+containers:
+  db:
+    image: ${FIXTURE_IMAGES.healthy}
+    clients: e2
+    environment: {BERTH_READY_AFTER: "${readyAfter}"}
+    healthcheck: {test: "test -f /tmp/ready", interval: 300ms, timeout: 2s, retries: 1000}
+  web:
+    image: ${FIXTURE_IMAGES.base1}
+    clients: e3
+    depends_on: {db: healthy}
+`;
+
+  it("starts the dependent on e3 only after the dependency on e2 reports healthy", async () => {
+    const name = newMap("hosts-gate");
+    const file = writeMap(folder.dir, text(name, 3), `${name}.yaml`);
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const run = await runJson(fileArgs(file), "startup");
+    expect(run.code, run.stderr).toBe(0);
+    const wait = run.plan.steps.find((s) => s.type === "wait-healthy");
+    expect(wait?.object).toMatchObject({ client: "e2", key: "db" });
+    const start = run.plan.steps.find((s) => s.type === "start-container" && s.object.key === "web");
+    expect(start?.object.client).toBe("e3");
+    expect(start?.after).toContain(wait?.id);
+
+    const db = await e2.inspectContainer(`${name}.db`);
+    const web = await e3.inspectContainer(`${name}.web`);
+    expect(db.State.Health?.Status).toBe("healthy");
+    expect(web.State.Running).toBe(true);
+    // Both engines run on this machine: one clock.
+    const events = await e2.events({
+      since,
+      until: Math.ceil(Date.now() / 1000) + 1,
+      labels: { [LABEL.map]: name },
+    });
+    const healthy = events.find((e) => e.Actor.ID === db.Id && e.Action === "health_status: healthy");
+    expect(healthy, "a health_status: healthy event of db on e2").toBeDefined();
+    const healthyAt = (healthy?.timeNano ?? (healthy?.time ?? 0) * 1e9) / 1e6;
+    expect(healthyAt - millis(db.State.StartedAt)).toBeGreaterThanOrEqual(2500);
+    expect(millis(web.State.StartedAt)).toBeGreaterThan(healthyAt);
+  });
+
+  it("fails within --wait-timeout when the dependency on the other engine never gets healthy, naming it", async () => {
+    const name = newMap("hosts-sick");
+    const file = writeMap(folder.dir, text(name, 100_000), `${name}.yaml`);
+    const begin = Date.now();
+    const run = await berth([...fileArgs(file), "startup", "--progress", "quiet", "--wait-timeout", "3"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`e2: wait healthy container ${name}.db`);
+    expect(run.stderr).toContain("not healthy after 3 s");
+    expect(Date.now() - begin).toBeLessThan(30_000);
+    const web = await e3.inspectContainer(`${name}.web`);
+    expect(web.State.StartedAt).toBe("0001-01-01T00:00:00Z");
+  });
+});
+
+describe("references across engines", () => {
+  it("links, uses and network_mode to a container of another engine are refused at validate, naming both engines", async () => {
+    const name = newMap("hosts-links");
+    const file = writeMap(
+      folder.dir,
+      `name: ${name}
+clients: [e2, e3]
+containers:
+  db: {image: ${FIXTURE_IMAGES.base1}, clients: e2}
+  web:
+    image: ${FIXTURE_IMAGES.base1}
+    clients: e3
+    links: db
+`,
+      `${name}.yaml`,
+    );
+    const run = await berth([...fileArgs(file), "validate"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `${file}:8:12: \`web\` links to \`db\` across engines: \`web\` runs on client \`e3\`, \`db\` on \`e2\` only`,
+    );
+    const startup = await berth([...fileArgs(file), "startup", "--progress", "quiet"]);
+    expect(startup.code).toBe(1);
+    expect(await running(e2, name)).toEqual({});
+    expect(await running(e3, name)).toEqual({});
+  });
+});
+
+describe("an engine that stops answering", () => {
+  const e3Pid = join("/run/berth-engines/e3/dockerd.pid");
+
+  /** Stops e3's dockerd (TERM, as the script's --down does) and waits until it is gone. */
+  async function stopE3(): Promise<void> {
+    const pid = Number(readFileSync(e3Pid, "utf8").trim());
+    process.kill(pid, "SIGTERM");
+    for (let i = 0; i < 120; i++) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error("e3's dockerd did not stop within 30 s");
+  }
+
+  function startE3(): void {
+    const done = spawnSync("bash", [join(REPO_ROOT, "scripts/test-engines-extra.sh")], { encoding: "utf8" });
+    if (done.status !== 0) throw new Error(`test-engines-extra.sh failed: ${done.stderr}`);
+  }
+
+  it("is named; the other engine converges; a run after it is back converges", async () => {
+    const name = newMap("hosts-down");
+    const file = writeMap(
+      folder.dir,
+      `
+name: ${name}
+clients: [e2, e3]
+containers:
+  db:
+    image: ${FIXTURE_IMAGES.healthy}
+    clients: e3
+    environment: {BERTH_READY_AFTER: "1"}
+    healthcheck: {test: "test -f /tmp/ready", interval: 300ms, timeout: 2s, retries: 1000}
+  web: {image: ${FIXTURE_IMAGES.base1}, clients: e2, depends_on: {db: healthy}}
+  solo: {image: ${FIXTURE_IMAGES.base1}, clients: e2}
+`,
+      `${name}.yaml`,
+    );
+    expect(existsSync(e3Pid), "e3 runs (scripts/test-engines-extra.sh)").toBe(true);
+    await stopE3();
+    try {
+      const run = await runJson(fileArgs(file), "startup");
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("engine `e3` did not answer");
+      expect(run.stderr).toContain(EXTRA_ENGINES.e3);
+      expect(run.stderr).toContain("nor for `web`, which waits for containers on it");
+      expect(run.result.ok).toBe(false);
+      expect(run.plan.unreachable).toHaveProperty("e3");
+      expect(new Set(run.plan.steps.map((s) => s.object.client))).toEqual(new Set(["e2"]));
+      // What does not wait for e3 converged.
+      expect(await running(e2, name)).toEqual({ solo: "running" });
+      const status = await berth([...fileArgs(file), "status"]);
+      expect(status.code).toBe(1);
+      expect(status.stdout).toContain(
+        `engine e3 did not answer: e3: list containers: no engine answers at ${EXTRA_ENGINES.e3}`,
+      );
+      expect(status.stdout).toMatch(new RegExp(`container ${name}\\.db +unreachable`));
+    } finally {
+      startE3();
+    }
+    const back = await runJson(fileArgs(file), "startup");
+    expect(back.code, back.stderr).toBe(0);
+    expect(await running(e2, name)).toEqual({ solo: "running", web: "running" });
+    expect(await running(e3, name)).toEqual({ db: "running" });
+    const again = await runJson(fileArgs(file), "update");
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.plan.steps).toEqual([]);
+  });
+});

@@ -13,6 +13,7 @@ import { targetKeys } from "./graph/dependency-graph.js";
 import { clientContexts, type ClientConfig } from "./map/clients-file.js";
 import type { LoadedMap } from "./load-map.js";
 import { observe } from "./observe/observe.js";
+import { readBuildContexts } from "./desired/build-context.js";
 import { refreshEffective } from "./observe/refresh.js";
 import type { ObservedState } from "./observe/observed-state.js";
 import { isPlanError } from "./plan/plan-context.js";
@@ -66,11 +67,12 @@ export async function observeAndPlan(
     return reader;
   });
   const options = planOptions(request);
-  const listed = await observe(engines);
+  // The contexts of the images the map builds are read (and hashed) while the engines answer.
+  const [listed, builds] = await Promise.all([observe(engines), readBuildContexts(map.resolved)]);
   // A deeper look only when asked: one inspect per container of the map (see refresh.ts).
   const observed = options.refresh === "full" ? await refreshEffective(readers, listed, map.name) : listed;
   return {
-    plan: plan({ map, observed, options, clients: contexts }),
+    plan: plan({ map, observed, options, clients: contexts, builds }),
     observed,
     contexts,
   };
@@ -282,7 +284,8 @@ async function pullAll(
   for (const [client, engine] of Object.entries(engines)) {
     const images = new Set(
       map.resolved.containers
-        .filter((c) => keys.has(c.key) && c.clients.includes(client))
+        // An image the map builds is built, not pulled (build.pull refreshes its base instead).
+        .filter((c) => keys.has(c.key) && c.clients.includes(client) && c.build === undefined)
         .map((c) => c.image),
     );
     for (const image of images) await engine.pullImage(image, auth(image));

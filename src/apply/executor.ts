@@ -71,7 +71,10 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   const started = clock.now();
   const parallel = Math.max(1, options.parallel ?? DEFAULT_RUN_OPTIONS.parallel);
   const emit: ProgressListener = options.onProgress ?? (() => undefined);
-  const context = executionContext(options, clock);
+  const context: ExecutionContext = {
+    ...executionContext(options, clock),
+    output: (step, line) => emit({ type: "step-output", step, time: clock.now(), line }),
+  };
   const secrets = secretValues(options.map);
 
   const byId = new Map(plan.steps.map((s) => [s.id, s]));

@@ -79,8 +79,25 @@ export interface DependsOnEntry {
   condition: DependencyCondition;
 }
 
+/** `build:` of a config: how its image is made from a folder (the context). */
+export interface BuildEntry {
+  /** As written: relative to the map file's folder, or absolute. */
+  context: string;
+  dockerfile?: string;
+  /** Build arguments; names that look secret (or listed under `sensitive`) are never shown. */
+  args: Record<string, string>;
+  target?: string;
+  labels: Record<string, string>;
+  /** Extra tags: `latest` (same repository) or a whole reference. */
+  tags: string[];
+  /** Ask the engine to pull a newer base image while building. */
+  pull: boolean;
+  no_cache: boolean;
+}
+
 export interface NormalizedContainer {
   image?: string;
+  build?: BuildEntry;
   instances: string[];
   clients?: string[];
   shares: string[];
@@ -251,6 +268,20 @@ export interface ResolvedDependency {
   condition: DependencyCondition;
 }
 
+/** A config's `build:`, resolved: the context as an absolute folder, extra tags as references. */
+export interface ResolvedBuild {
+  context: string;
+  /** Relative to the context. */
+  dockerfile: string;
+  args: Record<string, string>;
+  target?: string;
+  labels: Record<string, string>;
+  /** Extra references the built image is tagged with. */
+  tags: string[];
+  pull: boolean;
+  noCache: boolean;
+}
+
 export interface ContainerInstance {
   /** `config` or `config.instance`: how targets and references name it. */
   key: string;
@@ -259,6 +290,8 @@ export interface ContainerInstance {
   /** Docker container name `<map>.<config>[.<instance>]`. */
   name: string;
   image: string;
+  /** How the image is built (`build:`); absent for an image pulled or made elsewhere. */
+  build?: ResolvedBuild;
   clients: string[];
   hostname?: string;
   domainname?: string;

@@ -4,6 +4,7 @@ import type { ProblemList, SourcePosition } from "./map-error.js";
 import type {
   AttachEntry,
   BindEntry,
+  BuildEntry,
   DependencyCondition,
   DependsOnEntry,
   ExecEntry,
@@ -212,6 +213,8 @@ export class Normalizer {
         return this.dependsOn(raw, path);
       case "host-config":
         return this.hostConfig(raw as Raw, path);
+      case "build":
+        return this.build(raw, path);
       case "draft": // abstract, extends: the draft's own
       case "create-options": // lifted by liftCreateOptions
         return undefined;
@@ -711,6 +714,22 @@ export class Normalizer {
       } else out[name] = text(value);
     }
     return out;
+  }
+
+  /** `build: FOLDER` or the mapping; args take `NAME` alone from the environment, as environment does. */
+  private build(raw: unknown, path: MapPath): BuildEntry {
+    const spec = typeof raw === "string" ? { context: raw } : ((raw ?? {}) as Raw);
+    const out: BuildEntry = {
+      context: spec.context as string,
+      args: spec.args === undefined ? {} : this.environment(spec.args, [...path, "args"]),
+      labels: spec.labels === undefined ? {} : this.keyValues(spec.labels, [...path, "labels"]),
+      tags: list(spec.tags) as string[],
+      pull: spec.pull === true,
+      no_cache: spec.no_cache === true,
+    };
+    if (typeof spec.dockerfile === "string") out.dockerfile = spec.dockerfile;
+    if (typeof spec.target === "string") out.target = spec.target;
+    return this.entry(out, path);
   }
 
   keyValues(raw: unknown, path: MapPath): Record<string, string> {

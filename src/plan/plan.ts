@@ -1,4 +1,5 @@
 import { digest } from "../common/canonical-json.js";
+import type { ContextDigest } from "../desired/build-context.js";
 import { targetKeys } from "../graph/dependency-graph.js";
 import type { LoadedMap } from "../load-map.js";
 import { DEFAULT_CLIENT } from "../map/model.js";
@@ -24,6 +25,8 @@ export interface PlanInput {
   options: Partial<PlanOptions> & { action: PlanAction };
   /** Per-engine settings (interfaces, hostname suffix); default: one `default` engine. */
   clients?: Record<string, ClientContext>;
+  /** The contexts of the images the map builds (readBuildContexts), by image reference. */
+  builds?: Readonly<Record<string, ContextDigest>>;
 }
 
 export const DEFAULT_PLAN_OPTIONS: Omit<PlanOptions, "action"> = {
@@ -32,6 +35,7 @@ export const DEFAULT_PLAN_OPTIONS: Omit<PlanOptions, "action"> = {
   removeVolumes: false,
   recreateVolumes: false,
   pull: "missing",
+  build: "auto",
   nonrecoverableExitCodes: [-127, -1],
   killSignal: "SIGKILL",
   refresh: "labels",
@@ -55,6 +59,7 @@ export function planOptions(given: Partial<PlanOptions> & { action: PlanAction }
     removeVolumes: given.removeVolumes ?? defaults.removeVolumes,
     recreateVolumes: given.recreateVolumes ?? defaults.recreateVolumes,
     pull: given.pull ?? defaults.pull,
+    build: given.build ?? defaults.build,
     nonrecoverableExitCodes: given.nonrecoverableExitCodes ?? defaults.nonrecoverableExitCodes,
     killSignal: given.killSignal ?? defaults.killSignal,
     refresh: given.refresh ?? defaults.refresh,
@@ -70,7 +75,7 @@ export function plan(input: PlanInput): Plan {
     const observed = input.observed.clients[client];
     if (observed === undefined) throw new PlanError(`no observation of engine ${client}`);
     const context = input.clients?.[client] ?? defaultClientContext(client);
-    const ctx = new PlanContext(resolved, graph, context, observed, options, builder);
+    const ctx = new PlanContext(resolved, graph, context, observed, options, builder, input.builds);
     if (options.action === "startup" || options.action === "update") {
       planOrphans(ctx, options, planReconcile(ctx, selected));
     } else {
@@ -126,6 +131,7 @@ function summarize(builder: PlanBuilder): PlanSummary {
       case "rename":
       case "prepare":
       case "pull":
+      case "build":
         summary.other++;
         break;
       case "outdated":

@@ -15,6 +15,7 @@ export const CHANGE_SYMBOLS: Record<ChangeKind, string> = {
   rename: "~",
   prepare: "!",
   pull: "+",
+  build: "+",
   outdated: "*",
   orphan: "?",
   skip: ".",
@@ -33,6 +34,7 @@ const VERBS: Record<ChangeKind, string> = {
   rename: "will be renamed",
   prepare: "will be prepared",
   pull: "will be pulled",
+  build: "will be built",
   outdated: "is outdated (startup leaves it; update changes it)",
   orphan: "is not in the map (orphan)",
   skip: "is left as it is",
@@ -49,6 +51,7 @@ export function painter(color: boolean): Paint {
 const STYLE: Record<ChangeKind, Parameters<Paint>[0]> = {
   create: "green",
   pull: "green",
+  build: "green",
   recreate: "yellow",
   rename: "yellow",
   update: "yellow",

@@ -99,13 +99,11 @@ function unquote(value: string): string {
 
 /**
  * The instruction a classic builder's `Step N/M : …` line names: the Nth instruction of the
- * Dockerfile, counting every stage (ARG lines before the first FROM are not steps).
+ * Dockerfile, every stage counted, ARG lines before the first FROM too (as the builder counts).
  */
 export function instructionOfStep(
   instructions: readonly Instruction[],
   step: number,
 ): Instruction | undefined {
-  const firstFrom = instructions.findIndex((i) => i.keyword === "FROM");
-  const steps = firstFrom < 0 ? instructions : instructions.slice(firstFrom);
-  return steps[step - 1];
+  return instructions[step - 1];
 }

@@ -85,14 +85,14 @@ export interface BuildEntry {
   context: string;
   dockerfile?: string;
   /** Build arguments; names that look secret (or listed under `sensitive`) are never shown. */
-  args: Record<string, string>;
+  args?: Record<string, string>;
   target?: string;
-  labels: Record<string, string>;
+  labels?: Record<string, string>;
   /** Extra tags: `latest` (same repository) or a whole reference. */
-  tags: string[];
-  /** Ask the engine to pull a newer base image while building. */
-  pull: boolean;
-  no_cache: boolean;
+  tags?: string[];
+  /** Pull the base images before building. Empty, empty and false values are left out. */
+  pull?: boolean;
+  no_cache?: boolean;
 }
 
 export interface NormalizedContainer {

@@ -719,16 +719,18 @@ export class Normalizer {
   /** `build: FOLDER` or the mapping; args take `NAME` alone from the environment, as environment does. */
   private build(raw: unknown, path: MapPath): BuildEntry {
     const spec = typeof raw === "string" ? { context: raw } : ((raw ?? {}) as Raw);
-    const out: BuildEntry = {
-      context: spec.context as string,
-      args: spec.args === undefined ? {} : this.environment(spec.args, [...path, "args"]),
-      labels: spec.labels === undefined ? {} : this.keyValues(spec.labels, [...path, "labels"]),
-      tags: list(spec.tags) as string[],
-      pull: spec.pull === true,
-      no_cache: spec.no_cache === true,
-    };
+    // Like every long form, empty mappings and lists and false flags are left out.
+    const out: BuildEntry = { context: spec.context as string };
     if (typeof spec.dockerfile === "string") out.dockerfile = spec.dockerfile;
+    const args = spec.args === undefined ? {} : this.environment(spec.args, [...path, "args"]);
+    if (Object.keys(args).length > 0) out.args = args;
     if (typeof spec.target === "string") out.target = spec.target;
+    const labels = spec.labels === undefined ? {} : this.keyValues(spec.labels, [...path, "labels"]);
+    if (Object.keys(labels).length > 0) out.labels = labels;
+    const tags = list(spec.tags) as string[];
+    if (tags.length > 0) out.tags = tags;
+    if (spec.pull === true) out.pull = true;
+    if (spec.no_cache === true) out.no_cache = true;
     return this.entry(out, path);
   }
 

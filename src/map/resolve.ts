@@ -347,11 +347,13 @@ class Resolver {
     const out: ResolvedBuild = {
       context: posix.isAbsolute(entry.context) ? entry.context : posix.join(this.ctx.baseDir, entry.context),
       dockerfile: entry.dockerfile ?? "Dockerfile",
-      args: entry.args,
-      labels: entry.labels,
-      tags: entry.tags.map((tag) => (tag.includes(":") || tag.includes("/") ? tag : `${repository}:${tag}`)),
-      pull: entry.pull,
-      noCache: entry.no_cache,
+      args: entry.args ?? {},
+      labels: entry.labels ?? {},
+      tags: (entry.tags ?? []).map((tag) =>
+        tag.includes(":") || tag.includes("/") ? tag : `${repository}:${tag}`,
+      ),
+      pull: entry.pull === true,
+      noCache: entry.no_cache === true,
     };
     if (entry.target !== undefined) out.target = entry.target;
     const same = this.builtImages.get(image);

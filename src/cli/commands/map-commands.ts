@@ -48,7 +48,7 @@ function withSecretsMasked(map: LoadedMap): Pick<LoadedMap, "normalized" | "reso
       {
         ...c,
         environment: redactEnvironment(c.environment, sensitive),
-        ...(c.build === undefined
+        ...(c.build?.args === undefined
           ? {}
           : { build: { ...c.build, args: redactEnvironment(c.build.args, sensitive) } }),
       },

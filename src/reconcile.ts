@@ -14,6 +14,7 @@ import { targetKeys } from "./graph/dependency-graph.js";
 import { clientContexts, type ClientConfig } from "./map/clients-file.js";
 import type { LoadedMap } from "./load-map.js";
 import { observe } from "./observe/observe.js";
+import { readBuildContexts } from "./desired/build-context.js";
 import { refreshEffective } from "./observe/refresh.js";
 import { observeNamespaceStarts } from "./observe/namespaces.js";
 import type { ObservedState } from "./observe/observed-state.js";
@@ -73,7 +74,8 @@ export async function observeAndPlan(
     return reader;
   });
   const options = planOptions(request);
-  const listed = await observe(engines, skip);
+  // The contexts of the images the map builds are read (and hashed) while the engines answer.
+  const [listed, builds] = await Promise.all([observe(engines, skip), readBuildContexts(map.resolved)]);
   // A deeper look only when asked: one inspect per container of the map, one read per attached
   // volume with an owner or mode (see refresh.ts).
   const refreshed =
@@ -91,6 +93,7 @@ export async function observeAndPlan(
       options,
       clients: contexts,
       nameConflicts: request.nameConflicts ?? "refuse",
+      builds,
     }),
     observed,
     contexts,
@@ -326,7 +329,8 @@ async function pullAll(
   for (const [client, engine] of Object.entries(engines)) {
     const images = new Set(
       map.resolved.containers
-        .filter((c) => keys.has(c.key) && c.clients.includes(client))
+        // An image the map builds is built, not pulled (build.pull refreshes its base instead).
+        .filter((c) => keys.has(c.key) && c.clients.includes(client) && c.build === undefined)
         .map((c) => c.image),
     );
     for (const image of images) await engine.pullImage(image, auth(image));

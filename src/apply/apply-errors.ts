@@ -25,6 +25,10 @@ export class ExecFailedError extends StepError {
 export class VolumePreparationError extends StepError {
   readonly code = "volume-preparation";
 }
+/** An image build failed: names the config, the Dockerfile line and the builder's message. */
+export class ImageBuildFailedError extends StepError {
+  readonly code = "image-build-failed";
+}
 /** Another run holds the map's lock on the engine. */
 export class LockError extends BerthError {
   readonly code = "lock";

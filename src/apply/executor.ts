@@ -72,7 +72,10 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   const parallel = Math.max(1, options.parallel ?? DEFAULT_RUN_OPTIONS.parallel);
   const emit: ProgressListener = options.onProgress ?? (() => undefined);
   const results = new Map<string, StepResult>();
-  const context = executionContext(options, clock, (id) => results.get(id)?.status);
+  const context: ExecutionContext = {
+    ...executionContext(options, clock, (id) => results.get(id)?.status),
+    output: (step, line) => emit({ type: "step-output", step, time: clock.now(), line }),
+  };
   const secrets = secretValues(options.map);
 
   const byId = new Map(plan.steps.map((s) => [s.id, s]));

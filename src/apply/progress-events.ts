@@ -5,6 +5,8 @@ export type ProgressEvent =
   | { type: "run-start"; map: string; steps: number; time: number }
   | { type: "step-start"; step: Step; time: number }
   | { type: "step-done"; step: Step; time: number; durationMs: number; detail?: string }
+  /** A line of a step's own output (a build's), secrets masked. */
+  | { type: "step-output"; step: Step; time: number; line: string }
   | { type: "step-failed"; step: Step; time: number; durationMs: number; error: string }
   | { type: "step-skipped"; step: Step; time: number; because: string }
   | { type: "step-cancelled"; step: Step; time: number }

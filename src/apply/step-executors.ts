@@ -1,13 +1,19 @@
 import { randomBytes } from "node:crypto";
+import { posix } from "node:path";
 import type { Clock } from "../common/clock.js";
 import { pollUntil } from "../common/poll.js";
 import type { EngineWriter } from "../engine/engine.js";
-import { isEngineConflictError, isEngineNotFoundError } from "../engine/engine-errors.js";
+import {
+  isEngineConflictError,
+  isEngineNotFoundError,
+  isImageBuildError,
+  type ImageBuildError,
+} from "../engine/engine-errors.js";
 import type { RegistryAuth } from "../engine/engine-types.js";
 import type { ResolvedMap } from "../map/model.js";
 import { LABEL } from "../model/labels.js";
 import { networkLabels, volumeLabels } from "../plan/object-definition.js";
-import type { StepOf, StepType } from "../plan/plan-types.js";
+import type { Step, StepOf, StepType } from "../plan/plan-types.js";
 import type { ContainerSpec } from "../desired/container-spec.js";
 import { createBody, endpointConfig, updateBody } from "../desired/create-body.js";
 import { networkCreateBody, volumeCreateBody } from "../desired/object-bodies.js";
@@ -15,7 +21,12 @@ import { maskSecrets, secretValuesOf } from "../desired/sensitive.js";
 import { encodeSpecLabels } from "../desired/spec-label.js";
 import { BERTH_VERSION } from "../version.js";
 import { encodeMapState, type ExecRecord, type MapState } from "../desired/map-state.js";
-import { ExecFailedError, VolumePreparationError, WaitError } from "./apply-errors.js";
+import { ExecFailedError, ImageBuildFailedError, VolumePreparationError, WaitError } from "./apply-errors.js";
+import { packBuildContext } from "../desired/build-context.js";
+import { buildRecord, encodeBuildLabels } from "../desired/build-record.js";
+import { instructionOfStep, type Instruction } from "../desired/dockerfile.js";
+import { splitReference } from "../engine/docker-engine.js";
+import { imageIndex } from "../observe/observe.js";
 import { removeContainerUntilGone, type RemovalWait } from "./container-removal.js";
 import { createMarkerContainer } from "./engine-lock.js";
 import {
@@ -41,6 +52,8 @@ export interface ExecutionContext {
   clock: Clock;
   signal: AbortSignal | undefined;
   registryAuth(image: string): RegistryAuth | undefined;
+  /** A line of a step's output (build output), for the progress display and the logs. */
+  output?(step: Step, line: string): void;
 }
 
 /** The outcome of one step: a short note for the progress display. */
@@ -56,6 +69,56 @@ export const executors: Executors = {
   "pull-image": async (step, ctx) => {
     await ctx.engine(step.object.client).pullImage(step.image, ctx.registryAuth(step.image));
     return undefined;
+  },
+
+  "build-image": async (step, ctx) => {
+    const container = ctx.map.containers.find((c) => c.config === step.config && c.build !== undefined);
+    if (container?.build === undefined) throw new Error(`config ${step.config} builds no image in the map`);
+    const build = container.build;
+    const engine = ctx.engine(step.object.client);
+    for (const base of step.pullBases) await engine.pullImage(base, ctx.registryAuth(base));
+    const { digest: context, tar } = await packBuildContext(step.config, build);
+    const secrets = secretValuesOf(ctx.map);
+    // The record names base image ids as they are now, just before the build uses them.
+    const record = buildRecord(
+      build,
+      context,
+      imageIndex(await engine.listImages()),
+      randomBytes(16).toString("hex"),
+      ctx.map.sensitive,
+    );
+    // The classic builder adds one step per label: berth adds two (the map, and the record).
+    const labels = { ...build.labels, [LABEL.map]: ctx.map.name, ...encodeBuildLabels(record) };
+    let imageId: string;
+    try {
+      ({ imageId } = await engine.buildImage(
+        {
+          context: tar,
+          tag: step.image,
+          dockerfile: build.dockerfile,
+          args: build.args,
+          labels,
+          ...(build.target === undefined ? {} : { target: build.target }),
+          noCache: build.noCache,
+          ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+        },
+        (line) => ctx.output?.(step, maskSecrets(line, secrets)),
+      ));
+    } catch (err) {
+      if (!isImageBuildError(err) || err.mayHaveBeenApplied) throw err;
+      throw buildFailure(
+        step,
+        posix.join(build.context, build.dockerfile),
+        context.instructions,
+        err,
+        secrets,
+      );
+    }
+    for (const extra of step.tags) {
+      const { repository, tag } = splitReference(extra);
+      await engine.tagImage(imageId, repository, tag);
+    }
+    return `built ${imageId.replace(/^sha256:/, "").slice(0, 12)}`;
   },
 
   "create-network": async (step, ctx) => {
@@ -466,4 +529,29 @@ function removalWait(ctx: ExecutionContext): RemovalWait {
     clock: ctx.clock,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
   };
+}
+
+/** A failed build as berth reports it: config, `Dockerfile:LINE`, the instruction, the builder's words. */
+function buildFailure(
+  step: StepOf<"build-image">,
+  dockerfile: string,
+  instructions: readonly Instruction[],
+  err: ImageBuildError,
+  secrets: readonly string[],
+): ImageBuildFailedError {
+  const { failure } = err;
+  const instruction = failure.step === undefined ? undefined : instructionOfStep(instructions, failure.step);
+  const at =
+    instruction === undefined
+      ? dockerfile
+      : `${dockerfile}:${instruction.line} (${instruction.keyword} ${instruction.args})`;
+  const message = maskSecrets(err.engineMessage, secrets);
+  const where = maskSecrets(at, secrets);
+  return new ImageBuildFailedError(
+    step.object.client,
+    `image ${step.image}`,
+    "build-image",
+    `config ${step.config}: ${where}: ${message}`,
+    { hint: "fix the Dockerfile or the context; nothing made from the image was changed", cause: err },
+  );
 }

@@ -72,6 +72,9 @@ export function logProgress(logger: Logger): ProgressListener {
       case "step-failed":
         logger.info({ step: event.step.id, ms: event.durationMs, error: event.error }, "step failed");
         break;
+      case "step-output":
+        logger.debug({ step: event.step.id, line: event.line }, "step output");
+        break;
       case "step-skipped":
         logger.info({ step: event.step.id, because: event.because }, "step skipped");
         break;

@@ -61,6 +61,12 @@ function plainRenderer(io: CliIo): ProgressRenderer {
             `${paint("green", "done   ")} ${describeStep(event.step)} (${seconds(event.durationMs)})${event.detail ? `: ${event.detail}` : ""}\n`,
           );
           break;
+        case "step-output":
+          // A build's output, prefixed with the config it builds.
+          io.stderr.write(
+            `${paint("dim", `${event.step.object.key ?? event.step.object.name} |`)} ${event.line}\n`,
+          );
+          break;
         case "step-failed":
           io.stderr.write(`${paint("red", "failed ")} ${describeStep(event.step)}: ${event.error}\n`);
           break;
@@ -141,6 +147,10 @@ function ttyRenderer(io: CliIo): ProgressRenderer {
           break;
         case "step-done":
           touch(event.step, `${event.step.type.replace(/-/g, " ")} done`, "done", event.durationMs);
+          break;
+        case "step-output":
+          // The last line of a build's output stands in for its status.
+          touch(event.step, event.line.slice(0, 28), "running");
           break;
         case "step-failed":
           touch(event.step, "failed", "failed", event.durationMs);

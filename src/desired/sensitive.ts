@@ -29,15 +29,21 @@ export function redactEnvironment(
   return out;
 }
 
-/** The values of a map's secret environment variables, every container's, once each. */
+/** The values of a map's secret environment variables and build arguments, every container's, once each. */
 export function secretValuesOf(map: {
-  containers: readonly { environment: Readonly<Record<string, string>> }[];
+  containers: readonly {
+    environment: Readonly<Record<string, string>>;
+    build?: { args: Readonly<Record<string, string>> };
+  }[];
   sensitive: readonly string[];
 }): string[] {
   const out = new Set<string>();
   for (const container of map.containers) {
-    for (const [name, value] of Object.entries(container.environment)) {
-      if (value !== "" && isSensitiveName(name, map.sensitive)) out.add(value);
+    // Build arguments follow the same rules as the environment.
+    for (const values of [container.environment, container.build?.args ?? {}]) {
+      for (const [name, value] of Object.entries(values)) {
+        if (value !== "" && isSensitiveName(name, map.sensitive)) out.add(value);
+      }
     }
   }
   return [...out];

@@ -12,8 +12,10 @@ import {
   EngineTimeoutError,
   EngineTruncatedReplyError,
   EngineUnreachableError,
+  ImageBuildError,
   ImagePullError,
 } from "./engine-errors.js";
+import { BuildProgress } from "./build-progress.js";
 import {
   backoffMs,
   type DialError,
@@ -25,6 +27,8 @@ import {
   WireFailure,
 } from "./engine-request.js";
 import type {
+  BuildRequest,
+  BuildResult,
   ContainerCreateBody,
   ContainerDetails,
   ContainerSummary,
@@ -310,6 +314,52 @@ export class DockerEngine implements EngineWriter {
         failure.errorDetail?.message ?? failure.error ?? "pull failed",
       );
     }
+  }
+
+  async buildImage(request: BuildRequest, onOutput?: (line: string) => void): Promise<BuildResult> {
+    const context = { operation: "build image", object: `image ${request.tag}` };
+    const stream = await this.dial<Readable>(context, {
+      method: "POST",
+      path: "/build",
+      query: {
+        t: request.tag,
+        dockerfile: request.dockerfile,
+        // The engine takes build arguments only in the query (a local socket or TLS carries it).
+        buildargs: JSON.stringify(request.args),
+        labels: JSON.stringify(request.labels),
+        ...(request.target === undefined ? {} : { target: request.target }),
+        nocache: request.noCache,
+        rm: true,
+        forcerm: true,
+      },
+      file: request.context,
+      stream: true,
+      timeoutMs: 0,
+      ...(request.signal === undefined ? {} : { signal: request.signal }),
+    });
+    const progress = new BuildProgress(onOutput);
+    await new Promise<void>((resolve, reject) => {
+      this.modem.followProgress(
+        stream,
+        (err) => (err ? reject(err) : resolve()),
+        (event) => progress.add(event),
+      );
+    }).catch((err: unknown) => {
+      throw new ImageBuildError(this.context(context), messageOf(err), progress.failure(), { cause: err });
+    });
+    if ((stream as Partial<IncomingMessage>).complete === false) {
+      throw new EngineTruncatedReplyError(
+        this.context(context),
+        `the engine at ${this.address()} closed the connection before the build finished`,
+        { mayHaveBeenApplied: true },
+      );
+    }
+    // Like a pull, a failed build is answered 200 and reported inside the stream.
+    if (progress.error !== undefined)
+      throw new ImageBuildError(this.context(context), progress.error, progress.failure());
+    if (progress.imageId === undefined)
+      throw new ImageBuildError(this.context(context), "the engine named no image id", progress.failure());
+    return { imageId: progress.imageId };
   }
 
   async tagImage(source: string, repository: string, tag: string): Promise<void> {

@@ -92,6 +92,29 @@ export class ImagePullError extends EngineError {
   readonly code = "image-pull";
 }
 
+/** What a failed build's output said: the step that failed and the last lines before it. */
+export interface BuildFailure {
+  /** N of the last `Step N/M : …` line (the classic builder numbers the Dockerfile's instructions). */
+  step: number | undefined;
+  /** That step's line as the builder printed it (`RUN false`). */
+  instruction: string | undefined;
+  /** The last lines of output. */
+  output: string[];
+}
+
+/** An image build failed (the builder reported an error, or the stream broke). */
+export class ImageBuildError extends EngineError {
+  readonly code = "image-build";
+  constructor(
+    context: EngineErrorContext,
+    engineMessage: string,
+    readonly failure: BuildFailure,
+    options?: EngineErrorOptions,
+  ) {
+    super(context, engineMessage, options);
+  }
+}
+
 export const isEngineError = (e: unknown): e is EngineError => e instanceof EngineError;
 export const isEngineUnreachableError = (e: unknown): e is EngineUnreachableError =>
   e instanceof EngineUnreachableError;
@@ -109,3 +132,4 @@ export const isEngineTruncatedReplyError = (e: unknown): e is EngineTruncatedRep
 export const isUncertainOutcome = (e: unknown): e is EngineError =>
   e instanceof EngineError && e.mayHaveBeenApplied;
 export const isImagePullError = (e: unknown): e is ImagePullError => e instanceof ImagePullError;
+export const isImageBuildError = (e: unknown): e is ImageBuildError => e instanceof ImageBuildError;

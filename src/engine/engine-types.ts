@@ -214,3 +214,21 @@ export interface RegistryAuth {
   identitytoken?: string;
   serveraddress: string;
 }
+
+/** An image build: the context as a tar archive, and what `POST /build` takes. */
+export interface BuildRequest {
+  context: Buffer;
+  /** The reference the image is tagged with. */
+  tag: string;
+  /** Path of the Dockerfile inside the context. */
+  dockerfile: string;
+  args: Record<string, string>;
+  labels: Record<string, string>;
+  target?: string;
+  noCache: boolean;
+  signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  imageId: string;
+}

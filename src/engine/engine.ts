@@ -1,6 +1,8 @@
 import type { Readable } from "node:stream";
 import type { CallCounter } from "./call-counter.js";
 import type {
+  BuildRequest,
+  BuildResult,
   ContainerCreateBody,
   ContainerDetails,
   ContainerSummary,
@@ -72,6 +74,8 @@ export interface PathOwner {
 /** The mutating half; only `apply` gets one. */
 export interface EngineWriter extends EngineReader {
   pullImage(reference: string, auth?: RegistryAuth, onProgress?: (event: unknown) => void): Promise<void>;
+  /** Builds an image; each line of the builder's output goes to `onOutput`. Fails with ImageBuildError. */
+  buildImage(request: BuildRequest, onOutput?: (line: string) => void): Promise<BuildResult>;
   tagImage(source: string, repository: string, tag: string): Promise<void>;
   removeImage(reference: string): Promise<void>;
   /** Imports a tar stream as an image (used to make berth's own tiny lock image). */

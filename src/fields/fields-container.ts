@@ -24,6 +24,15 @@ export const CONTAINER_FIELDS = {
     docker: { copy: "Image" },
     readBack: readAt("Config.Image"),
   },
+  build: {
+    // A changed build changes the image (its build hash): the image rule recreates the containers.
+    class: "ignored",
+    merge: replace,
+    default: "none",
+    normalize: "build",
+    docker: { none: "builds the config's image (a build-image step) before its containers are made" },
+    readBack: { none: "the image's berth.build label, compared at plan time" },
+  },
   instances: {
     class: "ignored", // adds or removes containers; never changes one
     merge: union,

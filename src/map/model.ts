@@ -79,8 +79,25 @@ export interface DependsOnEntry {
   condition: DependencyCondition;
 }
 
+/** `build:` of a config: how its image is made from a folder (the context). */
+export interface BuildEntry {
+  /** As written: relative to the map file's folder, or absolute. */
+  context: string;
+  dockerfile?: string;
+  /** Build arguments; names that look secret (or listed under `sensitive`) are never shown. */
+  args?: Record<string, string>;
+  target?: string;
+  labels?: Record<string, string>;
+  /** Extra tags: `latest` (same repository) or a whole reference. */
+  tags?: string[];
+  /** Pull the base images before building. Empty, empty and false values are left out. */
+  pull?: boolean;
+  no_cache?: boolean;
+}
+
 export interface NormalizedContainer {
   image?: string;
+  build?: BuildEntry;
   instances: string[];
   clients?: string[];
   /** Instance name → the client it runs on (instead of `clients`). */
@@ -253,6 +270,20 @@ export interface ResolvedDependency {
   condition: DependencyCondition;
 }
 
+/** A config's `build:`, resolved: the context as an absolute folder, extra tags as references. */
+export interface ResolvedBuild {
+  context: string;
+  /** Relative to the context. */
+  dockerfile: string;
+  args: Record<string, string>;
+  target?: string;
+  labels: Record<string, string>;
+  /** Extra references the built image is tagged with. */
+  tags: string[];
+  pull: boolean;
+  noCache: boolean;
+}
+
 export interface ContainerInstance {
   /** `config` or `config.instance`: how targets and references name it. */
   key: string;
@@ -261,6 +292,8 @@ export interface ContainerInstance {
   /** Docker container name `<map>.<config>[.<instance>]`. */
   name: string;
   image: string;
+  /** How the image is built (`build:`); absent for an image pulled or made elsewhere. */
+  build?: ResolvedBuild;
   clients: string[];
   hostname?: string;
   domainname?: string;

@@ -4,6 +4,7 @@ import type { ProblemList, SourcePosition } from "./map-error.js";
 import type {
   AttachEntry,
   BindEntry,
+  BuildEntry,
   DependencyCondition,
   DependsOnEntry,
   ExecEntry,
@@ -216,6 +217,8 @@ export class Normalizer {
         return this.dependsOn(raw, path);
       case "host-config":
         return this.hostConfig(raw as Raw, path);
+      case "build":
+        return this.build(raw, path);
       case "draft": // abstract, extends: the draft's own
       case "create-options": // lifted by liftCreateOptions
         return undefined;
@@ -715,6 +718,24 @@ export class Normalizer {
       } else out[name] = text(value);
     }
     return out;
+  }
+
+  /** `build: FOLDER` or the mapping; args take `NAME` alone from the environment, as environment does. */
+  private build(raw: unknown, path: MapPath): BuildEntry {
+    const spec = typeof raw === "string" ? { context: raw } : ((raw ?? {}) as Raw);
+    // Like every long form, empty mappings and lists and false flags are left out.
+    const out: BuildEntry = { context: spec.context as string };
+    if (typeof spec.dockerfile === "string") out.dockerfile = spec.dockerfile;
+    const args = spec.args === undefined ? {} : this.environment(spec.args, [...path, "args"]);
+    if (Object.keys(args).length > 0) out.args = args;
+    if (typeof spec.target === "string") out.target = spec.target;
+    const labels = spec.labels === undefined ? {} : this.keyValues(spec.labels, [...path, "labels"]);
+    if (Object.keys(labels).length > 0) out.labels = labels;
+    const tags = list(spec.tags) as string[];
+    if (tags.length > 0) out.tags = tags;
+    if (spec.pull === true) out.pull = true;
+    if (spec.no_cache === true) out.no_cache = true;
+    return this.entry(out, path);
   }
 
   keyValues(raw: unknown, path: MapPath): Record<string, string> {

@@ -121,6 +121,7 @@ export type RawDependsOn =
 
 export interface RawContainer {
   image?: string;
+  build?: string | RawBuild;
   /** Whole numbers are instance names too (`instances: [1, 2]`). */
   instances?: string | number | (string | number)[];
   abstract?: boolean;
@@ -155,6 +156,17 @@ export interface RawContainer {
   domainname?: string;
   restart?: RawRestart;
   depends_on?: RawDependsOn;
+}
+
+export interface RawBuild {
+  context: string;
+  dockerfile?: string;
+  args?: KeyValues;
+  target?: string;
+  labels?: KeyValues;
+  tags?: StringOrList;
+  pull?: boolean;
+  no_cache?: boolean;
 }
 
 export interface RawCreateOptions {

@@ -1,3 +1,4 @@
+import { canonicalJson } from "../common/canonical-json.js";
 import { compareText } from "../common/text.js";
 import { posix } from "node:path";
 import { didYouMean } from "./did-you-mean.js";
@@ -5,11 +6,13 @@ import type { ProblemList, SourcePosition } from "./map-error.js";
 import {
   DEFAULT_CLIENT,
   PRESET_NETWORKS,
+  type BuildEntry,
   type ContainerInstance,
   type LinkEntry,
   type NormalizedContainer,
   type NormalizedMap,
   type ResolvedBind,
+  type ResolvedBuild,
   type ResolvedContainerUse,
   type ResolvedDependency,
   type ResolvedEndpoint,
@@ -82,6 +85,8 @@ class Resolver {
   /** Attached-volume key → volume. */
   private readonly volumes = new Map<string, ResolvedVolume>();
   private readonly hostRoot: string | undefined;
+  /** Images a config builds: which config, and how (one image, one build). */
+  private readonly builtImages = new Map<string, { config: string; build: ResolvedBuild }>();
 
   constructor(
     private readonly map: NormalizedMap,
@@ -305,6 +310,7 @@ class Resolver {
     if (hostname !== undefined) out.hostname = hostname;
     const domainname = config.domainname ?? this.map.default_domain;
     if (domainname !== undefined) out.domainname = domainname;
+    if (config.build !== undefined) out.build = this.build(configName, config, out.image);
     if (config.user !== undefined) out.user = config.user;
     if (config.permissions !== undefined) out.permissions = config.permissions;
     if (config.working_dir !== undefined) out.working_dir = config.working_dir;
@@ -322,6 +328,42 @@ class Resolver {
       if (h.timeout !== undefined) out.healthcheck.timeoutNs = parseDuration(h.timeout);
       if (h.retries !== undefined) out.healthcheck.retries = h.retries;
       if (h.start_period !== undefined) out.healthcheck.startPeriodNs = parseDuration(h.start_period);
+    }
+    return out;
+  }
+
+  /**
+   * A config's build: the context relative to the map's folder, extra tags as references in the
+   * image's repository. Two configs that build one image must build it the same way.
+   */
+  private build(configName: string, config: NormalizedContainer, image: string): ResolvedBuild {
+    const entry = config.build as BuildEntry;
+    const at = this.at(entry, config, "build");
+    if (image.includes("@")) this.problem(at, `a built image needs a tag, not a digest: ${image}`);
+    const repository = image.slice(
+      0,
+      image.lastIndexOf(":") > image.lastIndexOf("/") ? image.lastIndexOf(":") : undefined,
+    );
+    const out: ResolvedBuild = {
+      context: posix.isAbsolute(entry.context) ? entry.context : posix.join(this.ctx.baseDir, entry.context),
+      dockerfile: entry.dockerfile ?? "Dockerfile",
+      args: entry.args ?? {},
+      labels: entry.labels ?? {},
+      tags: (entry.tags ?? []).map((tag) =>
+        tag.includes(":") || tag.includes("/") ? tag : `${repository}:${tag}`,
+      ),
+      pull: entry.pull === true,
+      noCache: entry.no_cache === true,
+    };
+    if (entry.target !== undefined) out.target = entry.target;
+    const same = this.builtImages.get(image);
+    if (same === undefined) this.builtImages.set(image, { config: configName, build: out });
+    else if (same.config !== configName && canonicalJson(same.build) !== canonicalJson(out)) {
+      this.problem(
+        at,
+        `configs ${same.config} and ${configName} both build image ${image}, differently`,
+        "give one of them another image, or the same build",
+      );
     }
     return out;
   }

@@ -10,6 +10,7 @@ import type {
 import { normalizeImageReference } from "../model/image-reference.js";
 import { LABEL } from "../model/labels.js";
 import { decodeSpecLabel } from "../desired/spec-label.js";
+import { BUILD_LABEL } from "../desired/build-record.js";
 import type {
   ObservedClient,
   ObservedContainer,
@@ -74,6 +75,7 @@ export async function observeEngine(engine: EngineReader): Promise<ObservedClien
     volumes: volumes.map(observedVolume),
     networks: networks.map(observedNetwork),
     images: imageIndex(images),
+    imageLabels: builtImageLabels(images),
   };
 }
 
@@ -161,13 +163,26 @@ function observedNetwork(summary: NetworkSummary): ObservedNetwork {
   };
 }
 
-function imageIndex(images: readonly ImageSummary[]): Record<string, string> {
+/** Image ids by normalized reference (tags and digests). */
+export function imageIndex(images: readonly ImageSummary[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const image of images) {
     for (const tag of image.RepoTags ?? [])
       if (tag !== "<none>:<none>") out[normalizeImageReference(tag)] = image.Id;
     for (const digest of image.RepoDigests ?? [])
       if (!digest.startsWith("<none>")) out[normalizeImageReference(digest)] = image.Id;
+  }
+  return out;
+}
+
+/** Labels of images that carry berth's build record: what the planner compares a build with. */
+function builtImageLabels(images: readonly ImageSummary[]): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const image of images) {
+    const labels = image.Labels ?? {};
+    if (labels[BUILD_LABEL.record] === undefined) continue;
+    for (const tag of image.RepoTags ?? [])
+      if (tag !== "<none>:<none>") out[normalizeImageReference(tag)] = labels;
   }
   return out;
 }

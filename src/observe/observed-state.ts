@@ -20,6 +20,8 @@ export interface ObservedClient {
   networks: ObservedNetwork[];
   /** Image reference (normalized, `name:tag`) → image id. */
   images: Record<string, string>;
+  /** Labels of the images berth built (`berth.build`), by reference as in `images`. */
+  imageLabels?: Record<string, Labels>;
 }
 
 /** A network a container is on, as the container list tells: membership only (no aliases). */

@@ -61,6 +61,8 @@ export interface DecisionInput {
   /** Id of the spec's image on the engine; undefined when not present. */
   imageId: string | undefined;
   pullNever: boolean;
+  /** Why this plan builds the container's image again (undefined: it does not). */
+  rebuild?: readonly Reason[] | undefined;
   /** Recreates of containers it depends on along a stale-making edge. */
   cascade: Cause[];
   references: ReferenceTarget[];
@@ -85,7 +87,11 @@ export function decideContainer(input: DecisionInput): Decision {
   if (observed.applied === undefined)
     recreate.push({ message: "created without a spec berth can read (made by hand or by another tool)" });
   for (const change of changes.filter((c) => c.class === "recreate")) recreate.push(fieldReason(change));
-  recreate.push(...imageReasons(input.spec.image, input.imageId, observed.imageId, input.pullNever));
+  recreate.push(
+    ...(input.rebuild === undefined
+      ? imageReasons(input.spec.image, input.imageId, observed.imageId, input.pullNever)
+      : [rebuildReason(input.spec.image, input.rebuild)]),
+  );
   recreate.push(...staleReferences(observed.applied?.bound ?? {}, input.references, input.cascade));
   recreate.push(...cascadeReasons(input.cascade));
   recreate.push(...stateReasons(observed, input.nonrecoverableExitCodes));
@@ -201,6 +207,12 @@ export function imageReasons(
       new: shortId(currentId),
     },
   ];
+}
+
+/** The container's image is built again by this plan: the new image is another one. */
+export function rebuildReason(image: string, why: readonly Reason[]): Reason {
+  const because = why.map((r) => r.message).join("; ");
+  return { message: `image ${image} is built again${because === "" ? "" : `: ${because}`}`, field: "image" };
 }
 
 /** References bound at creation (links, volumes_from, network_mode) to containers replaced since. */

@@ -3,6 +3,7 @@ import { containerNode } from "../map/resolve.js";
 import type { ObservedContainer } from "../observe/observed-state.js";
 import type { MapState } from "../desired/map-state.js";
 import { decideContainer, type Decision, type ReferenceTarget } from "./container-decision.js";
+import { buildDecision } from "./image-builds.js";
 import {
   emitCreate,
   emitKeep,
@@ -88,6 +89,7 @@ export class ContainerPlanner {
     const observed = current.observed;
     const container = this.ctx.container(key);
     const spec = this.ctx.spec(key);
+    const built = buildDecision(this.ctx, spec.image);
     const decision = decideContainer({
       update: this.ctx.options.action === "update",
       spec,
@@ -96,6 +98,7 @@ export class ContainerPlanner {
       sensitive: this.ctx.resolved.sensitive,
       imageId: this.ctx.imageId(spec.image),
       pullNever: this.ctx.options.pull === "never",
+      rebuild: built?.build === true ? built.reasons : undefined,
       cascade,
       references: this.references(key),
       recreatedVolumes: [...(this.planning.recreated.volumes.get(key) ?? [])],

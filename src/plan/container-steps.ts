@@ -9,7 +9,7 @@ import { inPlaceRecordOf } from "../desired/map-state.js";
 import type { InPlaceChange } from "./state-record.js";
 import type { Decision, EndpointChange } from "./container-decision.js";
 import { emitExecSteps } from "./exec-steps.js";
-import { pullStep } from "./image-pulls.js";
+import { imageStep } from "./image-builds.js";
 import { TEMPORARY_SUFFIX, type PlanContext } from "./plan-context.js";
 import type { ObjectRef, Reason } from "./plan-types.js";
 import type { RecreatedResources } from "./resource-planner.js";
@@ -268,7 +268,7 @@ function prerequisites(
   spec: ContainerSpec,
   options: { pull: boolean },
 ): After {
-  const after: After = options.pull ? [pullStep(p.ctx, p.index, spec.image)] : [];
+  const after: After = options.pull ? [imageStep(p.ctx, p.index, spec.image)] : [];
   for (const edge of p.ctx.graph.dependencyEdges(containerNode(key))) after.push(readyOf(p, edge));
   return after;
 }

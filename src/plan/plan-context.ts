@@ -1,7 +1,14 @@
 import { compareText } from "../common/text.js";
 import { BerthError } from "../common/berth-error.js";
 import type { DependencyGraph } from "../graph/dependency-graph.js";
-import type { ContainerInstance, ResolvedMap, ResolvedNetwork, ResolvedVolume } from "../map/model.js";
+import type {
+  ContainerInstance,
+  ResolvedBuild,
+  ResolvedMap,
+  ResolvedNetwork,
+  ResolvedVolume,
+} from "../map/model.js";
+import type { ContextDigest } from "../desired/build-context.js";
 import { LABEL } from "../model/labels.js";
 import { normalizeImageReference } from "../model/image-reference.js";
 import type {
@@ -69,6 +76,8 @@ export class PlanContext {
     readonly options: PlanOptions,
     readonly builder: PlanBuilder,
     readonly nameConflicts: NameConflicts = "refuse",
+    /** The contexts of the images the map builds, read before planning (by image reference). */
+    readonly builds: Readonly<Record<string, ContextDigest>> = {},
   ) {
     this.containers = new Map(
       resolved.containers.filter((c) => c.clients.includes(client.name)).map((c) => [c.key, c]),
@@ -195,6 +204,19 @@ export class PlanContext {
 
   imageId(reference: string): string | undefined {
     return this.observed.images[normalizeImageReference(reference)];
+  }
+
+  /** Labels of an image berth built, when the engine has it under that reference. */
+  imageLabels(reference: string): Readonly<Record<string, string>> | undefined {
+    return this.observed.imageLabels?.[normalizeImageReference(reference)];
+  }
+
+  /** The `build:` that makes an image of this engine's part of the map, with its config. */
+  buildOf(image: string): { config: string; build: ResolvedBuild } | undefined {
+    for (const container of this.containers.values())
+      if (container.image === image && container.build !== undefined)
+        return { config: container.config, build: container.build };
+    return undefined;
   }
 
   /** Every observed container of this map with its labels' key (orphans included). */

@@ -54,6 +54,7 @@ export type ChangeKind =
   | "prepare"
   | "pull"
   | "exec"
+  | "build"
   | "outdated"
   | "orphan"
   | "skip";
@@ -75,6 +76,16 @@ interface StepBase {
 
 export type Step =
   | (StepBase & { type: "pull-image"; image: string })
+  | (StepBase & {
+      type: "build-image";
+      image: string;
+      /** The config whose `build:` makes it (the executor reads the build from the map). */
+      config: string;
+      /** Extra references to tag the image with. */
+      tags: string[];
+      /** Base images to pull first (`build.pull`). */
+      pullBases: string[];
+    })
   | (StepBase & { type: "create-network" })
   | (StepBase & { type: "remove-network"; networkId: string; ifUnused: boolean })
   | (StepBase & { type: "connect-network"; network: string; container: string; endpoint: EndpointSpec })
@@ -167,6 +178,12 @@ export interface PlanOptions {
   /** Remove and create again volumes whose driver or options changed (their data is lost). */
   recreateVolumes: boolean;
   pull: "missing" | "always" | "never";
+  /**
+   * Images the map builds: `auto` builds a missing one (and, for update, one whose inputs
+   * changed); `always` (--build) rebuilds on update even when nothing changed; `never`
+   * (--no-build) refuses a plan that must build.
+   */
+  build: "auto" | "always" | "never";
   /** Exit codes after which a stopped container is recreated rather than started. */
   nonrecoverableExitCodes: number[];
   /** kill: the signal. */

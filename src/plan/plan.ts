@@ -1,4 +1,5 @@
 import { digest } from "../common/canonical-json.js";
+import type { ContextDigest } from "../desired/build-context.js";
 import { nodeKey, nodeKind, targetKeys } from "../graph/dependency-graph.js";
 import { compareText } from "../common/text.js";
 import { containerNode } from "../map/resolve.js";
@@ -30,6 +31,8 @@ export interface PlanInput {
   clients?: Record<string, ClientContext>;
   /** A name the map needs held by a foreign container: refused (default) or reported (status). */
   nameConflicts?: NameConflicts;
+  /** The contexts of the images the map builds (readBuildContexts), by image reference. */
+  builds?: Readonly<Record<string, ContextDigest>>;
 }
 
 export const DEFAULT_PLAN_OPTIONS: Omit<PlanOptions, "action"> = {
@@ -38,6 +41,7 @@ export const DEFAULT_PLAN_OPTIONS: Omit<PlanOptions, "action"> = {
   removeVolumes: false,
   recreateVolumes: false,
   pull: "missing",
+  build: "auto",
   nonrecoverableExitCodes: [-127, -1],
   killSignal: "SIGKILL",
   refresh: "labels",
@@ -61,6 +65,7 @@ export function planOptions(given: Partial<PlanOptions> & { action: PlanAction }
     removeVolumes: given.removeVolumes ?? defaults.removeVolumes,
     recreateVolumes: given.recreateVolumes ?? defaults.recreateVolumes,
     pull: given.pull ?? defaults.pull,
+    build: given.build ?? defaults.build,
     nonrecoverableExitCodes: given.nonrecoverableExitCodes ?? defaults.nonrecoverableExitCodes,
     killSignal: given.killSignal ?? defaults.killSignal,
     refresh: given.refresh ?? defaults.refresh,
@@ -81,7 +86,16 @@ export function plan(input: PlanInput): Plan {
     const observed = input.observed.clients[client];
     if (observed === undefined) throw new PlanError(`no observation of engine ${client}`);
     const context = input.clients?.[client] ?? defaultClientContext(client);
-    const ctx = new PlanContext(resolved, graph, context, observed, options, builder, input.nameConflicts);
+    const ctx = new PlanContext(
+      resolved,
+      graph,
+      context,
+      observed,
+      options,
+      builder,
+      input.nameConflicts,
+      input.builds,
+    );
     if (options.action === "startup" || options.action === "update") {
       const index = planReconcile(ctx, selected);
       planned.set(client, { ctx, index });
@@ -209,6 +223,7 @@ function summarize(builder: PlanBuilder): PlanSummary {
       case "prepare":
       case "pull":
       case "exec":
+      case "build":
         summary.other++;
         break;
       case "outdated":

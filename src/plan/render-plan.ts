@@ -16,6 +16,7 @@ export const CHANGE_SYMBOLS: Record<ChangeKind, string> = {
   prepare: "!",
   pull: "+",
   exec: "!",
+  build: "+",
   outdated: "*",
   orphan: "?",
   skip: ".",
@@ -35,6 +36,7 @@ const VERBS: Record<ChangeKind, string> = {
   prepare: "will be prepared",
   pull: "will be pulled",
   exec: "will run exec commands",
+  build: "will be built",
   outdated: "is outdated (startup leaves it; update changes it)",
   orphan: "is not in the map (orphan)",
   skip: "is left as it is",
@@ -51,6 +53,7 @@ export function painter(color: boolean): Paint {
 const STYLE: Record<ChangeKind, Parameters<Paint>[0]> = {
   create: "green",
   pull: "green",
+  build: "green",
   recreate: "yellow",
   rename: "yellow",
   update: "yellow",

@@ -70,5 +70,13 @@ export async function removeMapObjects(engine: DockerEngine, mapName: string): P
     await engine.removeVolume(v.Name).catch(ignoreMissing);
     removed.push(`volume ${v.Name}`);
   }
+  // Images the map built (tagged and dangling ones), by their label: every tag, then the image.
+  for (const image of await engine.listImages()) {
+    if (image.Labels?.[LABEL.map] !== mapName) continue;
+    const tags = (image.RepoTags ?? []).filter((t) => t !== "<none>:<none>");
+    for (const tag of tags) await engine.removeImage(tag).catch(ignoreMissing);
+    if (tags.length === 0) await engine.removeImage(image.Id).catch(ignoreMissing);
+    removed.push(`image ${tags[0] ?? image.Id}`);
+  }
   return removed;
 }

@@ -51,6 +51,8 @@ export class SimulatedEngine {
   networks: ObservedNetwork[] = [];
   /** Normalized reference → image id. */
   images: Record<string, string> = {};
+  /** Labels of images, by id (builds set them). */
+  imageLabels: Record<string, Record<string, string>> = {};
   /** What a pull of a reference gives (default: `registryImageId(reference)`). */
   registry: Record<string, string> = {};
   /** Map keys (`config[.instance]`) of the containers that run to an end: the map's jobs. */
@@ -77,6 +79,7 @@ export class SimulatedEngine {
     copy.volumes = structuredClone(this.volumes);
     copy.networks = structuredClone(this.networks);
     copy.images = { ...this.images };
+    copy.imageLabels = { ...this.imageLabels };
     copy.registry = { ...this.registry };
     copy.jobs = new Set(this.jobs);
     copy.counter = this.counter;

@@ -20,6 +20,8 @@ import {
   type EngineErrorContext,
 } from "../../src/engine/engine-errors.js";
 import type {
+  BuildRequest,
+  BuildResult,
   ContainerCreateBody,
   ContainerDetails,
   ContainerSummary,
@@ -110,6 +112,8 @@ export class SimulatedEngineWriter implements EngineWriter {
         let image = byId.get(id);
         if (image === undefined) {
           image = { Id: id, RepoTags: [], RepoDigests: [], Created: 0, Size: 0 };
+          const labels = this.engine.imageLabels[id];
+          if (labels !== undefined) image.Labels = { ...labels };
           byId.set(id, image);
         }
         (reference.includes("@") ? image.RepoDigests : image.RepoTags)?.push(reference);
@@ -154,6 +158,20 @@ export class SimulatedEngineWriter implements EngineWriter {
       const id = this.engine.images[normalizeImageReference(source)];
       if (id === undefined) throw new SimulationError(`No such image: ${source}`, 404);
       this.engine.tagImage(`${repository}:${tag}`, id);
+    });
+  }
+
+  /** A build makes an image whose id is the digest of its context and labels. */
+  buildImage(request: BuildRequest): Promise<BuildResult> {
+    return this.call("build image", `image ${request.tag}`, () => {
+      const id = `sha256:${createHash("sha256")
+        .update(request.context)
+        .update(JSON.stringify(request.labels))
+        .update(JSON.stringify(request.args))
+        .digest("hex")}`;
+      this.engine.tagImage(request.tag, id);
+      this.engine.imageLabels[id] = { ...request.labels };
+      return { imageId: id };
     });
   }
 

@@ -71,6 +71,7 @@ describe("plans as JSON against schemas/plan.schema.json", () => {
     expect(Object.keys(run.plan.options).sort()).toEqual(
       [
         "action",
+        "build",
         "killSignal",
         "nonrecoverableExitCodes",
         "pull",

@@ -45,7 +45,13 @@ function withSecretsMasked(map: LoadedMap): Pick<LoadedMap, "normalized" | "reso
   const containers = Object.fromEntries(
     Object.entries(map.normalized.containers).map(([name, c]) => [
       name,
-      { ...c, environment: redactEnvironment(c.environment, sensitive) },
+      {
+        ...c,
+        environment: redactEnvironment(c.environment, sensitive),
+        ...(c.build?.args === undefined
+          ? {}
+          : { build: { ...c.build, args: redactEnvironment(c.build.args, sensitive) } }),
+      },
     ]),
   );
   return {
@@ -55,6 +61,9 @@ function withSecretsMasked(map: LoadedMap): Pick<LoadedMap, "normalized" | "reso
       containers: map.resolved.containers.map((c) => ({
         ...c,
         environment: redactEnvironment(c.environment, map.resolved.sensitive),
+        ...(c.build === undefined
+          ? {}
+          : { build: { ...c.build, args: redactEnvironment(c.build.args, map.resolved.sensitive) } }),
       })),
     },
   };

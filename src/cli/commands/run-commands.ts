@@ -32,6 +32,8 @@ interface PlanningFlags {
   volumes?: boolean;
   recreateVolumes?: boolean;
   pull?: "missing" | "always" | "never";
+  /** --build (true) or --no-build (false). */
+  build?: boolean;
   signal?: string;
   refresh?: "labels" | "full";
 }
@@ -78,6 +80,7 @@ function planRequest(action: PlanAction, targets: string[], flags: PlanningFlags
     ...(flags.volumes === undefined ? {} : { removeVolumes: flags.volumes }),
     ...(flags.recreateVolumes === undefined ? {} : { recreateVolumes: flags.recreateVolumes }),
     ...(flags.pull === undefined ? {} : { pull: flags.pull }),
+    ...(flags.build === undefined ? {} : { build: flags.build ? ("always" as const) : ("never" as const) }),
     ...(flags.signal === undefined ? {} : { killSignal: flags.signal }),
     ...(flags.refresh === undefined ? {} : { refresh: flags.refresh }),
   };
@@ -119,6 +122,13 @@ function pullOption(): Option {
   );
 }
 
+/** `--build` / `--no-build`: for the images the map builds (`build:`). */
+function withBuildOptions(command: Command): Command {
+  return command
+    .option("--build", "build the map's images again even when nothing they are built from changed")
+    .option("--no-build", "fail rather than build an image (missing, or changed on update)");
+}
+
 /** Prints a plan on stdout, as text or JSON; returns the exit code a dry run or plan ends with. */
 function printPlan(plan: Plan, io: CliIo, flags: { json?: boolean; detailedExitcode?: boolean }): number {
   io.stdout.write(
@@ -149,6 +159,8 @@ export function planCommand(io: CliIo): Command {
     )
     .addOption(pullOption())
     .addOption(refreshOption())
+    .option("--build", "build the map's images again even when nothing they are built from changed")
+    .option("--no-build", "fail rather than build an image (missing, or changed on update)")
     .action(
       async (
         targets: string[],
@@ -287,7 +299,7 @@ const ORPHAN_VOLUMES =
   "with --remove-orphans: also remove the orphans' volumes and anonymous volumes (their data is lost)";
 
 export function runCommands(io: CliIo): Command[] {
-  const pull = (c: Command) => c.addOption(pullOption());
+  const pull = (c: Command) => withBuildOptions(c.addOption(pullOption()));
   return [
     runCommand(
       io,

@@ -1,0 +1,256 @@
+import { createHash } from "node:crypto";
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+import { posix } from "node:path";
+import { BerthError } from "../common/berth-error.js";
+import { digest } from "../common/canonical-json.js";
+import { compareText } from "../common/text.js";
+import type { ResolvedBuild } from "../map/model.js";
+import { baseImages, parseDockerfile, type Instruction } from "./dockerfile.js";
+import { hasExceptions, isIgnored, parseDockerignore, type IgnoreRule } from "./dockerignore.js";
+
+// Contexts are read with synchronous calls behind promise-shaped helpers: a small context is many
+// tiny reads, and a round trip through libuv's thread pool for each cost several times the read
+// (20 contexts of a no-op update: about 4x faster than fs/promises on the test machine).
+const lstat = (path: string) => settled(() => lstatSync(path));
+const readdir = (path: string) => settled(() => readdirSync(path));
+const readlink = (path: string) => settled(() => readlinkSync(path, "utf8"));
+function readFile(path: string): Promise<Buffer>;
+function readFile(path: string, encoding: "utf8"): Promise<string>;
+function readFile(path: string, encoding?: "utf8"): Promise<Buffer | string> {
+  return settled(() => (encoding === undefined ? readFileSync(path) : readFileSync(path, encoding)));
+}
+
+function settled<T>(read: () => T): Promise<T> {
+  try {
+    return Promise.resolve(read());
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+/** A build's context cannot be read (missing folder or Dockerfile, unreadable file). */
+export class BuildContextError extends BerthError {
+  readonly code = "build-context";
+}
+export const isBuildContextError = (e: unknown): e is BuildContextError => e instanceof BuildContextError;
+
+/**
+ * What a build's result depends on, from the map's side: the context's files as `.dockerignore`
+ * selects them (by content, mode and kind), the Dockerfile, and the base images it names. Read
+ * before planning; the planner compares it with what the image's labels recorded.
+ */
+export interface ContextDigest {
+  /** Context path → digest of the entry (kind, mode, content or link target); the Dockerfile aside. */
+  files: Record<string, string>;
+  /** Digest of all of `files`. */
+  filesDigest: string;
+  /** Digest of the Dockerfile's text. */
+  dockerfile: string;
+  /** Base image references of the build (FROM lines, up to the target). */
+  bases: string[];
+  /** The Dockerfile's instructions, for naming the line of a failed step. */
+  instructions: Instruction[];
+}
+
+interface Entry {
+  path: string;
+  kind: "file" | "dir" | "symlink";
+  mode: number;
+  mtime: number;
+  content: Buffer;
+  linkTarget: string;
+}
+
+/** The contexts of every image the map builds, read in parallel, by image reference. */
+export async function readBuildContexts(map: {
+  containers: readonly { config: string; image: string; build?: ResolvedBuild }[];
+}): Promise<Record<string, ContextDigest>> {
+  const sources = new Map<string, { config: string; build: ResolvedBuild }>();
+  for (const container of map.containers)
+    if (container.build !== undefined && !sources.has(container.image))
+      sources.set(container.image, { config: container.config, build: container.build });
+  // Images built from the same folder and Dockerfile read it once (only the base images differ).
+  const folders = new Map<string, Promise<ContextDigest>>();
+  const read = await Promise.all(
+    [...sources].map(async ([image, { config, build }]) => {
+      const key = `${build.context}\0${build.dockerfile}`;
+      let digest = folders.get(key);
+      if (digest === undefined) {
+        digest = readBuildContext(config, build);
+        folders.set(key, digest);
+      }
+      const shared = await digest;
+      const bases = baseImages(shared.instructions, build.args, build.target);
+      return [image, { ...shared, bases }] as const;
+    }),
+  );
+  return Object.fromEntries(read);
+}
+
+/** Reads a context and digests it (no archive). */
+export async function readBuildContext(config: string, build: ResolvedBuild): Promise<ContextDigest> {
+  return (await collect(config, build, false)).digest;
+}
+
+/** Reads a context, digests it and packs it as the tar archive the engine's build takes. */
+export async function packBuildContext(
+  config: string,
+  build: ResolvedBuild,
+): Promise<{ digest: ContextDigest; tar: Buffer }> {
+  const { digest: contextDigest, entries } = await collect(config, build, true);
+  return { digest: contextDigest, tar: tarOf(entries) };
+}
+
+async function collect(
+  config: string,
+  build: ResolvedBuild,
+  keepContent: boolean,
+): Promise<{ digest: ContextDigest; entries: Entry[] }> {
+  const where = `config ${config}: build context ${build.context}`;
+  const folder = await lstat(build.context).catch(() => undefined);
+  if (folder === undefined || !folder.isDirectory())
+    throw new BuildContextError(`${where} is not a folder`, {
+      hint: "build.context is relative to the map file's folder; create it or fix the path",
+    });
+  const dockerfilePath = posix.normalize(build.dockerfile);
+  const dockerfileText = await readFile(posix.join(build.context, dockerfilePath), "utf8").catch(() => {
+    throw new BuildContextError(`${where}: Dockerfile ${dockerfilePath} cannot be read`, {
+      hint: "add it, or name another one with build.dockerfile (relative to the context)",
+    });
+  });
+  const ignoreText = await readFile(posix.join(build.context, ".dockerignore"), "utf8").catch(() => "");
+  const rules = parseDockerignore(ignoreText);
+  const entries: Entry[] = [];
+  await walk(build.context, "", rules, entries, where);
+  // The Dockerfile and .dockerignore always go (as the Docker client sends them).
+  for (const always of [dockerfilePath, ".dockerignore"]) {
+    if (entries.some((e) => e.path === always)) continue;
+    const entry = await entryOf(build.context, always).catch(() => undefined);
+    if (entry !== undefined) entries.push(entry);
+  }
+  entries.sort((a, b) => compareText(a.path, b.path));
+  const files: Record<string, string> = {};
+  for (const entry of entries) {
+    if (entry.path === dockerfilePath) continue;
+    files[entry.path] = entryDigest(entry);
+    if (!keepContent) entry.content = EMPTY;
+  }
+  const instructions = parseDockerfile(dockerfileText);
+  return {
+    digest: {
+      files,
+      filesDigest: digest(files, 32),
+      dockerfile: createHash("sha256").update(dockerfileText).digest("hex").slice(0, 32),
+      bases: baseImages(instructions, build.args, build.target),
+      instructions,
+    },
+    entries,
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+async function walk(root: string, relative: string, rules: IgnoreRule[], out: Entry[], where: string) {
+  const names = await readdir(relative === "" ? root : posix.join(root, relative)).catch((err: unknown) => {
+    throw new BuildContextError(`${where}: cannot read ${relative || "."}: ${(err as Error).message}`);
+  });
+  for (const name of names.sort(compareText)) {
+    const path = relative === "" ? name : `${relative}/${name}`;
+    const ignored = isIgnored(path, rules);
+    const entry = await entryOf(root, path).catch((err: unknown) => {
+      throw new BuildContextError(`${where}: cannot read ${path}: ${(err as Error).message}`);
+    });
+    if (!ignored) out.push(entry);
+    // An ignored folder is still walked when a `!` rule may take something in it back.
+    if (entry.kind === "dir" && (!ignored || hasExceptions(rules))) await walk(root, path, rules, out, where);
+  }
+}
+
+async function entryOf(root: string, path: string): Promise<Entry> {
+  const full = posix.join(root, path);
+  const stat = await lstat(full);
+  const base = { path, mode: stat.mode & 0o7777, mtime: Math.floor(stat.mtimeMs / 1000) };
+  if (stat.isSymbolicLink())
+    return { ...base, kind: "symlink", content: EMPTY, linkTarget: await readlink(full) };
+  if (stat.isDirectory()) return { ...base, kind: "dir", content: EMPTY, linkTarget: "" };
+  return { ...base, kind: "file", content: await readFile(full), linkTarget: "" };
+}
+
+function entryDigest(entry: Entry): string {
+  const hash = createHash("sha256").update(`${entry.kind}\0${entry.mode.toString(8)}\0${entry.linkTarget}\0`);
+  if (entry.kind === "file") hash.update(entry.content);
+  return hash.digest("hex").slice(0, 16);
+}
+
+// ---- tar (ustar, with pax headers for long names) -------------------------------------------------
+
+const BLOCK = 512;
+
+function tarOf(entries: readonly Entry[]): Buffer {
+  const chunks: Buffer[] = [];
+  for (const entry of entries) {
+    const name = entry.kind === "dir" ? `${entry.path}/` : entry.path;
+    const pax: Record<string, string> = {};
+    if (Buffer.byteLength(name) > 100) pax.path = name;
+    if (Buffer.byteLength(entry.linkTarget) > 100) pax.linkpath = entry.linkTarget;
+    if (Object.keys(pax).length > 0) {
+      const body = paxBody(pax);
+      chunks.push(
+        header({ name: "././@PaxHeader", mode: 0o644, size: body.length, mtime: 0, type: "x", link: "" }),
+      );
+      chunks.push(padded(body));
+    }
+    const size = entry.kind === "file" ? entry.content.length : 0;
+    const type = entry.kind === "file" ? "0" : entry.kind === "dir" ? "5" : "2";
+    chunks.push(header({ name, mode: entry.mode, size, mtime: entry.mtime, type, link: entry.linkTarget }));
+    if (size > 0) chunks.push(padded(entry.content));
+  }
+  chunks.push(Buffer.alloc(BLOCK * 2));
+  return Buffer.concat(chunks);
+}
+
+function paxBody(records: Record<string, string>): Buffer {
+  let text = "";
+  for (const [key, value] of Object.entries(records)) {
+    const record = ` ${key}=${value}\n`;
+    // The length counts itself: find the number of digits that fits.
+    let length = Buffer.byteLength(record) + 1;
+    while (String(length).length + Buffer.byteLength(record) !== length) length++;
+    text += `${length}${record}`;
+  }
+  return Buffer.from(text);
+}
+
+function padded(data: Buffer): Buffer {
+  const rest = data.length % BLOCK;
+  return rest === 0 ? data : Buffer.concat([data, Buffer.alloc(BLOCK - rest)]);
+}
+
+function header(h: {
+  name: string;
+  mode: number;
+  size: number;
+  mtime: number;
+  type: string;
+  link: string;
+}): Buffer {
+  const out = Buffer.alloc(BLOCK, 0);
+  const write = (text: string, offset: number, length: number) =>
+    out.write(text, offset, Math.min(length, Buffer.byteLength(text)), "utf8");
+  const octal = (value: number, length: number) => `${value.toString(8).padStart(length - 1, "0")}\0`;
+  write(h.name.slice(0, 100), 0, 100);
+  write(octal(h.mode, 8), 100, 8);
+  write(octal(0, 8), 108, 8);
+  write(octal(0, 8), 116, 8);
+  write(octal(h.size, 12), 124, 12);
+  write(octal(Math.max(0, h.mtime), 12), 136, 12);
+  write("        ", 148, 8);
+  write(h.type, 156, 1);
+  write(h.link.slice(0, 100), 157, 100);
+  write("ustar\0", 257, 6);
+  write("00", 263, 2);
+  let sum = 0;
+  for (const byte of out) sum += byte;
+  write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, 8);
+  return out;
+}

@@ -245,7 +245,7 @@ export function engineErrorFor(
     case "refused":
       return new EngineUnreachableError(context, `no engine answers at ${address} (${failure.message})`, {
         cause: failure,
-        hint: "start Docker, or point DOCKER_HOST at a running engine",
+        hint: "start Docker, or choose a running engine: --host, --context, DOCKER_HOST or DOCKER_CONTEXT",
       });
     case "lost":
       return new EngineConnectionLostError(

@@ -193,9 +193,9 @@ export function planCommand(io: CliIo): Command {
 function progressFor(cmd: Command, io: CliIo, mode: ProgressMode): ProgressRenderer {
   const display = progressRenderer(mode, io);
   // Progress is logged at info and debug: at the default level (warn) no logger is needed.
-  // Machine-readable modes stay pure: JSON logs with `json`, none with `quiet` (errors are in the summary).
+  // With `--progress json` every stderr line is JSON: logs asked for (--log-level) are JSON lines too.
   const log =
-    mode !== "quiet" && logsAt(globalOptions(cmd).logLevel ?? "warn", "info")
+    logsAt(globalOptions(cmd).logLevel ?? "warn", "info")
       ? logProgress(loggerFor(cmd, io, mode === "json" ? { format: "json" } : {}))
       : () => undefined;
   return {

@@ -194,10 +194,9 @@ function progressFor(cmd: Command, io: CliIo, mode: ProgressMode): ProgressRende
   const display = progressRenderer(mode, io);
   // Progress is logged at info and debug: at the default level (warn) no logger is needed.
   // With `--progress json` every stderr line is JSON: logs asked for (--log-level) are JSON lines too.
-  const log =
-    logsAt(globalOptions(cmd).logLevel ?? "warn", "info")
-      ? logProgress(loggerFor(cmd, io, mode === "json" ? { format: "json" } : {}))
-      : () => undefined;
+  const log = logsAt(globalOptions(cmd).logLevel ?? "warn", "info")
+    ? logProgress(loggerFor(cmd, io, mode === "json" ? { format: "json" } : {}))
+    : () => undefined;
   return {
     listener: (event) => {
       display.listener(event);

@@ -69,6 +69,7 @@ export function buildProgram(io: CliIo, options: { jsonErrors?: boolean } = {}):
   ];
   for (const command of commands) {
     addGlobalOptionCopies(command);
+    command.configureHelp({ showGlobalOptions: true });
     program.addCommand(
       command.exitOverride().configureOutput({
         writeOut: (text) => io.stdout.write(text),

@@ -122,11 +122,10 @@ export function socketPathOf(endpoint: DockerEndpoint): string | undefined {
   return path === "" ? defaultSocketPath() : path;
 }
 
-/** How messages name the endpoint: `unix:///x.sock (Docker context \`ci\`, from DOCKER_CONTEXT)`. */
+/** How messages name the endpoint: its host, and the Docker context it came from and why. */
 export function describeEndpoint(endpoint: DockerEndpoint): string {
-  // A clients file's engine is named by its client already; the default socket by itself.
-  if (endpoint.source === "clients file" || endpoint.source === "default socket") return endpoint.host;
-  if (endpoint.context === undefined) return `${endpoint.host} (${from(endpoint.source)})`;
+  // A host given as such (--host, DOCKER_HOST, a clients file, the default socket) names itself.
+  if (endpoint.context === undefined) return endpoint.host;
   return `${endpoint.host} (Docker context \`${endpoint.context}\`, ${from(endpoint.source)})`;
 }
 

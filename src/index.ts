@@ -108,4 +108,10 @@ export {
   type SavedPlanRequest,
 } from "./reconcile.js";
 export { BerthError, isBerthError, UsageError, isUsageError } from "./common/berth-error.js";
+export {
+  resolveDockerEndpoint,
+  dockerContextEndpoint,
+  type DockerEndpoint,
+  type EndpointChoice,
+} from "./engine/docker-context.js";
 export { DEFAULT_RUN_OPTIONS } from "./apply/run-defaults.js";

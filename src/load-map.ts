@@ -5,7 +5,8 @@ import { DependencyGraph } from "./graph/dependency-graph.js";
 import { checkEngineRules } from "./map/engine-rules.js";
 import { checkExtendsDepth } from "./map/extends-depth.js";
 import { mergeDrafts, resolveExtends, withDefaults } from "./map/inherit.js";
-import { parseDotEnv, type Environment } from "./map/interpolate.js";
+import { readDotEnvFiles } from "./map/dot-env.js";
+import type { Environment } from "./map/interpolate.js";
 import { MapError, ProblemList, type SourcePosition } from "./map/map-error.js";
 import type {
   NormalizedContainer,
@@ -28,6 +29,11 @@ export interface LoadMapOptions {
   mapName?: string;
   /** Variables for `${VAR}` and `!path`; default the process environment. `.env` beside the first file adds to it. */
   env?: Environment;
+  /**
+   * Files of variables (`.env` format) that add to `env` instead of the `.env` beside the first
+   * file, later ones winning (Compose's `--env-file`); relative to `cwd`. Each must exist.
+   */
+  envFiles?: readonly string[];
   cwd?: string;
   /** Texts of files instead of reading them (tests, stdin); keys are the names given in `files`. */
   texts?: Readonly<Record<string, string>>;
@@ -123,18 +129,19 @@ function readMapText(file: string, cwd: string, texts: LoadMapOptions["texts"]):
   }
 }
 
-/** The process environment (or the given one) over the `.env` file beside the first map. */
+/** The process environment (or the given one) over the env files (default: `.env` beside the first map). */
 function environmentFor(firstPath: string, options: LoadMapOptions): Environment {
   const base = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  if (options.envFiles !== undefined) {
+    return readDotEnvFiles(
+      options.envFiles.map((file) => resolvePath(cwd, file)),
+      base,
+    );
+  }
   const dotEnvPath = resolvePath(dirname(firstPath), ".env");
   if (options.texts !== undefined || !existsSync(dotEnvPath)) return base;
-  return { ...parseDotEnv(readFileSync(dotEnvPath, "utf8")), ...stripUndefined(base) };
-}
-
-function stripUndefined(env: Environment): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
+  return readDotEnvFiles([dotEnvPath], base);
 }
 
 function mapName(options: LoadMapOptions, fileMaps: FileMap[], firstPath: string): string {

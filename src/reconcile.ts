@@ -7,6 +7,8 @@ import { UsageError } from "./common/berth-error.js";
 import type { Clock } from "./common/clock.js";
 import { DockerEngine } from "./engine/docker-engine.js";
 import { isEngineUnreachableError } from "./engine/engine-errors.js";
+import type { DockerEndpoint } from "./engine/docker-context.js";
+import { DEFAULT_CLIENT } from "./map/model.js";
 import { readOnly, type EngineReader, type EngineWriter } from "./engine/engine.js";
 import type { RegistryAuth } from "./engine/engine-types.js";
 import { loadDockerConfig, registryAuthFor } from "./engine/registry-auth.js";
@@ -26,12 +28,25 @@ import type { ClientContext } from "./map/clients-file.js";
 /** Engines by client name, one writer each (readers are read-only views of them). */
 export type Engines = Record<string, EngineWriter>;
 
-/** Connects to every engine the map names: `default` is DOCKER_HOST; others come from the clients file. */
-export function openEngines(map: LoadedMap, clients: Record<string, ClientConfig> = {}): Engines {
+/**
+ * Connects to every engine the map names; a clients file's `base_url` names an engine. Without
+ * one, `default` is `defaultEndpoint` (the CLI's --host/--context), else the engine the docker
+ * CLI would use in this process's environment (DOCKER_HOST, DOCKER_CONTEXT, the current context).
+ */
+export function openEngines(
+  map: LoadedMap,
+  clients: Record<string, ClientConfig> = {},
+  options: { defaultEndpoint?: DockerEndpoint } = {},
+): Engines {
   const out: Engines = {};
   for (const name of map.resolved.clients) {
     const baseUrl = clients[name]?.base_url;
-    out[name] = new DockerEngine({ name, ...(baseUrl === undefined ? {} : { baseUrl }) });
+    const endpoint = name === DEFAULT_CLIENT ? options.defaultEndpoint : undefined;
+    out[name] = new DockerEngine({
+      name,
+      ...(baseUrl === undefined ? {} : { baseUrl }),
+      ...(baseUrl === undefined && endpoint !== undefined ? { endpoint } : {}),
+    });
   }
   return out;
 }
@@ -123,7 +138,7 @@ export interface RunOptions {
   firstLook?: Record<string, EngineReader>;
 }
 
-/** A plan saved earlier (`berth plan -o FILE`, parseSavedPlan) to carry out as it is. */
+/** A plan saved earlier (`berth plan --out FILE`, parseSavedPlan) to carry out as it is. */
 export interface SavedPlanRequest {
   savedPlan: Plan;
   clients?: Record<string, ClientConfig>;

@@ -2,7 +2,7 @@ import { canonicalJson } from "../common/canonical-json.js";
 import { PLAN_FORMAT, type Fingerprint, type Plan } from "../plan/plan-types.js";
 import { StalePlanError } from "./apply-errors.js";
 
-/** Reads a saved plan (`berth plan -o FILE`), checking it is one. */
+/** Reads a saved plan (`berth plan --out FILE`), checking it is one. */
 export function parseSavedPlan(text: string, file: string): Plan {
   let value: unknown;
   try {
@@ -31,7 +31,7 @@ const fingerprintKey = (f: Fingerprint) => `${f.object.kind} ${f.object.client}/
 export function checkSavedPlan(saved: Plan, current: Plan): void {
   if (saved.mapDigest !== current.mapDigest) {
     throw new StalePlanError(`the map ${saved.map} changed since the plan was made`, [], {
-      hint: "make a new plan (berth plan -o FILE)",
+      hint: "make a new plan (berth plan --out FILE)",
     });
   }
   const now = new Map(current.observed.map((f) => [fingerprintKey(f), f]));
@@ -61,7 +61,7 @@ export function checkSavedPlan(saved: Plan, current: Plan): void {
   }
   if (changed.length > 0) {
     throw new StalePlanError(`the saved plan is out of date: ${changed.join("; ")}`, changed, {
-      hint: "nothing was changed; make a new plan (berth plan -o FILE) and review it",
+      hint: "nothing was changed; make a new plan (berth plan --out FILE) and review it",
     });
   }
 }

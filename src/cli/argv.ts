@@ -20,12 +20,29 @@ export interface GlobalOptionSpec {
 export const GLOBAL_OPTIONS = {
   file: {
     flags: "-f, --file <file>",
-    description: "map file; repeat to merge several (default: berth.yaml or berth.yml)",
+    description:
+      "map file, `-` for standard input; repeat to merge several (default: BERTH_FILE, else berth.yaml or berth.yml)",
     repeatable: true,
   },
   mapName: {
     flags: "--map-name <name>",
-    description: "map name (default: the map's name key, else the file's base name)",
+    description: "map name (default: BERTH_MAP_NAME, else the map's name key, else the file's base name)",
+  },
+  envFile: {
+    flags: "--env-file <file>",
+    description:
+      "variables for ${VAR} in the map; repeat to read several, later ones win (default: .env beside the map)",
+    repeatable: true,
+  },
+  host: {
+    flags: "-H, --host <url>",
+    description:
+      "Docker engine of the default client, as `docker -H`: unix:///path, tcp://host:port, ssh://user@host (default: DOCKER_HOST, else the Docker context)",
+  },
+  context: {
+    flags: "-c, --context <name>",
+    description:
+      "Docker context of the default client, as `docker --context` (default: DOCKER_CONTEXT, else the docker CLI's current context)",
   },
   clients: {
     flags: "--clients <file>",
@@ -92,4 +109,25 @@ export function hasOption(argv: readonly string[], flags: string): boolean {
   const names = new Set(namesOf(flags));
   const end = argv.indexOf("--");
   return (end < 0 ? argv : argv.slice(0, end)).some((arg) => names.has(arg.split("=")[0] ?? arg));
+}
+
+/**
+ * The value of an option among the options (before `--`): its last occurrence, in any of its
+ * forms (`--host x`, `--host=x`, `-H x`, `-Hx`). Undefined when it is not given.
+ */
+export function optionValue(argv: readonly string[], flags: string): string | undefined {
+  const names = namesOf(flags);
+  const end = argv.indexOf("--");
+  const args = end < 0 ? argv : argv.slice(0, end);
+  let value: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    for (const name of names) {
+      if (arg === name) value = args[++i];
+      else if (name.startsWith("--") && arg.startsWith(`${name}=`)) value = arg.slice(name.length + 1);
+      else if (!name.startsWith("--") && arg.startsWith(name) && arg.length > name.length)
+        value = arg.slice(name.length);
+    }
+  }
+  return value;
 }

@@ -8,6 +8,8 @@ export interface CliIo {
   cwd: string;
   /** Aborted on SIGINT: stop scheduling, let running steps end. */
   signal?: AbortSignal;
+  /** Standard input's whole text (`-f -`); default: read file descriptor 0. */
+  readStdin?: () => string;
   /** The default engine's lists, requested by the executable before it loaded the CLI (prefetch.ts). */
   prefetch?: PrefetchedLists;
 }

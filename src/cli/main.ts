@@ -2,18 +2,41 @@ import { Command, CommanderError, Option } from "commander";
 import { isBerthError } from "../common/berth-error.js";
 import { isMapError } from "../map/map-error.js";
 import { BERTH_VERSION } from "../version.js";
-import { GLOBAL_OPTIONS, HELP_FLAGS, VERSION_FLAGS, type GlobalOptionSpec } from "./argv.js";
+import {
+  commandOf,
+  GLOBAL_OPTIONS,
+  hasOption,
+  HELP_FLAGS,
+  namesOf,
+  optionValue,
+  VERSION_FLAGS,
+  type GlobalOptionSpec,
+} from "./argv.js";
 import { processIo, type CliIo } from "./cli-io.js";
 import { configCommand, graphCommand, validateCommand } from "./commands/map-commands.js";
 import { applyCommand, planCommand, runCommands } from "./commands/run-commands.js";
 import { logsCommand, statusCommand } from "./commands/status-commands.js";
+import { completionCommand } from "./commands/completion-command.js";
 import { EXIT } from "./exit-codes.js";
 import { guardUnfinishedRun } from "./exit-guard.js";
 import type { PrefetchedLists } from "./prefetch.js";
 
 export { EXIT };
 
-export function buildProgram(io: CliIo): Command {
+/** Errors on stderr: as text, or (`--progress json`) as one JSON event per message. */
+function errorWriter(io: CliIo, json: boolean): (text: string) => unknown {
+  if (!json) return (text) => io.stderr.write(text);
+  return (text) =>
+    io.stderr.write(`${JSON.stringify({ type: "error", time: Date.now(), message: text.trim() })}\n`);
+}
+
+/** Whether the command line asks for machine-readable progress (every stderr line JSON). */
+export function progressOf(argv: readonly string[]): string | undefined {
+  return optionValue(argv, "--progress <mode>");
+}
+
+export function buildProgram(io: CliIo, options: { jsonErrors?: boolean } = {}): Command {
+  const writeErr = errorWriter(io, options.jsonErrors === true);
   const program = new Command("berth")
     .description(
       "Declarative container maps for Docker: validate, plan and apply docker-map style YAML maps.",
@@ -25,9 +48,13 @@ export function buildProgram(io: CliIo): Command {
   program
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      writeErr,
     })
     .showHelpAfterError("(run with --help for usage)")
+    // Global options are the program's before the command, and copies of them after it (below):
+    // so a command can give one of their short names its own meaning (`logs -f` is --follow).
+    .enablePositionalOptions()
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
   const commands = [
     validateCommand(io),
@@ -38,24 +65,44 @@ export function buildProgram(io: CliIo): Command {
     applyCommand(io),
     statusCommand(io),
     logsCommand(io),
+    completionCommand(io, () => program),
   ];
   for (const command of commands) {
+    addGlobalOptionCopies(command);
+    command.configureHelp({ showGlobalOptions: true });
     program.addCommand(
       command.exitOverride().configureOutput({
         writeOut: (text) => io.stdout.write(text),
-        writeErr: (text) => io.stderr.write(text),
+        writeErr,
       }),
     );
   }
   return program;
 }
 
-function globalOption(spec: GlobalOptionSpec): Option {
-  const option = new Option(spec.flags, spec.description);
+function globalOption(spec: GlobalOptionSpec, flags = spec.flags): Option {
+  const option = new Option(flags, spec.description);
   if (spec.choices !== undefined) option.choices(spec.choices);
   if (spec.default !== undefined) option.default(spec.default);
   if (spec.repeatable) option.argParser(collect);
   return option;
+}
+
+/**
+ * The global options, accepted after the command too (`berth plan -f map.yaml`), hidden from the
+ * command's help (which shows the program's). Without defaults, so that a value given before the
+ * command is not overridden by a copy's default; without a short name the command uses itself.
+ */
+function addGlobalOptionCopies(command: Command): void {
+  const taken = new Set(command.options.flatMap((o) => [o.short, o.long]).filter((n) => n !== undefined));
+  for (const spec of Object.values<GlobalOptionSpec>(GLOBAL_OPTIONS)) {
+    const names = namesOf(spec.flags);
+    if (names.some((name) => name.startsWith("--") && taken.has(name))) continue;
+    const value = /<[^>]*>/.exec(spec.flags)?.[0];
+    const kept = names.filter((name) => !taken.has(name)).join(", ");
+    const option = globalOption({ ...spec, default: undefined }, value ? `${kept} ${value}` : kept);
+    command.addOption(option.hideHelp());
+  }
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -64,15 +111,34 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 /** Runs the CLI; returns the exit code. Never throws and never prints a stack trace for a known error. */
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const program = buildProgram(io);
+  const jsonErrors = progressOf(argv) === "json";
+  const program = buildProgram(io, { jsonErrors });
   try {
     await program.parseAsync(argv, { from: "user" });
     // Commands leave their exit code as an option value (2 for changes, 1 for failed steps, 130).
     const invoked = program.commands.find((c) => c.getOptionValue("exitCode") !== undefined);
     return (invoked?.getOptionValue("exitCode") as number | undefined) ?? EXIT.ok;
   } catch (err) {
-    return reportError(err, io);
+    return jsonErrors ? reportErrorAsJson(err, io) : reportError(err, io);
   }
+}
+
+/** reportError's JSON form (`--progress json`): one event, the message and hint apart. */
+function reportErrorAsJson(err: unknown, io: CliIo): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.error;
+  const event: Record<string, unknown> = { type: "error", time: Date.now() };
+  if (isMapError(err)) {
+    event.message = err.message;
+    event.problems = err.problems.length;
+    event.changed = false;
+  } else if (isBerthError(err)) {
+    event.message = err.message;
+    if (err.hint) event.hint = err.hint;
+  } else {
+    event.message = `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  io.stderr.write(`${JSON.stringify(event)}\n`);
+  return EXIT.error;
 }
 
 export function reportError(err: unknown, io: CliIo): number {
@@ -106,7 +172,8 @@ export async function main(argv: string[], prefetch?: PrefetchedLists): Promise<
   const onInterrupt = () => {
     interrupts++;
     if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write("\ninterrupt: letting running steps finish (Ctrl-C again to exit now)\n");
+    const notice = interruptNotice(argv);
+    if (notice !== undefined) process.stderr.write(notice);
     controller.abort(new Error("interrupted"));
   };
   process.on("SIGINT", onInterrupt);
@@ -126,6 +193,36 @@ export async function main(argv: string[], prefetch?: PrefetchedLists): Promise<
     // A run that ended before reading them (a bad map, a usage error) does not wait for them.
     prefetch?.dispose();
   }
+}
+
+/** The commands that apply steps: a Ctrl-C lets their running steps finish, and says so. */
+const APPLYING_COMMANDS: ReadonlySet<string> = new Set([
+  "startup",
+  "update",
+  "shutdown",
+  "start",
+  "stop",
+  "restart",
+  "remove",
+  "kill",
+  "apply",
+]);
+
+/**
+ * What the first Ctrl-C writes on stderr: for a run that applies steps, that they are let finish
+ * (a JSON event with `--progress json`; nothing with `--progress quiet`). Other commands (`logs
+ * --follow`, a plan) just stop, quietly.
+ */
+function interruptNotice(argv: readonly string[]): string | undefined {
+  const command = commandOf(argv);
+  if (command === undefined || !APPLYING_COMMANDS.has(command) || hasOption(argv, "--dry-run"))
+    return undefined;
+  const progress = progressOf(argv);
+  if (progress === "quiet") return undefined;
+  const message = "interrupt: letting running steps finish (Ctrl-C again to exit now)";
+  return progress === "json"
+    ? `${JSON.stringify({ type: "interrupt", time: Date.now(), message })}\n`
+    : `\n${message}\n`;
 }
 
 function ignoreClosedPipe(err: NodeJS.ErrnoException): void {

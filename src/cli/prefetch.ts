@@ -1,11 +1,9 @@
-import { accessSync } from "node:fs";
 import { request, type ClientRequest, type RequestOptions } from "node:http";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { LABEL } from "../model/labels.js";
 import { labelFilters } from "../engine/label-filters.js";
-import { commandOf, GLOBAL_OPTIONS, hasOption, HELP_FLAGS, VERSION_FLAGS } from "./argv.js";
+import { resolveDockerEndpoint, socketPathOf } from "../engine/docker-context.js";
+import { commandOf, GLOBAL_OPTIONS, hasOption, HELP_FLAGS, optionValue, VERSION_FLAGS } from "./argv.js";
 
 /**
  * The `berth` executable's one speed trick with the engine: before it loads the CLI, it asks the
@@ -13,8 +11,8 @@ import { commandOf, GLOBAL_OPTIONS, hasOption, HELP_FLAGS, VERSION_FLAGS } from 
  * loads berth and berth parses the map. The CLI reads the answers through a decorator of the
  * read-only engine (prefetched-reader.ts), for reconcile's first look only.
  *
- * Only node:http here: this file is part of the executable's small bundle. Only for an engine on
- * a Unix socket (DOCKER_HOST unset or unix://); TCP, TLS and ssh are dialled by dockerode as usual.
+ * Only node's own modules here: this file is part of the executable's small bundle. Only for an
+ * engine on a Unix socket; TCP, TLS and ssh are dialled by dockerode as usual.
  */
 export type ListName = "containers" | "volumes" | "networks" | "images";
 
@@ -81,29 +79,29 @@ export async function startPrefetch(
   env: NodeJS.ProcessEnv,
 ): Promise<PrefetchedLists | undefined> {
   if (!prefetches(argv)) return undefined;
-  const socketPath = defaultSocketPath(env);
+  const socketPath = defaultSocketPath(env, argv);
   return socketPath === undefined ? undefined : requestLists(socketPath);
 }
 
 /**
- * The socket docker-modem dials by default for this environment (DOCKER_HOST unset: Docker
- * Desktop's socket in the home folder when there is one, else /var/run/docker.sock), or
- * undefined when DOCKER_HOST names something other than a Unix socket.
+ * The Unix socket of the engine the CLI will use (--host, --context, DOCKER_HOST, DOCKER_CONTEXT,
+ * the current context, the default socket: docker-context.ts), or undefined when that engine is not
+ * on a Unix socket, or cannot be resolved (the CLI then reports why).
  */
-export function defaultSocketPath(env: NodeJS.ProcessEnv): string | undefined {
-  const host = env.DOCKER_HOST;
-  if (host !== undefined && host !== "") {
-    if (!host.startsWith("unix://")) return undefined;
-    const path = host.slice("unix://".length);
-    if (path !== "") return path;
-  }
-  const desktop = join(homedir(), ".docker", "run", "docker.sock");
+export function defaultSocketPath(env: NodeJS.ProcessEnv, argv: readonly string[] = []): string | undefined {
   try {
-    accessSync(desktop);
-    return desktop;
+    const choice = {
+      ...optionalValue("host", optionValue(argv, GLOBAL_OPTIONS.host.flags)),
+      ...optionalValue("context", optionValue(argv, GLOBAL_OPTIONS.context.flags)),
+    };
+    return socketPathOf(resolveDockerEndpoint(choice, env));
   } catch {
-    return "/var/run/docker.sock";
+    return undefined;
   }
+}
+
+function optionalValue<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
-import { connectionOptions } from "../engine/docker-engine.js";
+import { baseUrlEndpoint } from "../engine/docker-engine.js";
+import { resolveDockerEndpoint, socketPathOf, type DockerEndpoint } from "../engine/docker-context.js";
 import {
   readOnly,
   type EngineReader,
@@ -18,7 +19,7 @@ import type {
 } from "../engine/engine-types.js";
 import type { ClientConfig } from "../map/clients-file.js";
 import type { Engines } from "../reconcile.js";
-import { defaultSocketPath, type ListName, type PrefetchedAnswer, type PrefetchedLists } from "./prefetch.js";
+import { type ListName, type PrefetchedAnswer, type PrefetchedLists } from "./prefetch.js";
 
 /**
  * A read-only engine whose first call of each whole list (no label selector) is answered from
@@ -145,14 +146,17 @@ export function firstLookReaders(
   engines: Engines,
   clients: Record<string, ClientConfig>,
   prefetch: PrefetchedLists | undefined,
+  defaultEndpoint?: DockerEndpoint,
 ): Record<string, EngineReader> | undefined {
   const engine = engines.default;
   if (prefetch === undefined || engine === undefined) return undefined;
+  // The socket the engine dials (see openEngines): the clients file's, else the one the CLI chose.
   const baseUrl = clients.default?.base_url;
-  // DockerEngine (dockerode) reads DOCKER_HOST from the process's own environment.
-  const socketPath =
-    baseUrl === undefined ? defaultSocketPath(process.env) : connectionOptions(baseUrl)?.socketPath;
-  if (socketPath !== prefetch.socketPath) return undefined;
+  const endpoint =
+    baseUrl === undefined
+      ? (defaultEndpoint ?? resolveDockerEndpoint({}, process.env))
+      : baseUrlEndpoint(baseUrl);
+  if (socketPathOf(endpoint) !== prefetch.socketPath) return undefined;
   const readers = Object.fromEntries(Object.entries(engines).map(([name, e]) => [name, readOnly(e)]));
   return { ...readers, default: new PrefetchedReader(readOnly(engine), prefetch) };
 }

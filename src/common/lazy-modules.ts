@@ -25,12 +25,22 @@ const requireLazily = createRequire(import.meta.url);
  */
 export type DockerodeClass = new (options?: EngineConnection) => { modem: unknown };
 
-/** Where an engine is: a socket path, or a host and port over http(s). */
+/**
+ * Where an engine is and how to reach it: a socket path, or a host and port over http(s) (with
+ * its TLS material) or ssh. An unset setting is given as undefined: dockerode fills what is
+ * missing from the process's DOCKER_HOST, which must not override an engine chosen otherwise.
+ */
 export interface EngineConnection {
-  socketPath?: string;
-  host?: string;
-  port?: number;
-  protocol?: "http" | "https";
+  socketPath?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+  protocol?: "http" | "https" | "ssh" | undefined;
+  ca?: Buffer | undefined;
+  cert?: Buffer | undefined;
+  key?: Buffer | undefined;
+  username?: string | undefined;
+  sshOptions?: { agent?: string | undefined };
+  agent?: unknown;
 }
 
 let yaml: typeof Yaml | undefined;

@@ -5,6 +5,16 @@ import { CallCounter } from "./call-counter.js";
 import type { EngineWriter, ExecOptions, LabelSelector, LogOptions, PathOwner } from "./engine.js";
 import { firstEntryOwner } from "./tar-header.js";
 import { labelFilters } from "./label-filters.js";
+import { readFileSync } from "node:fs";
+import { Agent as HttpsAgent } from "node:https";
+import { UsageError } from "../common/berth-error.js";
+import {
+  describeEndpoint,
+  resolveDockerEndpoint,
+  socketPathOf,
+  withScheme,
+  type DockerEndpoint,
+} from "./docker-context.js";
 import {
   EngineApiError,
   EngineError,
@@ -48,8 +58,14 @@ import type {
 export interface DockerEngineOptions {
   /** Client name; `default` for the engine at DOCKER_HOST. */
   name?: string;
-  /** `unix:///var/run/docker.sock`, `tcp://host:2375`, `http://…`, `https://…`; default DOCKER_HOST. */
+  /** `unix:///var/run/docker.sock`, `tcp://host:2375`, `http://…`, `https://…`, `ssh://…`. */
   baseUrl?: string;
+  /**
+   * The engine, with its TLS material (resolveDockerEndpoint); overrides baseUrl. Without either,
+   * the engine the docker CLI would use in this process's environment (DOCKER_HOST, DOCKER_CONTEXT,
+   * the current context, the default socket).
+   */
+  endpoint?: DockerEndpoint;
   /**
    * Time limit of ordinary calls (not waits, logs, pulls or exec), in ms; default
    * BERTH_ENGINE_TIMEOUT (seconds) from the environment, else 60 s.
@@ -108,15 +124,66 @@ function callTimeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
     : undefined;
 }
 
-/** Connection settings for dockerode from a base URL; undefined means DOCKER_HOST or the default socket. */
-export function connectionOptions(baseUrl: string | undefined): EngineConnection | undefined {
-  if (baseUrl === undefined || baseUrl === "") return undefined;
-  if (baseUrl.startsWith("unix://")) return { socketPath: baseUrl.slice("unix://".length) };
-  if (baseUrl.startsWith("/")) return { socketPath: baseUrl };
-  const normalized = /^[a-z]+:\/\//.test(baseUrl) ? baseUrl : `tcp://${baseUrl}`;
-  const url = new URL(normalized);
-  const protocol = url.protocol === "https:" ? "https" : "http";
-  return { host: url.hostname, port: url.port === "" ? 2375 : Number(url.port), protocol };
+/**
+ * dockerode's connection settings for an endpoint. Every setting is given, the unset ones as
+ * undefined: dockerode fills what is missing from DOCKER_HOST, DOCKER_TLS_VERIFY and
+ * DOCKER_CERT_PATH of the process, which must not override an engine chosen otherwise.
+ * Throws a UsageError naming the file when TLS material cannot be read.
+ */
+export function connectionOptions(endpoint: DockerEndpoint): EngineConnection {
+  const unset = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    protocol: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+    username: undefined,
+  };
+  const socketPath = socketPathOf(endpoint);
+  if (socketPath !== undefined) return { ...unset, socketPath };
+  if (endpoint.host.startsWith("npipe://")) return { ...unset, socketPath: endpoint.host.slice(8) };
+  const url = new URL(endpoint.host);
+  if (url.protocol === "ssh:") {
+    // docker-modem runs `docker system dial-stdio` on the host over ssh, with the ssh agent's keys.
+    return {
+      ...unset,
+      protocol: "ssh",
+      host: url.hostname,
+      port: url.port === "" ? 22 : Number(url.port),
+      ...(url.username === "" ? {} : { username: decodeURIComponent(url.username) }),
+      sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+    };
+  }
+  const tls = endpoint.tls ?? (url.protocol === "https:" ? { skipVerify: false } : undefined);
+  const options: EngineConnection = {
+    ...unset,
+    host: url.hostname,
+    port: url.port === "" ? (tls === undefined ? 2375 : 2376) : Number(url.port),
+    protocol: tls === undefined ? "http" : "https",
+  };
+  if (tls === undefined) return options;
+  if (tls.ca !== undefined) options.ca = readTlsFile(tls.ca, endpoint);
+  if (tls.cert !== undefined) options.cert = readTlsFile(tls.cert, endpoint);
+  if (tls.key !== undefined) options.key = readTlsFile(tls.key, endpoint);
+  if (tls.skipVerify) (options as { agent?: unknown }).agent = new HttpsAgent({ rejectUnauthorized: false });
+  return options;
+}
+
+function readTlsFile(file: string, endpoint: DockerEndpoint): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UsageError(
+      `cannot read the TLS file ${file} of the engine ${describeEndpoint(endpoint)}: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** The endpoint of a base URL (a clients file's `base_url`, DockerEngineOptions.baseUrl). */
+export function baseUrlEndpoint(baseUrl: string): DockerEndpoint {
+  return { host: withScheme(baseUrl), source: "clients file" };
 }
 
 /**
@@ -126,19 +193,23 @@ export function connectionOptions(baseUrl: string | undefined): EngineConnection
 export class DockerEngine implements EngineWriter {
   readonly name: string;
   readonly calls = new CallCounter();
-  private readonly baseUrl: string | undefined;
+  readonly endpoint: DockerEndpoint;
   private client: InstanceType<DockerodeClass> | undefined;
   private readonly callTimeoutMs: number;
 
   constructor(options: DockerEngineOptions = {}) {
     this.name = options.name ?? "default";
-    this.baseUrl = options.baseUrl;
+    this.endpoint =
+      options.endpoint ??
+      (options.baseUrl !== undefined && options.baseUrl !== ""
+        ? baseUrlEndpoint(options.baseUrl)
+        : resolveDockerEndpoint({}, process.env));
     this.callTimeoutMs = options.callTimeoutMs ?? callTimeoutFromEnv(process.env) ?? DEFAULT_CALL_TIMEOUT_MS;
   }
 
   /** dockerode, and its connection, made on the first call that needs them. */
   private get docker(): InstanceType<DockerodeClass> {
-    return (this.client ??= new (dockerodeClass())(connectionOptions(this.baseUrl)));
+    return (this.client ??= new (dockerodeClass())(connectionOptions(this.endpoint)));
   }
 
   private get modem(): Modem {
@@ -609,13 +680,9 @@ export class DockerEngine implements EngineWriter {
 
   // ---- plumbing --------------------------------------------------------------------------------
 
-  /** Where the engine is expected, for messages: the socket or the host the modem dials. */
+  /** Where the engine is expected, for messages: the socket or host, and the Docker context it came from. */
   private address(): string {
-    const { socketPath, socketPathCache, host, port, protocol } = this.modem;
-    // Without DOCKER_HOST the modem finds the socket when it first dials, and keeps it.
-    const path = typeof socketPath === "function" ? socketPathCache : socketPath;
-    if (path !== undefined && path !== "") return `unix://${path}`;
-    return `${protocol ?? "http"}://${host ?? "localhost"}${port === undefined ? "" : `:${port}`}`;
+    return describeEndpoint(this.endpoint);
   }
 
   private context(c: { operation: string; object: string }): EngineErrorContext {
@@ -640,16 +707,18 @@ export class DockerEngine implements EngineWriter {
       timeoutMs: request.timeoutMs ?? this.callTimeoutMs,
       ...(request.signal ? { signal: request.signal } : {}),
     };
+    // Made before the first attempt: a setting that cannot be used (a TLS file) is not a wire failure.
+    const modem = this.modem;
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await sendOnce(this.modem, wire)) as T;
+        return (await sendOnce(modem, wire)) as T;
       } catch (err) {
         const failure = err instanceof WireFailure ? err : new WireFailure("other", messageOf(err));
         if (!idempotent || attempt >= READ_ATTEMPTS || !isRetryable(failure)) {
           throw engineErrorFor(this.context(c), this.address(), failure, {
             mutating: !idempotent,
             attempts: attempt,
-            fromClientsFile: this.baseUrl !== undefined,
+            fromClientsFile: this.endpoint.source === "clients file",
           });
         }
         await pause(backoffMs(attempt, Math.random()), request.signal);

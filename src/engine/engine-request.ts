@@ -248,7 +248,7 @@ export function engineErrorFor(
         // An engine of the clients file is found at its `base_url`: DOCKER_HOST plays no part.
         hint: how.fromClientsFile
           ? `start the engine of client \`${context.engine}\`, or correct its \`base_url\` in the clients file`
-          : "start Docker, or point DOCKER_HOST at a running engine",
+          : "start Docker, or choose a running engine: --host, --context, DOCKER_HOST or DOCKER_CONTEXT",
       });
     case "lost":
       return new EngineConnectionLostError(

@@ -17,12 +17,18 @@ interface DockerConfigFile {
 
 const DOCKER_HUB = "https://index.docker.io/v1/";
 
-/** The registry part of an image reference (Docker Hub when there is none). */
+/** Docker Hub's names in image references: all of them mean the `https://index.docker.io/v1/` entry. */
+const DOCKER_HUB_HOSTS = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
+
+/**
+ * The registry part of an image reference: Docker Hub (its config key, as the docker CLI uses it)
+ * when there is none (`nginx`, `library/nginx`) or when it is one of Hub's names (`docker.io/…`).
+ */
 export function registryOf(image: string): string {
   const first = image.split("/")[0] ?? "";
   const hasRegistry =
     image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
-  return hasRegistry ? first : DOCKER_HUB;
+  return hasRegistry && !DOCKER_HUB_HOSTS.has(first) ? first : DOCKER_HUB;
 }
 
 export function loadDockerConfig(
@@ -51,7 +57,10 @@ export function registryAuthFor(
     registry === DOCKER_HUB
       ? [DOCKER_HUB, "index.docker.io", "docker.io"]
       : [registry, `https://${registry}`, `http://${registry}`];
-  const helper = config.credHelpers?.[registry] ?? config.credsStore;
+  const helperKeys = registry === DOCKER_HUB ? [DOCKER_HUB, ...DOCKER_HUB_HOSTS] : [registry];
+  const helper =
+    helperKeys.map((key) => config.credHelpers?.[key]).find((name) => name !== undefined) ??
+    config.credsStore;
   if (helper !== undefined) {
     const found = runHelper(helper, registry);
     if (found !== undefined) {

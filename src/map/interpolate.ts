@@ -137,25 +137,3 @@ export function expandPath(input: string, env: Environment): string {
   }
   return expanded;
 }
-
-/** Parses a `.env` file: `NAME=value` lines, `#` comments, optional `export`, quoted values. */
-export function parseDotEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$/.exec(line);
-    if (!match) continue;
-    const name = match[1] as string;
-    let value = match[2] ?? "";
-    const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {
-      value = value.slice(1, -1);
-      if (quote === '"') value = value.replace(/\\n/g, "\n").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
-    } else {
-      value = value.replace(/\s+#.*$/, "");
-    }
-    out[name] = value;
-  }
-  return out;
-}

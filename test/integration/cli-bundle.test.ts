@@ -106,7 +106,7 @@ describe("bin/berth.js (the built, bundled CLI)", () => {
       DOCKER_HOST: "ssh://nobody@127.0.0.1:1",
     });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain("no engine answers at ssh://127.0.0.1:1");
+    expect(run.stderr).toContain("no engine answers at ssh://nobody@127.0.0.1:1");
     expect(run.stderr).not.toMatch(/Cannot find module|unexpected error/);
   });
 });

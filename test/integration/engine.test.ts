@@ -97,7 +97,7 @@ describe("engine layer against the real engine", () => {
     const closed = new DockerEngine({ name: "closed", baseUrl: "tcp://127.0.0.1:1" });
     const err = await closed.ping().catch((e: unknown) => e);
     expect(isEngineUnreachableError(err)).toBe(true);
-    expect(String(err)).toContain("no engine answers at http://127.0.0.1:1");
+    expect(String(err)).toContain("no engine answers at tcp://127.0.0.1:1");
   });
 
   it("counts every call per operation", async () => {

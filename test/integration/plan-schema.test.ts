@@ -7,7 +7,7 @@ import { expectPlanMatchesSchema, PLAN_SCHEMA_PATH, runJson } from "../helpers/p
 
 /**
  * Issue "Observe and plan": every plan berth prints as JSON — `plan --json`, a plan saved with
- * `plan -o`, a dry run and the plan part of a run's `--json` — validates against
+ * `plan --out`, a dry run and the plan part of a run's `--json` — validates against
  * schemas/plan.schema.json.
  */
 const engine = testEngine();
@@ -57,7 +57,7 @@ describe("plans as JSON against schemas/plan.schema.json", () => {
       expect(expectPlanMatchesSchema(JSON.parse(run.stdout)), action).toBe(true);
     }
     const saved = join(folder.dir, "saved-plan.json");
-    const save = await berth([...files, "plan", "-o", saved]);
+    const save = await berth([...files, "plan", "--out", saved]);
     expect(save.code, save.stderr).toBe(0);
     expect(expectPlanMatchesSchema(JSON.parse(readFileSync(saved, "utf8")))).toBe(true);
     const dryRun = await berth([...files, "startup", "--dry-run", "--json"]);

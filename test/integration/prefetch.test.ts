@@ -109,7 +109,7 @@ describe("lists prefetched before the CLI loads", () => {
 
 describe("bin/berth.js", () => {
   it("makes four engine calls for a no-op plan or update, none for validate", async () => {
-    for (const command of [["plan"], ["update", "--progress", "quiet"]]) {
+    for (const command of [["plan"], ["update", "--progress", "plain"]]) {
       proxy.reset();
       const noop = await berthBin(["-f", mapFile, ...command], { DOCKER_HOST: proxy.dockerHost });
       expect(noop.code, noop.stderr).toBe(0);

@@ -183,7 +183,9 @@ describe("SIGINT during a run", () => {
     // … nothing was started after the interrupt, and the rest was cancelled.
     expect(all.filter((e) => e.type === "step-start" && e.time > interruptedAt + 50)).toEqual([]);
     expect(all.filter((e) => e.type === "step-cancelled").length).toBeGreaterThan(0);
-    expect(all.at(-1)).toMatchObject({ type: "run-done", ok: false, interrupted: true });
+    expect(all.at(-2)).toMatchObject({ type: "run-done", ok: false, interrupted: true });
+    // With --progress json the closing summary is an event too (issue 17), the last line.
+    expect(all.at(-1)).toMatchObject({ type: "summary", interrupted: true, exitCode: 130 });
     expect(run.output().stderr).toContain("interrupted");
     // The old container it stopped is still there (not removed: that step was not started), exited.
     const stopped = (await rows(mapName)).find((r) => r.name === stopping?.object?.name);

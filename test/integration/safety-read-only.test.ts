@@ -96,7 +96,7 @@ const READ_ONLY_COMMANDS: string[][] = [
   ["plan", "--action", "startup"],
   ["plan", "--action", "shutdown"],
   ["plan", "--action", "remove"],
-  ["plan", "-o", "saved-plan.json"],
+  ["plan", "--out", "saved-plan.json"],
   ["update", "--dry-run"],
   ["update", "--dry-run", "--json", "--remove-orphans"],
   ["startup", "--dry-run"],

@@ -7,7 +7,7 @@ import { FIXTURE_IMAGES } from "../helpers/engine.js";
 import { mapWorkspace } from "../helpers/map-workspace.js";
 
 /**
- * A plan saved with `plan -o FILE` and applied later with `apply FILE`: carried out when nothing
+ * A plan saved with `plan --out FILE` and applied later with `apply FILE`: carried out when nothing
  * it touches changed; refused — listing what changed, and changing nothing — when something did.
  */
 const workspace = mapWorkspace("safety-plan");
@@ -43,7 +43,7 @@ c:
   await engine.stopContainer(name("b"), 5);
 
   const planFile = join(workspace.dir, `${mapName}.plan.json`);
-  const saved = await berth(["-f", file, "plan", "-o", planFile, "--detailed-exitcode"]);
+  const saved = await berth(["-f", file, "plan", "--out", planFile, "--detailed-exitcode"]);
   expect(saved.code).toBe(2);
   expect(saved.stdout).toMatch(/2 to recreate, 1 to start/);
   return { mapName, file, planFile, name };

@@ -7,6 +7,7 @@ import { printMapJson, printMapYaml } from "../../map/print-map.js";
 import { containerNode } from "../../map/resolve.js";
 import type { CliIo } from "../cli-io.js";
 import { loadMapFor } from "../global-options.js";
+import { formatOf, outputOption, type OutputFormat } from "../output-format.js";
 
 export function validateCommand(io: CliIo): Command {
   return new Command("validate")
@@ -26,17 +27,25 @@ export function configCommand(io: CliIo): Command {
     .description(
       "print the normalized map (long forms, extends resolved) with the resolved instances under x-berth",
     )
-    .option("--json", "print JSON instead of YAML")
+    .option("--json", "print JSON instead of YAML; same as -o json")
+    .addOption(outputOption(["yaml", "json"], "yaml"))
     .option("--no-resolved", "leave out the x-berth section")
     .option("--show-sensitive", "print sensitive environment values in clear (masked by default)")
-    .action((options: { json?: boolean; resolved: boolean; showSensitive?: boolean }, command: Command) => {
-      const loaded = loadMapFor(command, io);
-      const map = options.showSensitive === true ? loaded : withSecretsMasked(loaded);
-      const resolved = options.resolved ? map.resolved : undefined;
-      io.stdout.write(
-        options.json ? printMapJson(map.normalized, resolved) : printMapYaml(map.normalized, resolved),
-      );
-    });
+    .action(
+      (
+        options: { json?: boolean; output?: OutputFormat; resolved: boolean; showSensitive?: boolean },
+        command: Command,
+      ) => {
+        const loaded = loadMapFor(command, io);
+        const map = options.showSensitive === true ? loaded : withSecretsMasked(loaded);
+        const resolved = options.resolved ? map.resolved : undefined;
+        io.stdout.write(
+          formatOf(options, "yaml") === "json"
+            ? printMapJson(map.normalized, resolved)
+            : printMapYaml(map.normalized, resolved),
+        );
+      },
+    );
 }
 
 /** The map with every sensitive environment value replaced by the placeholder, as plans show it. */

@@ -22,8 +22,17 @@ import {
 } from "../../reconcile.js";
 import { logsAt } from "../../common/logger.js";
 import { useColor, type CliIo } from "../cli-io.js";
-import { globalOptions, loadMapFor, loggerFor, logProgress, parseCacheFor } from "../global-options.js";
+import {
+  endpointFor,
+  globalOptions,
+  loadMapFor,
+  loggerFor,
+  logProgress,
+  mapSourceFor,
+  parseCacheFor,
+} from "../global-options.js";
 import { EXIT } from "../exit-codes.js";
+import { formatOf, outputOption, toYaml, type OutputFormat } from "../output-format.js";
 import { firstLookReaders } from "../prefetched-reader.js";
 import { progressRenderer, type ProgressMode, type ProgressRenderer } from "../progress-renderer.js";
 
@@ -42,6 +51,7 @@ interface RunFlags extends PlanningFlags {
   dryRun?: boolean;
   detailedExitcode?: boolean;
   json?: boolean;
+  output?: OutputFormat;
   parallel?: number;
   waitTimeout?: number;
   lockTimeout?: number;
@@ -93,13 +103,13 @@ function openFor(
 ): { map: LoadedMap; clients: Record<string, ClientConfig>; engines: Engines } {
   const map = loadMapFor(command, io);
   const clients = clientsFor(command);
-  return { map, clients, engines: openEngines(map, clients) };
+  return { map, clients, engines: openEngines(map, clients, { defaultEndpoint: endpointFor(command, io) }) };
 }
 
 /** The plan a run would start from, read-only, with the prefetched lists for its first look. */
 async function planNow(command: Command, io: CliIo, request: PlanRequest): Promise<Plan> {
   const { map, clients, engines } = openFor(command, io);
-  const firstLook = firstLookReaders(engines, clients, io.prefetch);
+  const firstLook = firstLookReaders(engines, clients, io.prefetch, endpointFor(command, io));
   return dryRun(map, readersOf(engines), {
     ...request,
     clients,
@@ -129,10 +139,19 @@ function withBuildOptions(command: Command): Command {
     .option("--no-build", "fail rather than build an image (missing, or changed on update)");
 }
 
-/** Prints a plan on stdout, as text or JSON; returns the exit code a dry run or plan ends with. */
-function printPlan(plan: Plan, io: CliIo, flags: { json?: boolean; detailedExitcode?: boolean }): number {
+/** Prints a plan on stdout, as text, JSON or YAML; returns the exit code a dry run or plan ends with. */
+function printPlan(
+  plan: Plan,
+  io: CliIo,
+  flags: { json?: boolean; output?: OutputFormat; detailedExitcode?: boolean },
+): number {
+  const format = formatOf(flags, "text");
   io.stdout.write(
-    flags.json ? renderPlanJson(plan) : renderPlanText(plan, { color: useColor(io, "stdout") }),
+    format === "json"
+      ? renderPlanJson(plan)
+      : format === "yaml"
+        ? toYaml(JSON.parse(renderPlanJson(plan)))
+        : renderPlanText(plan, { color: useColor(io, "stdout") }),
   );
   // A plan that leaves out an engine that did not answer is not the whole answer (its warning says which).
   if (plan.unreachable !== undefined) return EXIT.error;
@@ -148,9 +167,10 @@ export function planCommand(io: CliIo): Command {
         .choices(["startup", "update", "shutdown", "start", "stop", "restart", "remove", "kill"])
         .default("update"),
     )
-    .option("--json", "print the plan as JSON (schemas/plan.schema.json)")
+    .addOption(outputOption(["text", "json", "yaml"], "text"))
+    .option("--json", "print the plan as JSON (schemas/plan.schema.json); same as -o json")
     .option("--detailed-exitcode", "exit 2 when the plan has changes, 0 when it has none")
-    .option("-o, --out <file>", "save the plan as JSON for a later `berth apply FILE`")
+    .option("--out <file>", "save the plan as JSON for a later `berth apply FILE`")
     .option("--remove-orphans", "plan the removal of containers the map no longer has")
     .option("--volumes", "shutdown/remove: plan the removal of volumes too")
     .option(
@@ -167,6 +187,7 @@ export function planCommand(io: CliIo): Command {
         flags: PlanningFlags & {
           action: PlanAction;
           json?: boolean;
+          output?: OutputFormat;
           detailedExitcode?: boolean;
           out?: string;
         },
@@ -186,8 +207,9 @@ export function planCommand(io: CliIo): Command {
 function progressFor(cmd: Command, io: CliIo, mode: ProgressMode): ProgressRenderer {
   const display = progressRenderer(mode, io);
   // Progress is logged at info and debug: at the default level (warn) no logger is needed.
+  // With `--progress json` every stderr line is JSON: logs asked for (--log-level) are JSON lines too.
   const log = logsAt(globalOptions(cmd).logLevel ?? "warn", "info")
-    ? logProgress(loggerFor(cmd, io))
+    ? logProgress(loggerFor(cmd, io, mode === "json" ? { format: "json" } : {}))
     : () => undefined;
   return {
     listener: (event) => {
@@ -230,7 +252,8 @@ function runCommand(
     .argument("[targets...]", "configs, config.instance names or groups (default: all)")
     .option("--dry-run", "print the plan and change nothing (read-only)")
     .option("--detailed-exitcode", "with --dry-run: exit 2 when there are changes")
-    .option("--json", "print the plan (dry run) or the plan and step results as JSON on stdout");
+    .option("--json", "print the plan (dry run) or the plan and step results as JSON on stdout")
+    .addOption(outputOption(["text", "json", "yaml"], "text"));
   command = withApplyOptions(command);
   if (configure) command = configure(command);
   return command.action(async (targets: string[], flags: RunFlags, cmd: Command) => {
@@ -240,7 +263,7 @@ function runCommand(
       return;
     }
     const { map, clients, engines } = openFor(cmd, io);
-    const firstLook = firstLookReaders(engines, clients, io.prefetch);
+    const firstLook = firstLookReaders(engines, clients, io.prefetch, endpointFor(cmd, io));
     const renderer = progressFor(cmd, io, flags.progress);
     const { plan, result } = await reconcile(map, engines, {
       ...request,
@@ -265,34 +288,67 @@ function runOptions(flags: RunFlags, io: CliIo, renderer: ProgressRenderer): Run
   };
 }
 
-/** The end of a run: a summary on stderr (JSON on stdout if asked); exit 0, 1 or 130. */
-function reportRun(plan: Plan, result: ApplyResult, io: CliIo, flags: { json?: boolean }): number {
-  if (flags.json) io.stdout.write(`${JSON.stringify({ plan, result }, null, 2)}\n`);
+/**
+ * The end of a run: a summary on stderr (JSON on stdout if asked); exit 0, 1 or 130. With
+ * `--progress json` the summary is one JSON event (`type: "summary"`), as every stderr line is
+ * JSON then; with `--progress quiet` only the errors are written.
+ */
+function reportRun(
+  plan: Plan,
+  result: ApplyResult,
+  io: CliIo,
+  flags: { json?: boolean; output?: OutputFormat; progress?: ProgressMode },
+): number {
+  const format = formatOf(flags, "text");
+  if (format === "json") io.stdout.write(`${JSON.stringify({ plan, result }, null, 2)}\n`);
+  if (format === "yaml") io.stdout.write(toYaml({ plan, result }));
   const failed = result.results.filter((r) => r.status === "failed");
   const skipped = result.results.filter((r) => r.status === "skipped" || r.status === "cancelled");
-  if (plan.steps.length === 0) {
-    io.stderr.write(`${summaryLine(plan)}\n`);
-    for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);
-    return plan.unreachable === undefined ? EXIT.ok : EXIT.error;
-  }
   const done = result.results.length - failed.length - skipped.length;
-  io.stderr.write(
-    `${done} of ${result.results.length} step(s) done in ${(result.durationMs / 1000).toFixed(1)}s`,
-  );
-  io.stderr.write(
-    failed.length + skipped.length > 0
-      ? `, ${failed.length} failed, ${skipped.length} skipped or cancelled\n`
-      : "\n",
-  );
-  for (const failure of failed) io.stderr.write(`error: ${failure.message ?? failure.id}\n`);
-  for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);
-  if (result.interrupted) {
+  const errors = failed.map((failure) => failure.message ?? failure.id);
+  // A plan that left out an engine that did not answer is not the whole work: never exit 0.
+  const incomplete = failed.length > 0 || plan.unreachable !== undefined;
+  const code =
+    plan.steps.length > 0 && result.interrupted ? EXIT.interrupted : incomplete ? EXIT.error : EXIT.ok;
+  if (flags.progress === "json") {
+    const summary = {
+      type: "summary",
+      time: Date.now(),
+      map: plan.map,
+      steps: result.results.length,
+      done,
+      failed: failed.length,
+      skippedOrCancelled: skipped.length,
+      durationMs: result.durationMs,
+      interrupted: code === EXIT.interrupted,
+      exitCode: code,
+      errors,
+      warnings: plan.warnings,
+    };
+    io.stderr.write(`${JSON.stringify(summary)}\n`);
+    return code;
+  }
+  const quiet = flags.progress === "quiet";
+  if (plan.steps.length === 0) {
+    if (!quiet) io.stderr.write(`${summaryLine(plan)}\n`);
+  } else if (!quiet) {
+    io.stderr.write(
+      `${done} of ${result.results.length} step(s) done in ${(result.durationMs / 1000).toFixed(1)}s`,
+    );
+    io.stderr.write(
+      failed.length + skipped.length > 0
+        ? `, ${failed.length} failed, ${skipped.length} skipped or cancelled\n`
+        : "\n",
+    );
+  }
+  for (const error of errors) io.stderr.write(`error: ${error}\n`);
+  if (!quiet) for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);
+  if (code === EXIT.interrupted && !quiet) {
     io.stderr.write(
       "interrupted: running steps finished, the rest was not started; `berth update` continues from here\n",
     );
-    return EXIT.interrupted;
   }
-  return failed.length > 0 || plan.unreachable !== undefined ? EXIT.error : EXIT.ok;
+  return code;
 }
 
 const ORPHAN_VOLUMES =
@@ -353,23 +409,23 @@ export function runCommands(io: CliIo): Command[] {
 export function applyCommand(io: CliIo): Command {
   const command = new Command("apply")
     .description(
-      "carry out a plan saved with `berth plan -o FILE`; refused if anything it touches changed since",
+      "carry out a plan saved with `berth plan --out FILE`; refused if anything it touches changed since",
     )
     .argument("<plan-file>", "the saved plan (JSON)")
-    .option("--json", "print the plan and step results as JSON on stdout");
+    .option("--json", "print the plan and step results as JSON on stdout")
+    .addOption(outputOption(["text", "json", "yaml"], "text"));
   return withApplyOptions(command).action(async (file: string, flags: RunFlags, cmd: Command) => {
     const saved = parseSavedPlan(readText(resolvePath(io.cwd, file)), file);
-    const globals = globalOptions(cmd);
     const map: LoadedMap = loadMap({
-      files: globals.file ?? saved.files,
+      ...mapSourceFor(cmd, io, { files: saved.files }),
+      // The plan was made for this map: its name is not open to the environment.
       mapName: saved.map,
-      env: io.env,
-      cwd: io.cwd,
       ...parseCacheFor(cmd, io),
     });
     const clients = clientsFor(cmd);
     const renderer = progressFor(cmd, io, flags.progress);
-    const { plan, result } = await reconcile(map, openEngines(map, clients), {
+    const engines = openEngines(map, clients, { defaultEndpoint: endpointFor(cmd, io) });
+    const { plan, result } = await reconcile(map, engines, {
       savedPlan: saved,
       clients,
       ...runOptions(flags, io, renderer),

@@ -6,7 +6,8 @@ import { describeReason, painter } from "../../plan/render-plan.js";
 import { observeAndPlan, openEngines } from "../../reconcile.js";
 import { useColor, type CliIo } from "../cli-io.js";
 import { EXIT } from "../exit-codes.js";
-import { loadMapFor } from "../global-options.js";
+import { endpointFor, loadMapFor } from "../global-options.js";
+import { formatOf, outputOption, toYaml, type OutputFormat } from "../output-format.js";
 import { clientsFor, refreshOption } from "./run-commands.js";
 
 export interface ObjectStatus {
@@ -37,13 +38,18 @@ export function statusCommand(io: CliIo): Command {
   return new Command("status")
     .description("show every object of the map: running / exited (code) / missing / outdated (why) / health")
     .argument("[targets...]", "configs, config.instance names or groups (default: all)")
-    .option("--json", "print JSON")
+    .option("--json", "print JSON; same as -o json")
+    .addOption(outputOption(["text", "json", "yaml"], "text"))
     .addOption(refreshOption())
     .action(
-      async (targets: string[], flags: { json?: boolean; refresh?: "labels" | "full" }, command: Command) => {
+      async (
+        targets: string[],
+        flags: { json?: boolean; output?: OutputFormat; refresh?: "labels" | "full" },
+        command: Command,
+      ) => {
         const map = loadMapFor(command, io);
         const clients = clientsFor(command);
-        const engines = openEngines(map, clients);
+        const engines = openEngines(map, clients, { defaultEndpoint: endpointFor(command, io) });
         const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
         // A plan that is never applied: a volume that differs is shown outdated, and a name held
         // by a foreign container as a state, not refused.
@@ -132,8 +138,9 @@ export function statusCommand(io: CliIo): Command {
           }
         }
         if (observed.unreachable !== undefined) command.setOptionValue("exitCode", EXIT.error);
-        if (flags.json) {
-          io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        const format = formatOf(flags, "text");
+        if (format !== "text") {
+          io.stdout.write(format === "json" ? `${JSON.stringify(rows, null, 2)}\n` : toYaml(rows));
           return;
         }
         const paint = painter(useColor(io, "stdout"));
@@ -174,7 +181,7 @@ export function logsCommand(io: CliIo): Command {
   return new Command("logs")
     .description("print the output of the target containers")
     .argument("<targets...>", "configs, config.instance names or groups")
-    .option("--follow", "keep printing new output")
+    .option("-f, --follow", "keep printing new output (Ctrl-C stops, quietly)")
     .option("--tail <n>", "only the last N lines of each", (v: string) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
@@ -182,7 +189,7 @@ export function logsCommand(io: CliIo): Command {
     })
     .action(async (targets: string[], flags: { follow?: boolean; tail?: number }, command: Command) => {
       const map = loadMapFor(command, io);
-      const engines = openEngines(map, clientsFor(command));
+      const engines = openEngines(map, clientsFor(command), { defaultEndpoint: endpointFor(command, io) });
       const keys = targetKeys(map.resolved, targets);
       const containers = map.resolved.containers.filter((c) => keys.includes(c.key));
       const prefix = containers.length > 1 || Object.keys(engines).length > 1;

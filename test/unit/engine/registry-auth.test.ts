@@ -67,3 +67,36 @@ describe("registry credentials from the Docker config file", () => {
     });
   });
 });
+
+describe("Docker Hub under its other names (docker.io/…, library/…)", () => {
+  const config = {
+    auths: { "https://index.docker.io/v1/": { auth: basic("hub", "hubpw") } },
+  };
+
+  it("finds the https://index.docker.io/v1/ entry of `auths` for docker.io/ and bare library/ images", () => {
+    for (const image of [
+      "docker.io/library/nginx:1",
+      "index.docker.io/library/nginx",
+      "library/nginx",
+      "nginx",
+    ]) {
+      expect(registryOf(image), image).toBe("https://index.docker.io/v1/");
+      expect(registryAuthFor(image, config), image).toEqual({
+        username: "hub",
+        password: "hubpw",
+        serveraddress: "https://index.docker.io/v1/",
+      });
+    }
+  });
+
+  it("asks the credential helper configured for Hub's key, with Hub's key", () => {
+    const asked: string[] = [];
+    const helper = (name: string, registry: string) => {
+      asked.push(`${name}:${registry}`);
+      return { Username: "u", Secret: "s" };
+    };
+    const helpers = { credHelpers: { "https://index.docker.io/v1/": "hubhelper" } };
+    expect(registryAuthFor("docker.io/me/app:2", helpers, helper)).toMatchObject({ username: "u" });
+    expect(asked).toEqual(["hubhelper:https://index.docker.io/v1/"]);
+  });
+});

@@ -72,7 +72,9 @@ export function configDrift(
   );
   value("network_mode", networkModeOf(spec.network_mode, fields.network_mode));
   setDrift("binds", spec.binds, asList(fields.binds), push);
-  setDrift("links", spec.links, asList(fields.links), push);
+  // On a network of its own the engine keeps no legacy links in HostConfig: it reports none.
+  const legacyLinks = spec.network_mode === "default" || spec.network_mode === "bridge";
+  if (legacyLinks) setDrift("links", spec.links, asList(fields.links), push);
   const exposes = exposedPorts(spec.exposes);
   setDrift("exposes", exposes, exposesSeen(exposes, asList(fields.exposes)), push);
   missingDrift("shares", spec.shares, asList(fields.shares), push);

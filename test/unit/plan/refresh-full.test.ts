@@ -8,7 +8,7 @@ import {
   containerNameLookup,
   type ContainerSpec,
 } from "../../../src/desired/container-spec.js";
-import { createBody, extraEndpoints, firstEndpoint } from "../../../src/desired/create-body.js";
+import { createBody, extraEndpoints, firstEndpoint, updateBody } from "../../../src/desired/create-body.js";
 import { defaultClientContext } from "../../../src/plan/plan.js";
 import type { InspectView } from "../../../src/fields/fields.js";
 import { mapOf } from "../../helpers/plan-fixtures.js";
@@ -274,5 +274,16 @@ describe("refresh full: drift made by hand", () => {
       (i.NetworkSettings as { Networks: object }).Networks = {};
     });
     expect(found).toEqual([]);
+  });
+});
+
+describe("update body of the restart policy", () => {
+  it('names "no" (the engine reads an empty name in an update as "leave it as it is")', () => {
+    const spec = specOf(mapOf("web: {image: web:1}"));
+    expect(updateBody(spec, ["restart"]).RestartPolicy).toEqual({ Name: "no" });
+    expect(updateBody({ ...spec, restart: "on-failure:3" }, ["restart"]).RestartPolicy).toEqual({
+      Name: "on-failure",
+      MaximumRetryCount: 3,
+    });
   });
 });

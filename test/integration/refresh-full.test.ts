@@ -1,11 +1,13 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import Docker from "dockerode";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { berth, tempFolder } from "../helpers/cli.js";
 import { FIXTURE_IMAGES } from "../helpers/engine.js";
 import { mapWorkspace } from "../helpers/map-workspace.js";
-import { expectPlanMatchesSchema } from "../helpers/plan-json.js";
+import { expectPlanMatchesSchema, freePort } from "../helpers/plan-json.js";
+import type { Action } from "../helpers/checker/property-model.js";
+import { describeSequence, runSequence } from "../helpers/checker/property-runner.js";
 import type { Plan } from "../../src/plan/plan-types.js";
 
 /**
@@ -221,3 +223,21 @@ side:
   network_mode: web
   stop_timeout: 2
 `;
+
+describe("the convergence property's docker update drift (issue 14 checker model)", () => {
+  const folder = tempFolder("refresh-full-property");
+  afterAll(() => folder.remove());
+
+  it("converges after docker update with and without a map memory limit (mem_limit null works)", async () => {
+    const context = { dir: folder.dir, ports: [await freePort()] };
+    const actions: Action[] = [
+      { kind: "docker-update-memory" },
+      { kind: "mem-limit", value: null },
+      { kind: "docker-update-memory" },
+      { kind: "mem-limit", value: "96m" },
+      { kind: "docker-update-memory" },
+    ];
+    const failure = await runSequence(actions, context);
+    expect(failure === undefined ? "" : describeSequence(failure)).toBe("");
+  }, 240_000);
+});

@@ -159,15 +159,17 @@ export const ALL_ACTIONS: ActionSet = {
 
 /**
  * Only what berth handles today (the fast subset in `npm test`): no volume owner/mode edits, no
- * `docker update` drift, no restart by hand of a network_mode target, no exec command that fails —
- * each a known defect of issue 14 that the chaos campaign keeps.
+ * restart by hand of a network_mode target, no exec command that fails — each a known defect of
+ * issue 14 that the chaos campaign keeps. `docker update` drift is handled through `--refresh full`
+ * (the runner passes it after that drift), also where the map sets no memory limit (`null`): the
+ * limit set by hand is seen and the container recreated, since the engine cannot unset it in place.
  */
 export const HANDLED_ACTIONS: ActionSet = {
-  memLimits: ["64m", "96m", "256m"],
+  memLimits: [null, "64m", "96m", "256m"],
   stopTargets: TARGETS,
   volumeOwner: false,
   gatedExec: false,
-  dockerUpdate: false,
+  dockerUpdate: true,
   restartTargets: false,
   berthRestart: true,
 };

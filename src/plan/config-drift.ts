@@ -223,9 +223,12 @@ function inPlaceDrift(spec: ContainerSpec, fields: Record<string, unknown>, push
     const key = field.slice("host_config.".length);
     const entry = optionField("host_config", key);
     if (entry?.update === undefined) continue;
-    const wanted = spec.host_config[key] ?? entry.updateDefault?.(spec.host_config);
+    const set = spec.host_config[key];
+    const wanted = set ?? entry.updateDefault?.(spec.host_config);
+    // An engine without swap accounting reports no memoryswap (-1) where it would set twice the memory.
+    const engineChose = set === undefined && (entry.unset ?? []).includes(seen);
     if (wanted !== undefined) {
-      if (!covers(wanted, seen)) push(field, valueReason(field, seen, wanted));
+      if (!covers(wanted, seen) && !engineChose) push(field, valueReason(field, seen, wanted));
     } else if (!(entry.unset ?? [null]).some((u) => canonicalJson(u) === canonicalJson(seen))) {
       push(
         field,

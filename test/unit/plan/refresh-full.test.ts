@@ -203,6 +203,10 @@ describe("refresh full: drift made by hand", () => {
     expect(found[1]?.reason.message).toBe("host_config.mem_limit: 128m → 64m (changed outside berth)");
   });
 
+  it("takes no memoryswap (an engine without swap accounting) for the twice-the-memory it would set", () => {
+    expect(drift(spec, (i) => Object.assign(i.HostConfig as object, { MemorySwap: -1 }))).toEqual([]);
+  });
+
   it("sees a limit set by hand where the map sets none, which only a new container can undo", () => {
     const found = drift(spec, (i) => Object.assign(i.HostConfig as object, { PidsLimit: 50 }));
     expect(found).toEqual([

@@ -122,7 +122,10 @@ export function updateBody(spec: ContainerSpec, fields: readonly string[]): Cont
   const body: Record<string, unknown> = {};
   const limits = new Set<string>();
   for (const field of fields) {
-    if (field === "restart") body.RestartPolicy = restartPolicy(spec.restart ?? "no");
+    // The engine reads an empty policy name in an update as "leave it": "no" must be named.
+    if (field === "restart")
+      body.RestartPolicy =
+        spec.restart === null || spec.restart === "no" ? { Name: "no" } : restartPolicy(spec.restart);
     if (field.startsWith("host_config.")) addWithPartners(field.slice("host_config.".length), limits);
   }
   for (const key of limits) {

@@ -22,7 +22,11 @@ const hostField = (
 
 /** A limit `docker update` changes: the same name in the update body as in HostConfig. */
 const limit = (name: string, example: unknown, more: Partial<OptionField> = {}): OptionField =>
-  hostField(name, "in-place", example, { update: name, ...more });
+  hostField(name, "in-place", example, {
+    update: name,
+    unset: typeof example === "string" ? [null, ""] : [null, 0],
+    ...more,
+  });
 
 const size = { normalize: "size" } as const;
 const list = { normalize: "list" } as const;
@@ -38,6 +42,7 @@ export const HOST_CONFIG_FIELDS = {
   mem_limit: limit("Memory", 64 * 1024 ** 2, { ...size, sentWith: ["memswap_limit"] }),
   memswap_limit: limit("MemorySwap", 128 * 1024 ** 2, {
     ...size,
+    unset: [null, 0, -1],
     sentWith: ["mem_limit"],
     // The engine sets memoryswap to twice the memory at create when the request leaves it out,
     // and refuses a memory above the memoryswap it has unless both come together.
@@ -53,7 +58,7 @@ export const HOST_CONFIG_FIELDS = {
   cpuset_cpus: limit("CpusetCpus", "0"),
   cpuset_mems: limit("CpusetMems", "0"),
   blkio_weight: limit("BlkioWeight", 300),
-  pids_limit: limit("PidsLimit", 100),
+  pids_limit: limit("PidsLimit", 100, { unset: [null, 0, -1] }),
   privileged: hostField("Privileged", "recreate", true),
   cap_add: hostField("CapAdd", "recreate", ["NET_ADMIN"], list),
   cap_drop: hostField("CapDrop", "recreate", ["MKNOD"], list),

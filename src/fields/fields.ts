@@ -91,6 +91,11 @@ export interface OptionField {
    * sent with changes: what the engine would have set at create (memoryswap = 2 × memory).
    */
   updateDefault?: (hostConfig: Record<string, unknown>) => unknown;
+  /**
+   * The values the engine reports for an in-place field no request set (`refresh: full` reads a
+   * value outside them, where the map sets none, as set by hand).
+   */
+  unset?: readonly unknown[];
   /** A value the normalizer gives, for tests: every copied entry must reach its Docker field. */
   example?: unknown;
 }

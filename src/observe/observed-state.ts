@@ -64,11 +64,8 @@ export interface ObservedContainer {
   networkMode: string;
   networks: Record<string, ObservedEndpoint>;
   mounts: ObservedMount[];
-  /**
-   * With `refresh: full`, what the engine runs for the in-place fields (`host_config.mem_limit`,
-   * `restart`, …), read back from an inspect in the spec's form. Undefined otherwise.
-   */
-  effective?: Record<string, unknown>;
+  /** With `refresh: full`, what the engine runs, read back from an inspect. Undefined otherwise. */
+  effective?: EffectiveConfig;
   /**
    * When it last started (ms since the epoch), read by an inspect: only for a running container
    * of the map that joins another's network namespace (`network_mode: container:…`) and for the
@@ -77,6 +74,21 @@ export interface ObservedContainer {
   startedAt?: number;
   /** Host bindings it holds while it runs: `HOSTIP:PORT/proto` (`0.0.0.0` or `::` for all). */
   publishedPorts: string[];
+}
+
+/** A container's configuration as the engine runs it (`refresh: full`, src/observe/refresh.ts). */
+export interface EffectiveConfig {
+  /**
+   * Every registry field that has a read-back, in the spec's form, by spec path (`environment`,
+   * `restart`, `host_config.mem_limit`, `create_options.tty`).
+   */
+  fields: Record<string, unknown>;
+  /** Named volumes mounted (`name:path`, `name:path:ro`): `attaches` and `uses` together. */
+  volumeBinds: string[];
+  /** `NAME` or `NAME:ro`, as `volumes_from` takes them. */
+  volumesFrom: string[];
+  /** Aliases the engine gives every endpoint by itself (short id, name); the hostname is added too. */
+  engineAliases: string[];
 }
 
 export interface ObservedVolume {

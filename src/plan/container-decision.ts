@@ -7,6 +7,7 @@ import { diffSpecs, type FieldChange } from "../desired/spec-diff.js";
 import { protectSpec, specHash } from "../desired/spec-label.js";
 import { shortId } from "./plan-context.js";
 import type { Cause, Reason } from "./plan-types.js";
+import { configDrift, runningEndpoints, type ConfigDrift } from "./config-drift.js";
 import { rejoinReason } from "./rejoin.js";
 
 /**
@@ -29,7 +30,7 @@ export type Decision =
       reasons: Reason[];
       /** What differs but is left as it is (startup): reported, not changed. */
       outdated: Reason[];
-      /** In-place fields the engine runs with other values than berth set (`refresh: full`). */
+      /** In-place fields the engine runs with other values than the map's (`refresh: full`). */
       drift: Reason[];
     };
 
@@ -105,9 +106,9 @@ export function decideContainer(input: DecisionInput): Decision {
       });
     } else update.push(change.field);
   }
-  const drift = driftReasons(input.spec, observed.effective).filter(
-    (r) => !update.includes(r.field as string),
-  );
+  const refreshed = refreshDrift(input, observed, [...changes, ...current]);
+  recreate.push(...refreshed.recreate);
+  const drift = refreshed.inPlace.filter((r) => !update.includes(r.field as string));
   if (input.update) update.push(...drift.map((r) => r.field as string));
   for (const volume of input.recreatedVolumes)
     recreate.push({ message: `volume ${volume} is recreated (--recreate-volumes)` });
@@ -116,9 +117,11 @@ export function decideContainer(input: DecisionInput): Decision {
     const mode = input.recreatedVolumes.length > 0 ? "remove-first" : "safe";
     return { kind: "recreate", reasons: recreate, old: observed, mode };
   }
+  const running = observed.effective === undefined ? undefined : runningEndpoints(observed.effective);
   const known =
-    observed.applied === undefined ? {} : effectiveSpec(observed.applied.spec, input.record).networks;
-  const endpoints = endpointChanges(input.spec, observed, known);
+    running ??
+    (observed.applied === undefined ? {} : effectiveSpec(observed.applied.spec, input.record).networks);
+  const endpoints = endpointChanges(input.spec, observed, known, running !== undefined);
   const start = needsStart(observed, input.job, input.persistent);
   const rejoin = start ? [] : namespaceReasons(observed, input.namespaceStart);
   return {
@@ -241,24 +244,26 @@ export function namespaceReasons(observed: ObservedContainer, target: Cause | un
 }
 
 /**
- * In-place fields whose value on the engine (read by `refresh: full`) differs from the map's: a
- * `docker update` by hand. Only what the map sets is compared, never an engine default.
+ * What the engine runs (read by `refresh: full`) against the map, for the fields whose difference
+ * the recorded spec does not already explain (a map edit is reported as such): a change made by
+ * hand. In-place fields are put back by an update; any other field needs a new container.
  */
-export function driftReasons(spec: ContainerSpec, effective: Record<string, unknown> | undefined): Reason[] {
-  if (effective === undefined) return [];
-  const reasons: Reason[] = [];
-  for (const [field, running] of Object.entries(effective)) {
-    const wanted = field === "restart" ? spec.restart : spec.host_config[field.slice("host_config.".length)];
-    if (wanted === undefined || wanted === null || canonicalJson(wanted) === canonicalJson(running ?? null))
-      continue;
-    reasons.push({
-      message: `${field} was changed on the engine (by hand?): it runs ${canonicalJson(running ?? null)}`,
-      field,
-      old: running ?? null,
-      new: wanted,
-    });
-  }
-  return reasons;
+export function refreshDrift(
+  input: Pick<DecisionInput, "spec" | "sensitive">,
+  observed: ObservedContainer,
+  explained: readonly FieldChange[],
+): { inPlace: Reason[]; recreate: Reason[] } {
+  if (observed.effective === undefined || observed.applied === undefined)
+    return { inPlace: [], recreate: [] };
+  const known = new Set(explained.map((c) => c.field));
+  const drift = configDrift(input.spec, observed.effective, input.sensitive).filter(
+    (d) => !known.has(d.field),
+  );
+  const inPlace = (d: ConfigDrift) => d.class === "in-place" && d.unsetByUpdate !== true;
+  return {
+    inPlace: drift.filter(inPlace).map((d) => d.reason),
+    recreate: drift.filter((d) => !inPlace(d)).map((d) => d.reason),
+  };
 }
 
 /** Whether a kept container is started. */
@@ -288,6 +293,8 @@ export function endpointChanges(
   spec: ContainerSpec,
   observed: ObservedContainer,
   known: Readonly<Record<string, EndpointSpec>>,
+  /** `known` is what the engine runs (`refresh: full`), not what berth recorded. */
+  inspected = false,
 ): EndpointChange[] {
   const mode = spec.network_mode;
   if (mode === "host" || mode === "none" || mode === "disabled" || mode.startsWith("container:")) return [];
@@ -306,7 +313,9 @@ export function endpointChanges(
         network,
         connect: endpoint,
         disconnect: true,
-        reason: `endpoint on network ${network} differs (aliases, links or addresses)`,
+        reason: inspected
+          ? `endpoint on network ${network}: ${endpointDifference(current, endpoint)} (changed outside berth)`
+          : `endpoint on network ${network} differs (aliases, links or addresses)`,
       });
     }
   }
@@ -321,6 +330,16 @@ export function endpointChanges(
     }
   }
   return changes;
+}
+
+/** What differs between two endpoints, in words: `aliases ["a"] → ["b"]`. */
+function endpointDifference(current: EndpointSpec, desired: EndpointSpec): string {
+  const keys = ["aliases", "links", "ipv4_address", "ipv6_address", "link_local_ips"] as const;
+  const norm = (v: unknown) => canonicalJson(Array.isArray(v) ? [...(v as string[])].sort() : v);
+  return keys
+    .filter((k) => norm(current[k]) !== norm(desired[k]))
+    .map((k) => `${k} ${norm(current[k])} → ${norm(desired[k])}`)
+    .join(", ");
 }
 
 function sameEndpoint(current: EndpointSpec, desired: EndpointSpec): boolean {

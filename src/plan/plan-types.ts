@@ -190,8 +190,8 @@ export interface PlanOptions {
   killSignal: string;
   /**
    * `labels` (default): compare with what berth recorded (labels, state record), four list calls.
-   * `full`: also inspect every container of the map and compare what the engine runs (limits and
-   * restart policy changed by hand with `docker update`): one more call per container.
+   * `full`: also inspect every container of the map and compare what the engine runs with the map,
+   * every field of the registry (src/plan/config-drift.ts): one more call per container.
    */
   refresh: "labels" | "full";
 }

@@ -366,8 +366,11 @@ export class SimulatedEngine {
   updateContainer(idOrName: string, body: ContainerUpdateBody): void {
     const container = this.container(idOrName);
     for (const [key, value] of Object.entries(body)) {
-      if (key === "RestartPolicy") container.restartPolicy = { ...(value as { Name: string }) };
-      else container.limits[key] = value;
+      if (key === "RestartPolicy") {
+        // As dockerd does: an empty policy name in an update leaves the policy as it is.
+        const policy = value as { Name: string };
+        if (policy.Name !== "") container.restartPolicy = { ...policy };
+      } else container.limits[key] = value;
     }
   }
 

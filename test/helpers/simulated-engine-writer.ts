@@ -313,16 +313,29 @@ export class SimulatedEngineWriter implements EngineWriter {
         FinishedAt: "",
         Health: c.hasHealthcheck ? { Status: c.health ?? "starting", FailingStreak: 0 } : null,
       },
+      // As dockerd: the create body's settings come back (limits and policy as updated since).
       Config: {
+        ...structuredClone(configOf(c.body)),
         Image: c.image,
         Labels: { ...c.labels },
-        ...(c.body?.Hostname === undefined ? {} : { Hostname: c.body.Hostname }),
       },
-      HostConfig: { NetworkMode: c.networkMode, RestartPolicy: { ...c.restartPolicy }, ...c.limits },
+      HostConfig: {
+        ...structuredClone(c.body?.HostConfig ?? {}),
+        NetworkMode: c.networkMode,
+        RestartPolicy: { ...c.restartPolicy },
+        ...c.limits,
+      },
       Mounts: structuredClone(c.mounts),
       NetworkSettings: { Networks: structuredClone(c.networks) },
     };
   }
+}
+
+/** The create body without what inspect reports elsewhere (HostConfig, NetworkingConfig). */
+function configOf(body: SimulatedContainer["body"]): Record<string, unknown> {
+  if (body === undefined) return {};
+  const { HostConfig: _host, NetworkingConfig: _networks, ...config } = body as Record<string, unknown>;
+  return config;
 }
 
 function statusText(container: SimulatedContainer): string {

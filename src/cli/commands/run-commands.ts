@@ -121,7 +121,7 @@ async function planNow(command: Command, io: CliIo, request: PlanRequest): Promi
 export function refreshOption(): Option {
   return new Option(
     "--refresh <mode>",
-    `labels: compare with what berth recorded (4 calls per engine); full: also inspect every container of the map, one call each, to see changes made by hand with docker update (default: ${DEFAULT_PLAN_OPTIONS.refresh})`,
+    `labels: compare with what berth recorded (4 calls per engine); full: also inspect every container of the map, one call each, and compare its whole configuration with the map (changes made by hand: docker update, a container made again) (default: ${DEFAULT_PLAN_OPTIONS.refresh})`,
   ).choices(["labels", "full"]);
 }
 

@@ -160,13 +160,16 @@ export const ALL_ACTIONS: ActionSet = {
 /**
  * Only what berth handles today (the fast subset in `npm test`). Volume owner/mode edits, exec
  * commands that fail and are fixed, and a network_mode target restarted by hand are handled.
+ * `docker update` drift is handled through `--refresh full` (the runner passes it after that
+ * drift), also where the map sets no memory limit (`null`): the limit set by hand is seen and the
+ * container recreated, since the engine cannot unset it in place.
  */
 export const HANDLED_ACTIONS: ActionSet = {
-  memLimits: ["64m", "96m", "256m"],
+  memLimits: [null, "64m", "96m", "256m"],
   stopTargets: TARGETS,
   volumeOwner: true,
   gatedExec: true,
-  dockerUpdate: false,
+  dockerUpdate: true,
   restartTargets: true,
   berthRestart: true,
 };

@@ -100,8 +100,12 @@ async function step(state: RunState, action: Action, context: SequenceContext): 
       return [`the checker saw no difference after ${describeAction(action)}`];
     }
   }
-  return converge(state);
+  // A change made in place with `docker update` is seen only by an inspect: `--refresh full`.
+  return converge(state, REFRESH_FULL_DRIFT.has(action.kind));
 }
+
+/** Drift that only `--refresh full` (one inspect per container) can see. */
+const REFRESH_FULL_DRIFT = new Set<Action["kind"]>(["docker-update-memory"]);
 
 /** Drift the checker must notice at once (when its target existed). */
 const VISIBLE_DRIFT = new Set<Action["kind"]>([
@@ -114,9 +118,20 @@ const VISIBLE_DRIFT = new Set<Action["kind"]>([
 
 const fileArgs = (state: RunState) => ["-f", state.file];
 
-/** `update`, then the checker, then a plan that must be empty. */
-async function converge(state: RunState): Promise<string[]> {
-  const update = await runBerthBin([...fileArgs(state), "update", "--remove-orphans", "--progress", "plain"]);
+/**
+ * `update` (with `--refresh full` after drift only it sees), then the checker, then a plan that
+ * must be empty — also with `--refresh full`, which must find no drift where the checker finds none.
+ */
+async function converge(state: RunState, refreshFull = false): Promise<string[]> {
+  const refresh = refreshFull ? ["--refresh", "full"] : [];
+  const update = await runBerthBin([
+    ...fileArgs(state),
+    "update",
+    "--remove-orphans",
+    ...refresh,
+    "--progress",
+    "plain",
+  ]);
   const execCannotRun = state.model.exec.gated && !state.gateOpen;
   if (update.code !== 0) {
     // A gated exec command fails until its gate opens: the map asks for something that cannot succeed.
@@ -124,7 +139,14 @@ async function converge(state: RunState): Promise<string[]> {
     return [`berth update exited ${update.code}: ${lastLines(update.stderr)}`];
   }
   const problems = await checkConvergence(fileArgs(state), { docker: dockerApi });
-  const plan = await runBerthBin([...fileArgs(state), "plan", "--remove-orphans", "--detailed-exitcode"]);
+  const plan = await runBerthBin([
+    ...fileArgs(state),
+    "plan",
+    "--remove-orphans",
+    "--refresh",
+    "full",
+    "--detailed-exitcode",
+  ]);
   if (plan.code !== 0)
     problems.push(`the next plan is not empty (exit ${plan.code}): ${lastLines(plan.stdout + plan.stderr)}`);
   if (problems.length > 0 && execCannotRun)

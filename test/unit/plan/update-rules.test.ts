@@ -347,7 +347,7 @@ app:
     const { plan: made, world, map } = await planChange(BASE, BASE.replace("  restart: always\n", ""));
     expect(stepSummary(made)).toEqual(["update-container app", "record-state berth-state.app"]);
     const after = await expectConverges(made, world, map);
-    expect(engineOf(after).named("app.app").restartPolicy).toEqual({ Name: "" });
+    expect(engineOf(after).named("app.app").restartPolicy).toEqual({ Name: "no" });
   });
 
   it("a restart policy changed to `on-failure:0` converges (the engine reports it as `on-failure`)", async () => {

@@ -24,7 +24,7 @@ export async function observeNamespaceStarts(
       return [name, reader === undefined ? client : await withStartTimes(reader, client, mapName)] as const;
     }),
   );
-  return { clients: Object.fromEntries(clients) };
+  return { ...observed, clients: Object.fromEntries(clients) };
 }
 
 async function withStartTimes(

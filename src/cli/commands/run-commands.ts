@@ -305,8 +305,11 @@ function reportRun(
   const failed = result.results.filter((r) => r.status === "failed");
   const skipped = result.results.filter((r) => r.status === "skipped" || r.status === "cancelled");
   const done = result.results.length - failed.length - skipped.length;
-  const errors = failed.map((failure) => failure.message ?? failure.id);
-  // A plan that left out an engine that did not answer is not the whole work: never exit 0.
+  // An engine that did not answer leaves its part undone: said as an error (even when quiet), as
+  // the exit code says.
+  const undone = plan.warnings.filter((w) => isUnansweredEngine(plan, w));
+  const warnings = plan.warnings.filter((w) => !undone.includes(w));
+  const errors = [...failed.map((failure) => failure.message ?? failure.id), ...undone];
   const incomplete = failed.length > 0 || plan.unreachable !== undefined;
   const code =
     plan.steps.length > 0 && result.interrupted ? EXIT.interrupted : incomplete ? EXIT.error : EXIT.ok;
@@ -323,7 +326,7 @@ function reportRun(
       interrupted: code === EXIT.interrupted,
       exitCode: code,
       errors,
-      warnings: plan.warnings,
+      warnings,
     };
     io.stderr.write(`${JSON.stringify(summary)}\n`);
     return code;
@@ -342,13 +345,20 @@ function reportRun(
     );
   }
   for (const error of errors) io.stderr.write(`error: ${error}\n`);
-  if (!quiet) for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);
+  if (!quiet) for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
   if (code === EXIT.interrupted && !quiet) {
     io.stderr.write(
       "interrupted: running steps finished, the rest was not started; `berth update` continues from here\n",
     );
   }
   return code;
+}
+
+/** The plan's warning that an engine did not answer (plan.ts reportUnreachable). */
+function isUnansweredEngine(plan: Plan, warning: string): boolean {
+  return Object.keys(plan.unreachable ?? {}).some((client) =>
+    warning.startsWith(`engine \`${client}\` did not answer`),
+  );
 }
 
 const ORPHAN_VOLUMES =

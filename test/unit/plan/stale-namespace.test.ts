@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ObservedContainer, ObservedState } from "../../../src/observe/observed-state.js";
-import { namespaceSharers, parseStartedAt } from "../../../src/observe/namespaces.js";
+import { namespaceSharers, observeNamespaceStarts, parseStartedAt } from "../../../src/observe/namespaces.js";
 import { plan } from "../../../src/plan/plan.js";
 import { changeOf, deployed, mapOf, stepSummary, waitsFor, stepFor } from "../../helpers/plan-fixtures.js";
 import { observeWorld } from "../../helpers/simulated-engine.js";
@@ -92,5 +92,14 @@ describe("which containers the observation inspects for their start time", () =>
     expect(parseStartedAt("0001-01-01T00:00:00Z")).toBeUndefined();
     expect(parseStartedAt("")).toBeUndefined();
     expect(parseStartedAt(undefined)).toBeUndefined();
+  });
+
+  it("keeps what the observation says of engines that did not answer (found merging several engines)", async () => {
+    const observed: ObservedState = {
+      clients: { default: { client: "default", containers: [], volumes: [], networks: [], images: [] } },
+      unreachable: { e3: "e3: list containers: no engine answers" },
+    } as unknown as ObservedState;
+    const looked = await observeNamespaceStarts({}, observed, "app");
+    expect(looked.unreachable).toEqual({ e3: "e3: list containers: no engine answers" });
   });
 });

@@ -7,7 +7,11 @@ import { cacheDirectory, FileParseCache, type ParseCache } from "../map/parse-ca
 import { Writable } from "node:stream";
 import type { Logger } from "pino";
 import type { ProgressListener } from "../apply/progress-events.js";
-import { createLogger, type LogFormat } from "../common/logger.js";
+import { createLogger, logsAt, type LogFormat } from "../common/logger.js";
+import type { EngineLog } from "../engine/engine-log.js";
+import type { Plan } from "../plan/plan-types.js";
+import { describeReason, summaryLine } from "../plan/render-plan.js";
+import { isSensitiveName, maskSecrets, secretValuesOf, SENSITIVE_PLACEHOLDER } from "../desired/sensitive.js";
 import { useColor, type CliIo } from "./cli-io.js";
 import { resolveDockerEndpoint, type DockerEndpoint } from "../engine/docker-context.js";
 
@@ -152,5 +156,66 @@ export function logProgress(logger: Logger): ProgressListener {
         logger.info({ ok: event.ok, interrupted: event.interrupted, ms: event.durationMs }, "apply finished");
         break;
     }
+  };
+}
+
+/**
+ * Where the engines log their calls: the run's logger at --log-level debug or trace (undefined
+ * above, so that no call pays for it); requests, at trace, masked with the map's secret values.
+ */
+export function engineLogFor(command: Command, io: CliIo, map: LoadedMap): EngineLog | undefined {
+  if (!logsAt(globalOptions(command).logLevel ?? "warn", "debug")) return undefined;
+  const secrets = secretValuesOf(map.resolved);
+  const listed = map.resolved.sensitive;
+  return {
+    logger: loggerFor(command, io),
+    // Env entries by name first (a short secret would otherwise withhold the whole body), then
+    // every secret value wherever else it occurs.
+    mask: (value) => maskSecrets(JSON.stringify(value, envMasker(listed)), secrets),
+  };
+}
+
+/** A JSON replacer that writes `NAME=(sensitive)` for the sensitive entries of an `Env` list. */
+function envMasker(listed: readonly string[]): (key: string, value: unknown) => unknown {
+  return (key, value) => {
+    if (key !== "Env" || !Array.isArray(value)) return value;
+    return value.map((entry: unknown) => {
+      if (typeof entry !== "string") return entry;
+      const name = entry.split("=", 1)[0] ?? "";
+      return isSensitiveName(name, listed) ? `${name}=${SENSITIVE_PLACEHOLDER}` : entry;
+    });
+  };
+}
+
+/** How openEngines connects for this run: the chosen engine, and the call log (engineLogFor). */
+export function engineOptionsFor(
+  command: Command,
+  io: CliIo,
+  map: LoadedMap,
+): { defaultEndpoint: DockerEndpoint; log?: EngineLog } {
+  const log = engineLogFor(command, io, map);
+  return { defaultEndpoint: endpointFor(command, io), ...(log === undefined ? {} : { log }) };
+}
+
+/**
+ * At --log-level debug, every plan's decisions with their reasons: one line per object that
+ * changes or is reported, then the plan's size. The planner is pure: its plans are logged here.
+ * (Reasons are the plan's own, where secrets are already redacted.)
+ */
+export function planLogFor(command: Command, io: CliIo): { onPlan?: (plan: Plan) => void } {
+  if (!logsAt(globalOptions(command).logLevel ?? "warn", "debug")) return {};
+  const logger = loggerFor(command, io);
+  return {
+    onPlan: (plan) => {
+      for (const change of plan.changes) {
+        const reasons = change.reasons.map(describeReason);
+        const what = `${change.change} ${change.object.kind} ${change.object.key ?? change.object.name}`;
+        logger.debug(
+          { object: change.object, change: change.change, reasons },
+          `plan: ${what}${reasons.length === 0 ? "" : `: ${reasons.join("; ")}`}`,
+        );
+      }
+      logger.debug({ map: plan.map, steps: plan.steps.length }, `plan: ${summaryLine(plan)}`);
+    },
   };
 }

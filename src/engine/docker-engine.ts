@@ -727,7 +727,13 @@ export class DockerEngine implements EngineWriter {
         const failure = err instanceof WireFailure ? err : new WireFailure("other", messageOf(err));
         // The failure's kind only: an engine's message may echo a value of the request.
         const code = failure.detail.status ?? status.code;
-        logEngineCall(this.log, { ...line, status: code, ms: Date.now() - started, attempt, error: failure.kind });
+        logEngineCall(this.log, {
+          ...line,
+          status: code,
+          ms: Date.now() - started,
+          attempt,
+          error: failure.kind,
+        });
         if (!idempotent || attempt >= READ_ATTEMPTS || !isRetryable(failure)) {
           throw engineErrorFor(this.context(c), this.address(), failure, {
             mutating: !idempotent,

@@ -41,9 +41,10 @@ describe("debug and trace logs of a run", () => {
     // The planner's decisions, with their reasons.
     expect(run.stderr).toMatch(/plan: create container app/);
     expect(run.stderr).toMatch(/plan: \d+ step\(s\)|plan: .*step/);
-    expect([...scanText("stdout", run.stdout, forbidden), ...scanText("stderr", run.stderr, forbidden)]).toEqual(
-      [],
-    );
+    expect([
+      ...scanText("stdout", run.stdout, forbidden),
+      ...scanText("stderr", run.stderr, forbidden),
+    ]).toEqual([]);
   });
 
   it("a trace update logs request bodies as JSON lines with the secrets masked", async () => {
@@ -51,7 +52,17 @@ describe("debug and trace logs of a run", () => {
     let file = workspace.write(mapName, secretMap(mapName, FIXTURE_IMAGES.base1, SECRETS_V1));
     expect((await built(["-f", file, "startup", "--progress", "quiet"])).code).toBe(0);
     file = workspace.write(mapName, secretMap(mapName, FIXTURE_IMAGES.base1, SECRETS_V2));
-    const run = await built(["-f", file, "--log-level", "trace", "--log-format", "json", "update", "--progress", "plain"]);
+    const run = await built([
+      "-f",
+      file,
+      "--log-level",
+      "trace",
+      "--log-format",
+      "json",
+      "update",
+      "--progress",
+      "plain",
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const logs = run.stderr
       .split("\n")
@@ -70,8 +81,9 @@ describe("debug and trace logs of a run", () => {
     const created = logs.find((l) => l.msg.startsWith("engine POST /containers/create"));
     expect(created).toMatchObject({ status: 201 });
     expect(typeof created?.ms).toBe("number");
-    expect([...scanText("stdout", run.stdout, forbidden), ...scanText("stderr", run.stderr, forbidden)]).toEqual(
-      [],
-    );
+    expect([
+      ...scanText("stdout", run.stdout, forbidden),
+      ...scanText("stderr", run.stderr, forbidden),
+    ]).toEqual([]);
   });
 });

@@ -110,9 +110,11 @@ export function parseCacheFor(command: Command, io: CliIo): { parseCache?: Parse
 /** The run's logger: pino on stderr at --log-level, pretty (colour on a terminal) or JSON lines. */
 export function loggerFor(command: Command, io: CliIo, override: { format?: LogFormat } = {}): Logger {
   const options = globalOptions(command);
+  // With `--progress json` every stderr line is JSON: the logs too.
+  const progressJson = command.opts<{ progress?: string }>().progress === "json";
   return createLogger({
     level: options.logLevel ?? "warn",
-    format: override.format ?? options.logFormat ?? "pretty",
+    format: override.format ?? (progressJson ? "json" : undefined) ?? options.logFormat ?? "pretty",
     color: useColor(io),
     destination: new Writable({
       write(chunk: Buffer | string, _encoding, done) {
@@ -161,7 +163,7 @@ export function logProgress(logger: Logger): ProgressListener {
 
 /**
  * Where the engines log their calls: the run's logger at --log-level debug or trace (undefined
- * above, so that no call pays for it); requests, at trace, masked with the map's secret values.
+ * above, so that no call pays for it); requests, at trace, masked (maskRequest).
  */
 export function engineLogFor(command: Command, io: CliIo, map: LoadedMap): EngineLog | undefined {
   if (!logsAt(globalOptions(command).logLevel ?? "warn", "debug")) return undefined;
@@ -169,22 +171,53 @@ export function engineLogFor(command: Command, io: CliIo, map: LoadedMap): Engin
   const listed = map.resolved.sensitive;
   return {
     logger: loggerFor(command, io),
-    // Env entries by name first (a short secret would otherwise withhold the whole body), then
-    // every secret value wherever else it occurs.
-    mask: (value) => maskSecrets(JSON.stringify(value, envMasker(listed)), secrets),
+    mask: (value) => JSON.stringify(maskRequest(value, listed, secrets)),
   };
 }
 
-/** A JSON replacer that writes `NAME=(sensitive)` for the sensitive entries of an `Env` list. */
-function envMasker(listed: readonly string[]): (key: string, value: unknown) => unknown {
-  return (key, value) => {
-    if (key !== "Env" || !Array.isArray(value)) return value;
-    return value.map((entry: unknown) => {
-      if (typeof entry !== "string") return entry;
-      const name = entry.split("=", 1)[0] ?? "";
-      return isSensitiveName(name, listed) ? `${name}=${SENSITIVE_PLACEHOLDER}` : entry;
-    });
+/**
+ * A request's query or body with its secrets masked, before it is written as JSON: sensitive
+ * entries of an `Env` list and of `buildargs` by name (a short secret would otherwise withhold the
+ * whole text), then every secret value in every string, each masked as it is, before any escaping.
+ */
+export function maskRequest(value: unknown, listed: readonly string[], secrets: readonly string[]): unknown {
+  const walk = (key: string, node: unknown): unknown => {
+    if (key === "Env" && Array.isArray(node))
+      return node.map((entry: unknown) => maskEnvEntry(entry, listed, secrets));
+    if (key === "buildargs" && typeof node === "string") return maskBuildArgs(node, listed, secrets);
+    if (typeof node === "string") return maskSecrets(node, secrets);
+    if (Array.isArray(node)) return node.map((item) => walk("", item));
+    if (typeof node === "object" && node !== null)
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(k, v)]));
+    return node;
   };
+  return walk("", value);
+}
+
+function maskEnvEntry(entry: unknown, listed: readonly string[], secrets: readonly string[]): unknown {
+  if (typeof entry !== "string") return entry;
+  const name = entry.split("=", 1)[0] ?? "";
+  return isSensitiveName(name, listed) ? `${name}=${SENSITIVE_PLACEHOLDER}` : maskSecrets(entry, secrets);
+}
+
+/** The build's `buildargs` query value: a JSON object of the build arguments. */
+function maskBuildArgs(text: string, listed: readonly string[], secrets: readonly string[]): string {
+  try {
+    const args = JSON.parse(text) as Record<string, unknown>;
+    const masked = Object.fromEntries(
+      Object.entries(args).map(([name, v]) => [
+        name,
+        isSensitiveName(name, listed)
+          ? SENSITIVE_PLACEHOLDER
+          : typeof v === "string"
+            ? maskSecrets(v, secrets)
+            : v,
+      ]),
+    );
+    return JSON.stringify(masked);
+  } catch {
+    return maskSecrets(text, secrets);
+  }
 }
 
 /** How openEngines connects for this run: the chosen engine, and the call log (engineLogFor). */

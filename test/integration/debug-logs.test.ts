@@ -86,4 +86,14 @@ describe("debug and trace logs of a run", () => {
       ...scanText("stderr", run.stderr, forbidden),
     ]).toEqual([]);
   });
+
+  it("with --progress json, the debug logs are JSON lines too: every stderr line is JSON", async () => {
+    const mapName = workspace.name("json");
+    const file = workspace.write(mapName, secretMap(mapName, FIXTURE_IMAGES.base1, SECRETS_V1));
+    const run = await built(["-f", file, "--log-level", "debug", "startup", "--progress", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stderr.split("\n").filter((line) => line !== "");
+    for (const line of lines) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
+    expect(lines.some((line) => line.includes('"msg":"engine POST /containers/create 201'))).toBe(true);
+  });
 });

@@ -6,6 +6,7 @@ import { checkSavedPlan } from "./apply/saved-plan.js";
 import { UsageError } from "./common/berth-error.js";
 import type { Clock } from "./common/clock.js";
 import { DockerEngine } from "./engine/docker-engine.js";
+import type { EngineLog } from "./engine/engine-log.js";
 import { isEngineUnreachableError } from "./engine/engine-errors.js";
 import type { DockerEndpoint } from "./engine/docker-context.js";
 import { DEFAULT_CLIENT } from "./map/model.js";
@@ -36,7 +37,7 @@ export type Engines = Record<string, EngineWriter>;
 export function openEngines(
   map: LoadedMap,
   clients: Record<string, ClientConfig> = {},
-  options: { defaultEndpoint?: DockerEndpoint } = {},
+  options: { defaultEndpoint?: DockerEndpoint; log?: EngineLog } = {},
 ): Engines {
   const out: Engines = {};
   for (const name of map.resolved.clients) {
@@ -46,6 +47,7 @@ export function openEngines(
       name,
       ...(baseUrl === undefined ? {} : { baseUrl }),
       ...(baseUrl === undefined && endpoint !== undefined ? { endpoint } : {}),
+      ...(options.log === undefined ? {} : { log: options.log }),
     });
   }
   return out;
@@ -61,6 +63,8 @@ export interface PlanRequest extends Partial<PlanOptions> {
   clients?: Record<string, ClientConfig>;
   /** A name the map needs held by a foreign container: refused (default), or reported (`status`). */
   nameConflicts?: NameConflicts;
+  /** Told every plan made (the first look's and the one under the lock), e.g. to log its decisions. */
+  onPlan?: (plan: Plan) => void;
   savedPlan?: never;
 }
 
@@ -101,18 +105,16 @@ export async function observeAndPlan(
   // inspect per running sharer and target, none for a map without them (see namespaces.ts).
   const reconciles = options.action === "update" || options.action === "startup";
   const observed = reconciles ? await observeNamespaceStarts(readers, refreshed, map.name) : refreshed;
-  return {
-    plan: plan({
-      map,
-      observed,
-      options,
-      clients: contexts,
-      nameConflicts: request.nameConflicts ?? "refuse",
-      builds,
-    }),
+  const planned = plan({
+    map,
     observed,
-    contexts,
-  };
+    options,
+    clients: contexts,
+    nameConflicts: request.nameConflicts ?? "refuse",
+    builds,
+  });
+  request.onPlan?.(planned);
+  return { plan: planned, observed, contexts };
 }
 
 /** How a run goes: all optional, with the defaults of apply() and the lock. */
@@ -142,6 +144,7 @@ export interface RunOptions {
 export interface SavedPlanRequest {
   savedPlan: Plan;
   clients?: Record<string, ClientConfig>;
+  onPlan?: (plan: Plan) => void;
   action?: never;
 }
 
@@ -179,14 +182,14 @@ export async function reconcile(
       const current = await observeAndPlan(
         map,
         readers,
-        { ...saved.options, clients: options.clients },
+        { ...saved.options, clients: options.clients, ...planHook(options) },
         skip,
       );
       checkSavedPlan(saved, current.plan);
       return current;
     });
   }
-  const request: PlanRequest = { ...planOptions(options), clients: options.clients };
+  const request: PlanRequest = { ...planOptions(options), clients: options.clients, ...planHook(options) };
   if (options.dryRun)
     return { plan: await dryRun(map, readers, { ...request, firstLook: options.firstLook }) };
   // With `pull: always` the images change before the plan is made: nothing to look at first.
@@ -216,11 +219,16 @@ export async function dryRun(
   readers: Record<string, EngineReader>,
   options: PlanRequest & { firstLook?: Record<string, EngineReader> | undefined },
 ): Promise<Plan> {
-  const request: PlanRequest = { ...planOptions(options), clients: options.clients };
+  const request: PlanRequest = { ...planOptions(options), clients: options.clients, ...planHook(options) };
   const first = await firstLook(map, options.firstLook, readers, request);
   if (first !== undefined && (first.plan.steps.length === 0 || options.firstLook === undefined))
     return first.plan;
   return (await observeAndPlan(map, readers, request)).plan;
+}
+
+/** The caller's onPlan, carried into the plan request (planOptions keeps plan options only). */
+function planHook(options: { onPlan?: ((plan: Plan) => void) | undefined }): Pick<PlanRequest, "onPlan"> {
+  return options.onPlan === undefined ? {} : { onPlan: options.onPlan };
 }
 
 /**

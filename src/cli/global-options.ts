@@ -7,7 +7,11 @@ import { cacheDirectory, FileParseCache, type ParseCache } from "../map/parse-ca
 import { Writable } from "node:stream";
 import type { Logger } from "pino";
 import type { ProgressListener } from "../apply/progress-events.js";
-import { createLogger, type LogFormat } from "../common/logger.js";
+import { createLogger, logsAt, type LogFormat } from "../common/logger.js";
+import type { EngineLog } from "../engine/engine-log.js";
+import type { Plan } from "../plan/plan-types.js";
+import { describeReason, summaryLine } from "../plan/render-plan.js";
+import { isSensitiveName, maskSecrets, secretValuesOf, SENSITIVE_PLACEHOLDER } from "../desired/sensitive.js";
 import { useColor, type CliIo } from "./cli-io.js";
 import { resolveDockerEndpoint, type DockerEndpoint } from "../engine/docker-context.js";
 
@@ -106,9 +110,11 @@ export function parseCacheFor(command: Command, io: CliIo): { parseCache?: Parse
 /** The run's logger: pino on stderr at --log-level, pretty (colour on a terminal) or JSON lines. */
 export function loggerFor(command: Command, io: CliIo, override: { format?: LogFormat } = {}): Logger {
   const options = globalOptions(command);
+  // With `--progress json` every stderr line is JSON: the logs too.
+  const progressJson = command.opts<{ progress?: string }>().progress === "json";
   return createLogger({
     level: options.logLevel ?? "warn",
-    format: override.format ?? options.logFormat ?? "pretty",
+    format: override.format ?? (progressJson ? "json" : undefined) ?? options.logFormat ?? "pretty",
     color: useColor(io),
     destination: new Writable({
       write(chunk: Buffer | string, _encoding, done) {
@@ -152,5 +158,97 @@ export function logProgress(logger: Logger): ProgressListener {
         logger.info({ ok: event.ok, interrupted: event.interrupted, ms: event.durationMs }, "apply finished");
         break;
     }
+  };
+}
+
+/**
+ * Where the engines log their calls: the run's logger at --log-level debug or trace (undefined
+ * above, so that no call pays for it); requests, at trace, masked (maskRequest).
+ */
+export function engineLogFor(command: Command, io: CliIo, map: LoadedMap): EngineLog | undefined {
+  if (!logsAt(globalOptions(command).logLevel ?? "warn", "debug")) return undefined;
+  const secrets = secretValuesOf(map.resolved);
+  const listed = map.resolved.sensitive;
+  return {
+    logger: loggerFor(command, io),
+    mask: (value) => JSON.stringify(maskRequest(value, listed, secrets)),
+  };
+}
+
+/**
+ * A request's query or body with its secrets masked, before it is written as JSON: sensitive
+ * entries of an `Env` list and of `buildargs` by name (a short secret would otherwise withhold the
+ * whole text), then every secret value in every string, each masked as it is, before any escaping.
+ */
+export function maskRequest(value: unknown, listed: readonly string[], secrets: readonly string[]): unknown {
+  const walk = (key: string, node: unknown): unknown => {
+    if (key === "Env" && Array.isArray(node))
+      return node.map((entry: unknown) => maskEnvEntry(entry, listed, secrets));
+    if (key === "buildargs" && typeof node === "string") return maskBuildArgs(node, listed, secrets);
+    if (typeof node === "string") return maskSecrets(node, secrets);
+    if (Array.isArray(node)) return node.map((item) => walk("", item));
+    if (typeof node === "object" && node !== null)
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(k, v)]));
+    return node;
+  };
+  return walk("", value);
+}
+
+function maskEnvEntry(entry: unknown, listed: readonly string[], secrets: readonly string[]): unknown {
+  if (typeof entry !== "string") return entry;
+  const name = entry.split("=", 1)[0] ?? "";
+  return isSensitiveName(name, listed) ? `${name}=${SENSITIVE_PLACEHOLDER}` : maskSecrets(entry, secrets);
+}
+
+/** The build's `buildargs` query value: a JSON object of the build arguments. */
+function maskBuildArgs(text: string, listed: readonly string[], secrets: readonly string[]): string {
+  try {
+    const args = JSON.parse(text) as Record<string, unknown>;
+    const masked = Object.fromEntries(
+      Object.entries(args).map(([name, v]) => [
+        name,
+        isSensitiveName(name, listed)
+          ? SENSITIVE_PLACEHOLDER
+          : typeof v === "string"
+            ? maskSecrets(v, secrets)
+            : v,
+      ]),
+    );
+    return JSON.stringify(masked);
+  } catch {
+    return maskSecrets(text, secrets);
+  }
+}
+
+/** How openEngines connects for this run: the chosen engine, and the call log (engineLogFor). */
+export function engineOptionsFor(
+  command: Command,
+  io: CliIo,
+  map: LoadedMap,
+): { defaultEndpoint: DockerEndpoint; log?: EngineLog } {
+  const log = engineLogFor(command, io, map);
+  return { defaultEndpoint: endpointFor(command, io), ...(log === undefined ? {} : { log }) };
+}
+
+/**
+ * At --log-level debug, every plan's decisions with their reasons: one line per object that
+ * changes or is reported, then the plan's size. The planner is pure: its plans are logged here.
+ * (Reasons are the plan's own, where secrets are already redacted.)
+ */
+export function planLogFor(command: Command, io: CliIo): { onPlan?: (plan: Plan) => void } {
+  if (!logsAt(globalOptions(command).logLevel ?? "warn", "debug")) return {};
+  const logger = loggerFor(command, io);
+  return {
+    onPlan: (plan) => {
+      for (const change of plan.changes) {
+        const reasons = change.reasons.map(describeReason);
+        const what = `${change.change} ${change.object.kind} ${change.object.key ?? change.object.name}`;
+        logger.debug(
+          { object: change.object, change: change.change, reasons },
+          `plan: ${what}${reasons.length === 0 ? "" : `: ${reasons.join("; ")}`}`,
+        );
+      }
+      logger.debug({ map: plan.map, steps: plan.steps.length }, `plan: ${summaryLine(plan)}`);
+    },
   };
 }

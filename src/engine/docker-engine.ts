@@ -26,6 +26,7 @@ import {
   ImagePullError,
 } from "./engine-errors.js";
 import { BuildProgress } from "./build-progress.js";
+import { logEngineCall, logEngineRequest, logEngineRetry, type EngineLog } from "./engine-log.js";
 import {
   backoffMs,
   type DialError,
@@ -71,6 +72,8 @@ export interface DockerEngineOptions {
    * BERTH_ENGINE_TIMEOUT (seconds) from the environment, else 60 s.
    */
   callTimeoutMs?: number;
+  /** Where each call is logged (debug: method, path, status, duration; trace: masked requests). */
+  log?: EngineLog;
 }
 
 /** More than any archive's first entry header (PAX records included) needs. */
@@ -196,6 +199,7 @@ export class DockerEngine implements EngineWriter {
   readonly endpoint: DockerEndpoint;
   private client: InstanceType<DockerodeClass> | undefined;
   private readonly callTimeoutMs: number;
+  private readonly log: EngineLog | undefined;
 
   constructor(options: DockerEngineOptions = {}) {
     this.name = options.name ?? "default";
@@ -205,6 +209,7 @@ export class DockerEngine implements EngineWriter {
         ? baseUrlEndpoint(options.baseUrl)
         : resolveDockerEndpoint({}, process.env));
     this.callTimeoutMs = options.callTimeoutMs ?? callTimeoutFromEnv(process.env) ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.log = options.log;
   }
 
   /** dockerode, and its connection, made on the first call that needs them. */
@@ -709,11 +714,26 @@ export class DockerEngine implements EngineWriter {
     };
     // Made before the first attempt: a setting that cannot be used (a TLS file) is not a wire failure.
     const modem = this.modem;
+    const line = { engine: this.name, method: request.method, path: request.path };
+    logEngineRequest(this.log, { ...line, query: request.query, body: request.body });
     for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      const status = statusWatcher(modem);
       try {
-        return (await sendOnce(modem, wire)) as T;
+        const answer = (await sendOnce(status.dialer, wire)) as T;
+        logEngineCall(this.log, { ...line, status: status.code, ms: Date.now() - started, attempt });
+        return answer;
       } catch (err) {
         const failure = err instanceof WireFailure ? err : new WireFailure("other", messageOf(err));
+        // The failure's kind only: an engine's message may echo a value of the request.
+        const code = failure.detail.status ?? status.code;
+        logEngineCall(this.log, {
+          ...line,
+          status: code,
+          ms: Date.now() - started,
+          attempt,
+          error: failure.kind,
+        });
         if (!idempotent || attempt >= READ_ATTEMPTS || !isRetryable(failure)) {
           throw engineErrorFor(this.context(c), this.address(), failure, {
             mutating: !idempotent,
@@ -721,7 +741,9 @@ export class DockerEngine implements EngineWriter {
             fromClientsFile: this.endpoint.source === "clients file",
           });
         }
-        await pause(backoffMs(attempt, Math.random()), request.signal);
+        const pauseMs = backoffMs(attempt, Math.random());
+        logEngineRetry(this.log, { ...line, attempt: attempt + 1, pauseMs, reason: failure.kind });
+        await pause(pauseMs, request.signal);
       }
     }
   }
@@ -759,6 +781,24 @@ export class DockerEngine implements EngineWriter {
       );
     }
   }
+}
+
+/** The modem, seen through a dialer that notes the HTTP status of the answer (for the log). */
+function statusWatcher(modem: Modem): { dialer: Pick<Modem, "dial">; readonly code: number | undefined } {
+  let code: number | undefined;
+  return {
+    dialer: {
+      dial: (options, callback) =>
+        modem.dial(options, (err, data) => {
+          const answer = data as Partial<IncomingMessage> | null | undefined;
+          if (typeof answer?.statusCode === "number") code = answer.statusCode;
+          callback(err, data);
+        }),
+    },
+    get code() {
+      return code;
+    },
+  };
 }
 
 function describeSelector(labels: LabelSelector): string {

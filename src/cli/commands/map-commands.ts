@@ -1,4 +1,12 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
+import {
+  EDGE_FILTERS,
+  graphView,
+  viewToDot,
+  viewToMermaid,
+  type EdgeFilter,
+} from "../../graph/graph-view.js";
+import { renderWithDot, type PictureFormat } from "../graphviz.js";
 import { targetKeys } from "../../graph/dependency-graph.js";
 import { renderGraph, type GraphFormat } from "../../graph/render-graph.js";
 import { redactEnvironment } from "../../desired/sensitive.js";
@@ -78,19 +86,72 @@ function withSecretsMasked(map: LoadedMap): Pick<LoadedMap, "normalized" | "reso
   };
 }
 
+type GraphCommandFormat = GraphFormat | PictureFormat;
+
 export function graphCommand(io: CliIo): Command {
   return new Command("graph")
-    .description("print the dependency graph (of the targets and what they need), edges labelled by kind")
+    .description(
+      "print the dependency graph (of the targets and what they need): configs, their edges labelled by kind, networks as clusters",
+    )
     .argument("[targets...]", "configs, config.instance names or groups (default: all)")
     .addOption(
-      new Option("--format <format>", "output format").choices(["json", "dot", "mermaid"]).default("dot"),
+      new Option(
+        "--format <format>",
+        "output format; svg and png are drawn by Graphviz's `dot`; json is the whole graph of instances, for tools",
+      )
+        .choices(["dot", "mermaid", "json", "svg", "png"])
+        .default("dot"),
     )
-    .action((targets: string[], options: { format: GraphFormat }, command: Command) => {
-      const map = loadMapFor(command, io);
-      const nodes =
-        targets.length === 0
-          ? undefined
-          : map.graph.closure(targetKeys(map.resolved, targets).map(containerNode), "forward");
-      io.stdout.write(renderGraph(map.graph, options.format, nodes));
-    });
+    .option("--instances", "one node per instance (default: one per config)")
+    .option(
+      "--edges <kinds>",
+      `edge kinds to show, comma-separated: ${EDGE_FILTERS.join(",")} (networks are drawn as clusters)`,
+      edgeFilters,
+    )
+    .action(
+      (
+        targets: string[],
+        options: { format: GraphCommandFormat; instances?: boolean; edges?: Set<EdgeFilter> },
+        command: Command,
+      ) => {
+        const map = loadMapFor(command, io);
+        const nodes =
+          targets.length === 0
+            ? undefined
+            : map.graph.closure(targetKeys(map.resolved, targets).map(containerNode), "forward");
+        if (options.format === "json") {
+          io.stdout.write(renderGraph(map.graph, "json", nodes));
+          return;
+        }
+        const view = graphView(map.graph, map.resolved, {
+          ...(options.instances === true ? { instances: true } : {}),
+          ...(options.edges === undefined ? {} : { edges: options.edges }),
+          ...(nodes === undefined ? {} : { nodes }),
+        });
+        if (options.format === "mermaid") {
+          io.stdout.write(viewToMermaid(view));
+          return;
+        }
+        const dot = viewToDot(view);
+        if (options.format === "dot") {
+          io.stdout.write(dot);
+          return;
+        }
+        // A picture is bytes (png): written as they are, as process.stdout takes them.
+        (io.stdout as { write(data: Uint8Array | string): unknown }).write(
+          renderWithDot(dot, options.format, io.env),
+        );
+      },
+    );
+}
+
+function edgeFilters(text: string): Set<EdgeFilter> {
+  const out = new Set<EdgeFilter>();
+  for (const word of text.split(",").map((w) => w.trim().replace(/-/g, "_"))) {
+    if (word === "") continue;
+    if (!(EDGE_FILTERS as readonly string[]).includes(word))
+      throw new InvalidArgumentError(`unknown edge kind "${word}"; choose from ${EDGE_FILTERS.join(", ")}`);
+    out.add(word as EdgeFilter);
+  }
+  return out;
 }

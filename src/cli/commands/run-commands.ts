@@ -24,12 +24,14 @@ import { logsAt } from "../../common/logger.js";
 import { useColor, type CliIo } from "../cli-io.js";
 import {
   endpointFor,
+  engineOptionsFor,
   globalOptions,
   loadMapFor,
   loggerFor,
   logProgress,
   mapSourceFor,
   parseCacheFor,
+  planLogFor,
 } from "../global-options.js";
 import { EXIT } from "../exit-codes.js";
 import { formatOf, outputOption, toYaml, type OutputFormat } from "../output-format.js";
@@ -103,7 +105,7 @@ function openFor(
 ): { map: LoadedMap; clients: Record<string, ClientConfig>; engines: Engines } {
   const map = loadMapFor(command, io);
   const clients = clientsFor(command);
-  return { map, clients, engines: openEngines(map, clients, { defaultEndpoint: endpointFor(command, io) }) };
+  return { map, clients, engines: openEngines(map, clients, engineOptionsFor(command, io, map)) };
 }
 
 /** The plan a run would start from, read-only, with the prefetched lists for its first look. */
@@ -112,6 +114,7 @@ async function planNow(command: Command, io: CliIo, request: PlanRequest): Promi
   const firstLook = firstLookReaders(engines, clients, io.prefetch, endpointFor(command, io));
   return dryRun(map, readersOf(engines), {
     ...request,
+    ...planLogFor(command, io),
     clients,
     ...(firstLook === undefined ? {} : { firstLook }),
   });
@@ -267,6 +270,7 @@ function runCommand(
     const renderer = progressFor(cmd, io, flags.progress);
     const { plan, result } = await reconcile(map, engines, {
       ...request,
+      ...planLogFor(cmd, io),
       clients,
       ...runOptions(flags, io, renderer),
       ...(firstLook === undefined ? {} : { firstLook }),
@@ -434,11 +438,12 @@ export function applyCommand(io: CliIo): Command {
     });
     const clients = clientsFor(cmd);
     const renderer = progressFor(cmd, io, flags.progress);
-    const engines = openEngines(map, clients, { defaultEndpoint: endpointFor(cmd, io) });
+    const engines = openEngines(map, clients, engineOptionsFor(cmd, io, map));
     const { plan, result } = await reconcile(map, engines, {
       savedPlan: saved,
       clients,
       ...runOptions(flags, io, renderer),
+      ...planLogFor(cmd, io),
     });
     renderer.finish();
     cmd.setOptionValue("exitCode", reportRun(plan, result as ApplyResult, io, flags));

@@ -6,7 +6,7 @@ import { describeReason, painter } from "../../plan/render-plan.js";
 import { observeAndPlan, openEngines } from "../../reconcile.js";
 import { useColor, type CliIo } from "../cli-io.js";
 import { EXIT } from "../exit-codes.js";
-import { endpointFor, loadMapFor } from "../global-options.js";
+import { engineOptionsFor, loadMapFor } from "../global-options.js";
 import { formatOf, outputOption, toYaml, type OutputFormat } from "../output-format.js";
 import { clientsFor, refreshOption } from "./run-commands.js";
 
@@ -49,7 +49,7 @@ export function statusCommand(io: CliIo): Command {
       ) => {
         const map = loadMapFor(command, io);
         const clients = clientsFor(command);
-        const engines = openEngines(map, clients, { defaultEndpoint: endpointFor(command, io) });
+        const engines = openEngines(map, clients, engineOptionsFor(command, io, map));
         const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
         // A plan that is never applied: a volume that differs is shown outdated, and a name held
         // by a foreign container as a state, not refused.
@@ -189,7 +189,7 @@ export function logsCommand(io: CliIo): Command {
     })
     .action(async (targets: string[], flags: { follow?: boolean; tail?: number }, command: Command) => {
       const map = loadMapFor(command, io);
-      const engines = openEngines(map, clientsFor(command), { defaultEndpoint: endpointFor(command, io) });
+      const engines = openEngines(map, clientsFor(command), engineOptionsFor(command, io, map));
       const keys = targetKeys(map.resolved, targets);
       const containers = map.resolved.containers.filter((c) => keys.includes(c.key));
       const prefix = containers.length > 1 || Object.keys(engines).length > 1;

@@ -29,7 +29,7 @@ import type { ClientContext } from "./map/clients-file.js";
 export type Engines = Record<string, EngineWriter>;
 
 /**
- * Connects to every engine the map names; a clients file's `base_url` names an engine. Without
+ * Connects to every engine the map names; a clients file's `base_url` or `context` names an engine. Without
  * one, `default` is `defaultEndpoint` (the CLI's --host/--context), else the engine the docker
  * CLI would use in this process's environment (DOCKER_HOST, DOCKER_CONTEXT, the current context).
  */
@@ -41,7 +41,9 @@ export function openEngines(
   const out: Engines = {};
   for (const name of map.resolved.clients) {
     const baseUrl = clients[name]?.base_url;
-    const endpoint = name === DEFAULT_CLIENT ? options.defaultEndpoint : undefined;
+    // A client's Docker context (resolved when the clients file was read) wins over the CLI's choice.
+    const endpoint =
+      clients[name]?.endpoint ?? (name === DEFAULT_CLIENT ? options.defaultEndpoint : undefined);
     out[name] = new DockerEngine({
       name,
       ...(baseUrl === undefined ? {} : { baseUrl }),

@@ -186,6 +186,13 @@ export function baseUrlEndpoint(baseUrl: string): DockerEndpoint {
   return { host: withScheme(baseUrl), source: "clients file" };
 }
 
+/** Which key of the clients file named the engine, for the hint of an engine that does not answer. */
+function clientsFileKeyOf(endpoint: DockerEndpoint): { clientsFileKey?: "base_url" | "context" } {
+  if (endpoint.source === "clients file") return { clientsFileKey: "base_url" };
+  if (endpoint.source === "clients file context") return { clientsFileKey: "context" };
+  return {};
+}
+
 /**
  * berth's one door to a Docker engine: dockerode's modem for the connection, every call counted,
  * every failure turned into a typed EngineError naming the engine, the object and the operation.
@@ -718,7 +725,7 @@ export class DockerEngine implements EngineWriter {
           throw engineErrorFor(this.context(c), this.address(), failure, {
             mutating: !idempotent,
             attempts: attempt,
-            fromClientsFile: this.endpoint.source === "clients file",
+            ...clientsFileKeyOf(this.endpoint),
           });
         }
         await pause(backoffMs(attempt, Math.random()), request.signal);

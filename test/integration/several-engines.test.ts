@@ -12,6 +12,7 @@ import {
   removeMapObjects,
   uniqueMapName,
 } from "../helpers/engine.js";
+import { fakeDockerConfigs } from "../helpers/docker-config.js";
 import { runJson } from "../helpers/plan-json.js";
 
 /**
@@ -39,7 +40,10 @@ function newMap(prefix: string): string {
 
 const fileArgs = (file: string) => ["-f", file, "--clients", clientsFile];
 
+const dockerConfigs = fakeDockerConfigs();
+
 afterAll(async () => {
+  dockerConfigs.removeAll();
   for (const name of maps) {
     await removeMapObjects(e2, name);
     await removeMapObjects(e3, name);
@@ -243,6 +247,37 @@ containers:
     expect(startup.code).toBe(1);
     expect(await running(e2, name)).toEqual({});
     expect(await running(e3, name)).toEqual({});
+  });
+});
+
+describe("a client named by a Docker context", () => {
+  it("runs the map's containers on the context's engine", async () => {
+    const name = newMap("hosts-ctx");
+    const dockerConfig = dockerConfigs.make({ "berth-e2": { host: EXTRA_ENGINES.e2 } });
+    const contextClients = writeMap(folder.dir, "far: {context: berth-e2}\n", `${name}-clients.yaml`);
+    const file = writeMap(
+      folder.dir,
+      `name: ${name}\nclients: far\ncontainers:\n  app: {image: ${FIXTURE_IMAGES.base1}}\n`,
+      `${name}.yaml`,
+    );
+    const args = ["-f", file, "--clients", contextClients];
+    // DOCKER_HOST points elsewhere: only the clients file's context names the engine.
+    const env = { DOCKER_CONFIG: dockerConfig, DOCKER_HOST: "unix:///nonexistent/docker.sock" };
+    const up = await runJson(args, "startup", [], env);
+    expect(up.code, up.stderr).toBe(0);
+    expect(await running(e2, name)).toEqual({ app: "running" });
+    const again = await runJson(args, "update", [], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.plan.steps).toEqual([]);
+
+    const unknown = writeMap(folder.dir, "far: {context: nowhere}\n", `${name}-unknown.yaml`);
+    const refused = await berth(["-f", file, "--clients", unknown, "plan"], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${unknown}:1:16: client far: Docker context \`nowhere\``);
+
+    const down = await runJson(args, "shutdown", [], env);
+    expect(down.code, down.stderr).toBe(0);
+    expect(await running(e2, name)).toEqual({});
   });
 });
 

@@ -8,7 +8,7 @@ import type { Clock } from "./common/clock.js";
 import { DockerEngine } from "./engine/docker-engine.js";
 import { isEngineUnreachableError } from "./engine/engine-errors.js";
 import type { DockerEndpoint } from "./engine/docker-context.js";
-import { DEFAULT_CLIENT } from "./map/model.js";
+import { DEFAULT_CLIENT, OVERLAY_DRIVER } from "./map/model.js";
 import { readOnly, type EngineReader, type EngineWriter } from "./engine/engine.js";
 import type { RegistryAuth } from "./engine/engine-types.js";
 import { loadDockerConfig, registryAuthFor } from "./engine/registry-auth.js";
@@ -92,7 +92,12 @@ export async function observeAndPlan(
   });
   const options = planOptions(request);
   // The contexts of the images the map builds are read (and hashed) while the engines answer.
-  const [listed, builds] = await Promise.all([observe(engines, skip), readBuildContexts(map.resolved)]);
+  const [listed, builds] = await Promise.all([
+    observe(engines, skip, {
+      swarmRoles: map.resolved.networks.some((n) => n.driver === OVERLAY_DRIVER),
+    }),
+    readBuildContexts(map.resolved),
+  ]);
   // A deeper look only when asked: one inspect per container of the map, one read per attached
   // volume with an owner or mode (see refresh.ts).
   const refreshed =

@@ -12,6 +12,7 @@ import type {
   ContainerDetails,
   ContainerSummary,
   EngineEvent,
+  EngineInfo,
   EngineVersion,
   ImageSummary,
   NetworkSummary,
@@ -94,6 +95,10 @@ export class PrefetchedReader implements EngineReader {
 
   version(): Promise<EngineVersion> {
     return this.inner.version();
+  }
+
+  info(): Promise<EngineInfo> {
+    return this.inner.info();
   }
 
   inspectContainer(idOrName: string): Promise<ContainerDetails> {

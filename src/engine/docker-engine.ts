@@ -45,6 +45,7 @@ import type {
   ContainerUpdateBody,
   EndpointConfig,
   EngineEvent,
+  EngineInfo,
   EngineVersion,
   ExecResult,
   ImageSummary,
@@ -234,6 +235,10 @@ export class DockerEngine implements EngineWriter {
       { operation: "version", object: "engine" },
       { method: "GET", path: "/version" },
     );
+  }
+
+  async info(): Promise<EngineInfo> {
+    return this.dial<EngineInfo>({ operation: "info", object: "engine" }, { method: "GET", path: "/info" });
   }
 
   async listContainers(labels: LabelSelector): Promise<ContainerSummary[]> {

@@ -281,6 +281,25 @@ describe("a client named by a Docker context", () => {
   });
 });
 
+describe("an overlay network", () => {
+  it("is refused when no client is a swarm manager (the test engines are in no swarm), nothing changed", async () => {
+    const name = newMap("hosts-overlay");
+    const file = writeMap(
+      folder.dir,
+      `name: ${name}\nclients: [e2, e3]\nnetworks: {mesh: {driver: overlay}}\ncontainers:\n  app: {image: ${FIXTURE_IMAGES.base1}, networks: [mesh]}\n`,
+      `${name}.yaml`,
+    );
+    const run = await berth([...fileArgs(file), "startup"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      "network `mesh` has driver overlay, which only a swarm manager creates: none of the clients `e2`, `e3` is a swarm manager",
+    );
+    expect(await running(e2, name)).toEqual({});
+    expect(await running(e3, name)).toEqual({});
+    expect((await e2.listNetworks({ [LABEL.map]: name })).length).toBe(0);
+  });
+});
+
 describe("an engine that stops answering", () => {
   const e3Pid = join("/run/berth-engines/e3/dockerd.pid");
 

@@ -189,7 +189,9 @@ export function logsCommand(io: CliIo): Command {
     })
     .action(async (targets: string[], flags: { follow?: boolean; tail?: number }, command: Command) => {
       const map = loadMapFor(command, io);
-      const engines = openEngines(map, clientsFor(command, io), { defaultEndpoint: endpointFor(command, io) });
+      const engines = openEngines(map, clientsFor(command, io), {
+        defaultEndpoint: endpointFor(command, io),
+      });
       const keys = targetKeys(map.resolved, targets);
       const containers = map.resolved.containers.filter((c) => keys.includes(c.key));
       const prefix = containers.length > 1 || Object.keys(engines).length > 1;

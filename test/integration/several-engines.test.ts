@@ -12,6 +12,9 @@ import {
   removeMapObjects,
   uniqueMapName,
 } from "../helpers/engine.js";
+import { loadClientsFile } from "../../src/map/clients-file.js";
+import { loadMap, observeAndPlan, openEngines, readOnly, reconcile } from "../../src/index.js";
+import type { Engines } from "../../src/reconcile.js";
 import { fakeDockerConfigs } from "../helpers/docker-config.js";
 import { runJson } from "../helpers/plan-json.js";
 
@@ -62,6 +65,9 @@ async function running(engine: typeof e2, mapName: string): Promise<Record<strin
 }
 
 const millis = (time: string) => Date.parse(time);
+
+const readersOf = (engines: Engines) =>
+  Object.fromEntries(Object.entries(engines).map(([client, engine]) => [client, readOnly(engine)]));
 
 describe("a map placed on two engines", () => {
   it("starts up on both, changes only the engine whose part changed, and shuts down on both", async () => {
@@ -297,6 +303,63 @@ describe("an overlay network", () => {
     expect(await running(e2, name)).toEqual({});
     expect(await running(e3, name)).toEqual({});
     expect((await e2.listNetworks({ [LABEL.map]: name })).length).toBe(0);
+  });
+});
+
+describe("a no-op update over two engines", () => {
+  it("makes four list calls on each engine, as on one (and its look is timed against one engine)", async () => {
+    const name = newMap("hosts-calls");
+    const containers = Array.from(
+      { length: 6 },
+      (_, i) => `  c${i}: {image: ${FIXTURE_IMAGES.base1}, clients: ${i % 2 === 0 ? "e2" : "e3"}}`,
+    ).join("\n");
+    const file = writeMap(
+      folder.dir,
+      `name: ${name}\nclients: [e2, e3]\ncontainers:\n${containers}\n  both: {image: ${FIXTURE_IMAGES.base1}}\n`,
+      `${name}.yaml`,
+    );
+    const up = await runJson(fileArgs(file), "startup");
+    expect(up.code, up.stderr).toBe(0);
+
+    const map = loadMap({ files: [file] });
+    const clients = loadClientsFile(clientsFile);
+    const lists = { "list containers": 1, "list images": 1, "list networks": 1, "list volumes": 1 };
+    const engines = openEngines(map, clients);
+    const result = await reconcile(map, engines, { action: "update", clients });
+    expect(result.plan.steps).toEqual([]);
+    expect(result.result?.ok).toBe(true);
+    // The whole run (lock included), as on one engine: four list calls on each engine.
+    for (const client of ["e2", "e3"]) expect(engines[client]?.calls.snapshot(), client).toEqual(lists);
+
+    // Timing: the look at two engines against the look at one engine holding as many containers.
+    const oneName = newMap("hosts-calls1");
+    const oneContainers = Array.from({ length: 8 }, (_, i) => `  c${i}: {image: ${FIXTURE_IMAGES.base1}}`);
+    const oneFile = writeMap(
+      folder.dir,
+      `name: ${oneName}\nclients: e2\ncontainers:\n${oneContainers.join("\n")}\n`,
+      `${oneName}.yaml`,
+    );
+    const oneUp = await runJson(fileArgs(oneFile), "startup");
+    expect(oneUp.code, oneUp.stderr).toBe(0);
+    const oneMap = loadMap({ files: [oneFile] });
+    const bestLook = async (m: typeof map): Promise<number> => {
+      let best = Infinity;
+      for (let i = 0; i < 7; i++) {
+        const started = performance.now();
+        const looked = await observeAndPlan(m, readersOf(openEngines(m, clients)), {
+          action: "update",
+          clients,
+        });
+        best = Math.min(best, performance.now() - started);
+        expect(looked.plan.steps).toEqual([]);
+      }
+      return best;
+    };
+    const one = await bestLook(oneMap);
+    const two = await bestLook(map);
+    console.info(
+      `no-op look (best of 7): 8 containers on e2+e3 ${two.toFixed(1)} ms, 8 on e2 alone ${one.toFixed(1)} ms, ratio ${(two / one).toFixed(2)}`,
+    );
   });
 });
 

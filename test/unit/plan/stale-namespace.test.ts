@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ObservedContainer, ObservedState } from "../../../src/observe/observed-state.js";
-import { namespaceSharers, parseStartedAt } from "../../../src/observe/namespaces.js";
+import { namespaceSharers, observeNamespaceStarts, parseStartedAt } from "../../../src/observe/namespaces.js";
 import { plan } from "../../../src/plan/plan.js";
 import { changeOf, deployed, mapOf, stepSummary, waitsFor, stepFor } from "../../helpers/plan-fixtures.js";
 import { observeWorld } from "../../helpers/simulated-engine.js";
@@ -92,5 +92,17 @@ describe("which containers the observation inspects for their start time", () =>
     expect(parseStartedAt("0001-01-01T00:00:00Z")).toBeUndefined();
     expect(parseStartedAt("")).toBeUndefined();
     expect(parseStartedAt(undefined)).toBeUndefined();
+  });
+});
+
+describe("the start-time look keeps what the first look found", () => {
+  it("keeps the engines that did not answer (regression: `no observation of engine e3`)", async () => {
+    const observed: ObservedState = {
+      clients: { e2: { client: "e2", containers: [], volumes: [], networks: [], images: {} } },
+      unreachable: { e3: "no engine answers at unix:///run/berth-e3.sock" },
+    };
+    const looked = await observeNamespaceStarts({}, observed, "m");
+    expect(looked.unreachable).toEqual(observed.unreachable);
+    expect(Object.keys(looked.clients)).toEqual(["e2"]);
   });
 });

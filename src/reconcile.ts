@@ -9,7 +9,7 @@ import { DockerEngine } from "./engine/docker-engine.js";
 import type { EngineLog } from "./engine/engine-log.js";
 import { isEngineUnreachableError } from "./engine/engine-errors.js";
 import type { DockerEndpoint } from "./engine/docker-context.js";
-import { DEFAULT_CLIENT } from "./map/model.js";
+import { DEFAULT_CLIENT, OVERLAY_DRIVER } from "./map/model.js";
 import { readOnly, type EngineReader, type EngineWriter } from "./engine/engine.js";
 import type { RegistryAuth } from "./engine/engine-types.js";
 import { loadDockerConfig, registryAuthFor } from "./engine/registry-auth.js";
@@ -30,7 +30,7 @@ import type { ClientContext } from "./map/clients-file.js";
 export type Engines = Record<string, EngineWriter>;
 
 /**
- * Connects to every engine the map names; a clients file's `base_url` names an engine. Without
+ * Connects to every engine the map names; a clients file's `base_url` or `context` names an engine. Without
  * one, `default` is `defaultEndpoint` (the CLI's --host/--context), else the engine the docker
  * CLI would use in this process's environment (DOCKER_HOST, DOCKER_CONTEXT, the current context).
  */
@@ -42,7 +42,9 @@ export function openEngines(
   const out: Engines = {};
   for (const name of map.resolved.clients) {
     const baseUrl = clients[name]?.base_url;
-    const endpoint = name === DEFAULT_CLIENT ? options.defaultEndpoint : undefined;
+    // A client's Docker context (resolved when the clients file was read) wins over the CLI's choice.
+    const endpoint =
+      clients[name]?.endpoint ?? (name === DEFAULT_CLIENT ? options.defaultEndpoint : undefined);
     out[name] = new DockerEngine({
       name,
       ...(baseUrl === undefined ? {} : { baseUrl }),
@@ -94,7 +96,12 @@ export async function observeAndPlan(
   });
   const options = planOptions(request);
   // The contexts of the images the map builds are read (and hashed) while the engines answer.
-  const [listed, builds] = await Promise.all([observe(engines, skip), readBuildContexts(map.resolved)]);
+  const [listed, builds] = await Promise.all([
+    observe(engines, skip, {
+      swarmRoles: map.resolved.networks.some((n) => n.driver === OVERLAY_DRIVER),
+    }),
+    readBuildContexts(map.resolved),
+  ]);
   // A deeper look only when asked: one inspect per container of the map, one read per attached
   // volume with an owner or mode (see refresh.ts).
   const refreshed =

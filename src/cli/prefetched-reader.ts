@@ -12,6 +12,7 @@ import type {
   ContainerDetails,
   ContainerSummary,
   EngineEvent,
+  EngineInfo,
   EngineVersion,
   ImageSummary,
   NetworkSummary,
@@ -96,6 +97,10 @@ export class PrefetchedReader implements EngineReader {
     return this.inner.version();
   }
 
+  info(): Promise<EngineInfo> {
+    return this.inner.info();
+  }
+
   inspectContainer(idOrName: string): Promise<ContainerDetails> {
     return this.inner.inspectContainer(idOrName);
   }
@@ -153,9 +158,10 @@ export function firstLookReaders(
   // The socket the engine dials (see openEngines): the clients file's, else the one the CLI chose.
   const baseUrl = clients.default?.base_url;
   const endpoint =
-    baseUrl === undefined
+    clients.default?.endpoint ??
+    (baseUrl === undefined
       ? (defaultEndpoint ?? resolveDockerEndpoint({}, process.env))
-      : baseUrlEndpoint(baseUrl);
+      : baseUrlEndpoint(baseUrl));
   if (socketPathOf(endpoint) !== prefetch.socketPath) return undefined;
   const readers = Object.fromEntries(Object.entries(engines).map(([name, e]) => [name, readOnly(e)]));
   return { ...readers, default: new PrefetchedReader(readOnly(engine), prefetch) };

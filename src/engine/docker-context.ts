@@ -27,7 +27,8 @@ export type EndpointSource =
   | "DOCKER_CONTEXT"
   | "currentContext"
   | "default socket"
-  | "clients file";
+  | "clients file"
+  | "clients file context";
 
 export interface TlsFiles {
   ca?: string;
@@ -236,6 +237,8 @@ function from(source: EndpointSource): string {
       return "the default socket";
     case "clients file":
       return "base_url of the clients file";
+    case "clients file context":
+      return "`context` of the clients file";
     case "--host":
     case "--context":
     case "DOCKER_HOST":

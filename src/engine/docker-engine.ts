@@ -46,6 +46,7 @@ import type {
   ContainerUpdateBody,
   EndpointConfig,
   EngineEvent,
+  EngineInfo,
   EngineVersion,
   ExecResult,
   ImageSummary,
@@ -189,6 +190,13 @@ export function baseUrlEndpoint(baseUrl: string): DockerEndpoint {
   return { host: withScheme(baseUrl), source: "clients file" };
 }
 
+/** Which key of the clients file named the engine, for the hint of an engine that does not answer. */
+function clientsFileKeyOf(endpoint: DockerEndpoint): { clientsFileKey?: "base_url" | "context" } {
+  if (endpoint.source === "clients file") return { clientsFileKey: "base_url" };
+  if (endpoint.source === "clients file context") return { clientsFileKey: "context" };
+  return {};
+}
+
 /**
  * berth's one door to a Docker engine: dockerode's modem for the connection, every call counted,
  * every failure turned into a typed EngineError naming the engine, the object and the operation.
@@ -232,6 +240,10 @@ export class DockerEngine implements EngineWriter {
       { operation: "version", object: "engine" },
       { method: "GET", path: "/version" },
     );
+  }
+
+  async info(): Promise<EngineInfo> {
+    return this.dial<EngineInfo>({ operation: "info", object: "engine" }, { method: "GET", path: "/info" });
   }
 
   async listContainers(labels: LabelSelector): Promise<ContainerSummary[]> {
@@ -738,7 +750,7 @@ export class DockerEngine implements EngineWriter {
           throw engineErrorFor(this.context(c), this.address(), failure, {
             mutating: !idempotent,
             attempts: attempt,
-            fromClientsFile: this.endpoint.source === "clients file",
+            ...clientsFileKeyOf(this.endpoint),
           });
         }
         const pauseMs = backoffMs(attempt, Math.random());

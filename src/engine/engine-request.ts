@@ -229,7 +229,7 @@ export function engineErrorFor(
   context: EngineErrorContext,
   address: string,
   failure: WireFailure,
-  how: { mutating: boolean; attempts: number; fromClientsFile?: boolean },
+  how: { mutating: boolean; attempts: number; clientsFileKey?: "base_url" | "context" },
 ): EngineError {
   const tries = how.attempts > 1 ? ` (asked ${how.attempts} times)` : "";
   // Only a call that was sent and changes something can have been carried out unseen.
@@ -245,9 +245,9 @@ export function engineErrorFor(
     case "refused":
       return new EngineUnreachableError(context, `no engine answers at ${address} (${failure.message})`, {
         cause: failure,
-        // An engine of the clients file is found at its `base_url`: DOCKER_HOST plays no part.
-        hint: how.fromClientsFile
-          ? `start the engine of client \`${context.engine}\`, or correct its \`base_url\` in the clients file`
+        // An engine of the clients file is found at its `base_url` or `context`: DOCKER_HOST plays no part.
+        hint: how.clientsFileKey
+          ? `start the engine of client \`${context.engine}\`, or correct its \`${how.clientsFileKey}\` in the clients file`
           : "start Docker, or choose a running engine: --host, --context, DOCKER_HOST or DOCKER_CONTEXT",
       });
     case "lost":

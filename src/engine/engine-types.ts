@@ -129,6 +129,16 @@ export interface EngineVersion {
   KernelVersion?: string;
 }
 
+/** What `GET /info` says that berth reads: the engine's part in a swarm. */
+export interface EngineInfo {
+  Swarm?: {
+    /** `inactive`, `pending`, `active`, `error`, `locked`. */
+    LocalNodeState?: string;
+    /** True on a swarm manager: it can create overlay networks. */
+    ControlAvailable?: boolean;
+  };
+}
+
 export interface EngineEvent {
   Type: string;
   Action: string;

@@ -8,6 +8,7 @@ import type {
   ContainerSummary,
   ContainerUpdateBody,
   EngineEvent,
+  EngineInfo,
   EngineVersion,
   ExecResult,
   ImageSummary,
@@ -48,6 +49,8 @@ export interface EngineReader {
   readonly calls: CallCounter;
   ping(): Promise<void>;
   version(): Promise<EngineVersion>;
+  /** `GET /info`: the engine's part in a swarm (a manager can create overlay networks). */
+  info(): Promise<EngineInfo>;
   listContainers(labels: LabelSelector): Promise<ContainerSummary[]>;
   listVolumes(labels: LabelSelector): Promise<VolumeSummary[]>;
   listNetworks(labels: LabelSelector): Promise<NetworkSummary[]>;
@@ -101,6 +104,7 @@ export interface EngineWriter extends EngineReader {
 const readerMethods = [
   "ping",
   "version",
+  "info",
   "listContainers",
   "listVolumes",
   "listNetworks",

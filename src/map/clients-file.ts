@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
+import type { Document, LineCounter } from "yaml";
 import { yamlLibrary } from "../common/lazy-modules.js";
-import { UsageError } from "../common/berth-error.js";
+import { isUsageError, UsageError } from "../common/berth-error.js";
+import { dockerContextEndpoint, type DockerEndpoint } from "../engine/docker-context.js";
+import { formatPosition } from "./map-error.js";
 import { DEFAULT_CLIENT } from "./model.js";
 
 /** What differs between engines: interface addresses, hostname suffix. */
@@ -14,12 +17,17 @@ export interface ClientContext {
 /** One engine of a clients file (docker-map's client configuration). */
 export interface ClientConfig {
   base_url?: string;
+  /** A Docker context that names the engine instead of `base_url` (read as the docker CLI reads it). */
+  context?: string;
+  /** The engine of `context`, with its TLS material (or ssh), resolved when the file is read. */
+  endpoint?: DockerEndpoint;
   interfaces: Record<string, string>;
   interfaces_ipv6: Record<string, string>;
 }
 
 const KNOWN_KEYS = new Set([
   "base_url",
+  "context",
   "interfaces",
   "interfaces_ipv6",
   "version",
@@ -32,25 +40,27 @@ const KNOWN_KEYS = new Set([
 ]);
 
 /**
- * Reads a clients file: client name → { base_url, interfaces, interfaces_ipv6, … } (docker-map's
- * format). Without one, a map runs on the `default` engine (DOCKER_HOST or the default socket).
+ * Reads a clients file: client name → { base_url | context, interfaces, interfaces_ipv6, … }
+ * (docker-map's format, plus `context`: a Docker context of the docker CLI's config folder, read
+ * with `env`'s DOCKER_CONFIG). Without one, a map runs on the `default` engine (DOCKER_HOST or the
+ * default socket).
  */
-export function loadClientsFile(file: string): Record<string, ClientConfig> {
-  let raw: unknown;
-  try {
-    raw = yamlLibrary().parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new UsageError(`cannot read clients file ${file}: ${(err as Error).message}`);
-  }
+export function loadClientsFile(
+  file: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Record<string, ClientConfig> {
+  const { document, lines } = parseClientsFile(file);
+  const raw: unknown = document.toJS();
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new UsageError(`clients file ${file}: expected a mapping of client names to settings`);
   }
+  const at = (path: string[]): string => positionOf(file, document, lines, path);
   const out: Record<string, ClientConfig> = {};
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     const settings = (value ?? {}) as Record<string, unknown>;
     for (const key of Object.keys(settings)) {
       if (!KNOWN_KEYS.has(key))
-        throw new UsageError(`clients file ${file}: client ${name}: unknown key \`${key}\``, {
+        throw new UsageError(`${at([name, key])}: client ${name}: unknown key \`${key}\``, {
           hint: `known keys: ${[...KNOWN_KEYS].join(", ")}`,
         });
     }
@@ -59,9 +69,71 @@ export function loadClientsFile(file: string): Record<string, ClientConfig> {
       interfaces_ipv6: stringMap(settings.interfaces_ipv6),
     };
     if (typeof settings.base_url === "string") config.base_url = settings.base_url;
+    if (settings.context !== undefined) {
+      if (settings.base_url !== undefined)
+        throw new UsageError(
+          `${at([name, "context"])}: client ${name} names its engine twice: \`base_url\` and \`context\``,
+          { hint: "keep one of them" },
+        );
+      if (typeof settings.context !== "string" || settings.context === "")
+        throw new UsageError(
+          `${at([name, "context"])}: client ${name}: \`context\` must name a Docker context`,
+          {
+            hint: "see `docker context ls`",
+          },
+        );
+      config.context = settings.context;
+      config.endpoint = contextEndpoint(settings.context, env, at([name, "context"]), name);
+    }
     out[name] = config;
   }
   return out;
+}
+
+function parseClientsFile(file: string): { document: Document; lines: LineCounter } {
+  const { parseDocument, LineCounter } = yamlLibrary();
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read clients file ${file}: ${(err as Error).message}`);
+  }
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines });
+  const problem = document.errors[0];
+  if (problem !== undefined) {
+    const { line, col } = lines.linePos(problem.pos[0]);
+    throw new UsageError(
+      `${formatPosition({ file, line, col })}: cannot read clients file: ${problem.message}`,
+    );
+  }
+  return { document, lines };
+}
+
+/** FILE:LINE:COL of the value at `path` (or of its nearest ancestor that is there). */
+function positionOf(file: string, document: Document, lines: LineCounter, path: string[]): string {
+  for (let n = path.length; n > 0; n--) {
+    const node = document.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range !== undefined) return formatPosition({ file, ...lines.linePos(node.range[0]) });
+  }
+  return formatPosition({ file, line: 1, col: 1 });
+}
+
+/** The engine of a client's `context`; an unknown context is an error naming it and the clients file. */
+function contextEndpoint(
+  context: string,
+  env: Readonly<Record<string, string | undefined>>,
+  at: string,
+  client: string,
+): DockerEndpoint {
+  try {
+    return dockerContextEndpoint(context, env, "clients file context");
+  } catch (err) {
+    if (!isUsageError(err)) throw err;
+    throw new UsageError(`${at}: client ${client}: ${err.message}`, {
+      hint: "see `docker context ls`; correct the client's `context`, or give it a `base_url` instead",
+    });
+  }
 }
 
 function stringMap(value: unknown): Record<string, string> {

@@ -330,6 +330,9 @@ export interface ContainerInstance {
   host_config: Record<string, unknown>;
 }
 
+/** The driver of a network that spans engines; only a swarm manager creates one. */
+export const OVERLAY_DRIVER = "overlay";
+
 export interface ResolvedNetwork {
   key: string;
   name: string;

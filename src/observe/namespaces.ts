@@ -24,6 +24,7 @@ export async function observeNamespaceStarts(
       return [name, reader === undefined ? client : await withStartTimes(reader, client, mapName)] as const;
     }),
   );
+  // Everything else the observation holds (the engines that did not answer) is kept as it is.
   return { ...observed, clients: Object.fromEntries(clients) };
 }
 

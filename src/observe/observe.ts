@@ -29,12 +29,13 @@ import type {
 export async function observe(
   engines: readonly EngineReader[],
   skip: Readonly<Record<string, string>> = {},
+  options: ObserveOptions = {},
 ): Promise<ObservedState> {
   const looked = await Promise.all(
     engines.map((engine) =>
       engine.name in skip
         ? Promise.resolve(new Unanswered(engine.name, skip[engine.name] as string))
-        : observeEngine(engine).catch((err: unknown) => {
+        : observeEngine(engine, options).catch((err: unknown) => {
             if (isEngineUnreachableError(err)) return new Unanswered(engine.name, err.message, err);
             throw err;
           }),
@@ -62,14 +63,26 @@ class Unanswered {
   ) {}
 }
 
-export async function observeEngine(engine: EngineReader): Promise<ObservedClient> {
-  const [containers, volumes, networks, images] = await Promise.all([
+export interface ObserveOptions {
+  /**
+   * Also ask each engine whether it is a swarm manager (one more call each): only a map with an
+   * overlay network needs to know, so the usual look stays at four calls per engine.
+   */
+  swarmRoles?: boolean;
+}
+
+export async function observeEngine(
+  engine: EngineReader,
+  options: ObserveOptions = {},
+): Promise<ObservedClient> {
+  const [containers, volumes, networks, images, info] = await Promise.all([
     engine.listContainers({}),
     engine.listVolumes({}),
     engine.listNetworks({}),
     engine.listImages(),
+    options.swarmRoles === true ? engine.info() : undefined,
   ]);
-  return {
+  const observed: ObservedClient = {
     client: engine.name,
     containers: containers.map(observedContainer),
     volumes: volumes.map(observedVolume),
@@ -77,6 +90,8 @@ export async function observeEngine(engine: EngineReader): Promise<ObservedClien
     images: imageIndex(images),
     imageLabels: builtImageLabels(images),
   };
+  if (info !== undefined) observed.swarmManager = info.Swarm?.ControlAvailable === true;
+  return observed;
 }
 
 export function observedContainer(summary: ContainerSummary): ObservedContainer {

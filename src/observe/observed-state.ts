@@ -22,6 +22,11 @@ export interface ObservedClient {
   images: Record<string, string>;
   /** Labels of the images berth built (`berth.build`), by reference as in `images`. */
   imageLabels?: Record<string, Labels>;
+  /**
+   * The engine is a swarm manager (`GET /info`: Swarm.ControlAvailable), asked only for a map with
+   * an overlay network; undefined when not asked.
+   */
+  swarmManager?: boolean;
 }
 
 /** A network a container is on, as the container list tells: membership only (no aliases). */

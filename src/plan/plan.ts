@@ -11,6 +11,7 @@ import { parseRemoteToken, type RemoteGate } from "./container-steps.js";
 import { PlanBuilder } from "./plan-builder.js";
 import type { StepIndex } from "./step-index.js";
 import { PlanContext, PlanError, type NameConflicts } from "./plan-context.js";
+import { refuseOverlayWithoutManager } from "./overlay-networks.js";
 import {
   emptySummary,
   PLAN_FORMAT,
@@ -77,6 +78,7 @@ export function plan(input: PlanInput): Plan {
   const { resolved, graph } = input.map;
   const builder = new PlanBuilder();
   const unreachable = input.observed.unreachable ?? {};
+  refuseOverlayWithoutManager(resolved, input.observed);
   const blocked = waitingOnUnreachable(input.map, unreachable);
   const selected = targetKeys(resolved, options.targets).filter((key) => !blocked.has(key));
   reportUnreachable(builder, input.map, unreachable, blocked);

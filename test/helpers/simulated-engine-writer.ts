@@ -28,6 +28,7 @@ import type {
   ContainerUpdateBody,
   EndpointConfig,
   EngineEvent,
+  EngineInfo,
   EngineVersion,
   ExecResult,
   ImageSummary,
@@ -68,6 +69,13 @@ export class SimulatedEngineWriter implements EngineWriter {
 
   version(): Promise<EngineVersion> {
     return this.call("version", "engine", () => ({ Version: "simulated", ApiVersion: "1.41" }));
+  }
+
+  /** A simulated engine is never in a swarm. */
+  info(): Promise<EngineInfo> {
+    return this.call("info", "engine", () => ({
+      Swarm: { LocalNodeState: "inactive", ControlAvailable: false },
+    }));
   }
 
   listContainers(labels: LabelSelector): Promise<ContainerSummary[]> {

@@ -71,9 +71,10 @@ const seconds = (value: string): number => {
   return n;
 };
 
-export function clientsFor(command: Command): Record<string, ClientConfig> {
+/** The clients file of `--clients`; its `context`s are read in the CLI's environment (DOCKER_CONFIG). */
+export function clientsFor(command: Command, io: CliIo): Record<string, ClientConfig> {
   const file = globalOptions(command).clients;
-  return file === undefined ? {} : loadClientsFile(file);
+  return file === undefined ? {} : loadClientsFile(file, io.env);
 }
 
 /** The plan options given on the command line; the rest take their defaults in planOptions (the API's). */
@@ -104,7 +105,7 @@ function openFor(
   io: CliIo,
 ): { map: LoadedMap; clients: Record<string, ClientConfig>; engines: Engines } {
   const map = loadMapFor(command, io);
-  const clients = clientsFor(command);
+  const clients = clientsFor(command, io);
   return { map, clients, engines: openEngines(map, clients, engineOptionsFor(command, io, map)) };
 }
 
@@ -436,7 +437,7 @@ export function applyCommand(io: CliIo): Command {
       mapName: saved.map,
       ...parseCacheFor(cmd, io),
     });
-    const clients = clientsFor(cmd);
+    const clients = clientsFor(cmd, io);
     const renderer = progressFor(cmd, io, flags.progress);
     const engines = openEngines(map, clients, engineOptionsFor(cmd, io, map));
     const { plan, result } = await reconcile(map, engines, {

@@ -48,7 +48,7 @@ export function statusCommand(io: CliIo): Command {
         command: Command,
       ) => {
         const map = loadMapFor(command, io);
-        const clients = clientsFor(command);
+        const clients = clientsFor(command, io);
         const engines = openEngines(map, clients, engineOptionsFor(command, io, map));
         const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
         // A plan that is never applied: a volume that differs is shown outdated, and a name held
@@ -189,7 +189,7 @@ export function logsCommand(io: CliIo): Command {
     })
     .action(async (targets: string[], flags: { follow?: boolean; tail?: number }, command: Command) => {
       const map = loadMapFor(command, io);
-      const engines = openEngines(map, clientsFor(command), engineOptionsFor(command, io, map));
+      const engines = openEngines(map, clientsFor(command, io), engineOptionsFor(command, io, map));
       const keys = targetKeys(map.resolved, targets);
       const containers = map.resolved.containers.filter((c) => keys.includes(c.key));
       const prefix = containers.length > 1 || Object.keys(engines).length > 1;

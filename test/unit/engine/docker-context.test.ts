@@ -1,48 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  contextId,
   describeEndpoint,
   dockerContextEndpoint,
   resolveDockerEndpoint,
   socketPathOf,
 } from "../../../src/engine/docker-context.js";
 import { connectionOptions } from "../../../src/engine/docker-engine.js";
+import { fakeDockerConfigs } from "../../helpers/docker-config.js";
 
-/** A docker CLI config folder with contexts, as `docker context create` leaves it. */
-function dockerConfig(
-  contexts: Record<string, { host: string; skipTls?: boolean; tls?: string[] }>,
-  current?: string,
-) {
-  const folder = mkdtempSync(join(tmpdir(), "berth-docker-config-"));
-  if (current !== undefined)
-    writeFileSync(join(folder, "config.json"), JSON.stringify({ currentContext: current }));
-  for (const [name, context] of Object.entries(contexts)) {
-    const meta = join(folder, "contexts", "meta", contextId(name));
-    mkdirSync(meta, { recursive: true });
-    writeFileSync(
-      join(meta, "meta.json"),
-      JSON.stringify({
-        Name: name,
-        Metadata: {},
-        Endpoints: { docker: { Host: context.host, SkipTLSVerify: context.skipTls ?? false } },
-      }),
-    );
-    if (context.tls !== undefined) {
-      const tls = join(folder, "contexts", "tls", contextId(name), "docker");
-      mkdirSync(tls, { recursive: true });
-      for (const file of context.tls) writeFileSync(join(tls, file), `${file} of ${name}`);
-    }
-  }
-  folders.push(folder);
-  return folder;
-}
-const folders: string[] = [];
-afterAll(() => {
-  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-});
+const configs = fakeDockerConfigs();
+const dockerConfig = configs.make.bind(configs);
+afterAll(() => configs.removeAll());
 
 describe("which engine the default client is (the docker CLI's precedence)", () => {
   const config = dockerConfig(

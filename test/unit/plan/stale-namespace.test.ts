@@ -93,13 +93,16 @@ describe("which containers the observation inspects for their start time", () =>
     expect(parseStartedAt("")).toBeUndefined();
     expect(parseStartedAt(undefined)).toBeUndefined();
   });
+});
 
-  it("keeps what the observation says of engines that did not answer (found merging several engines)", async () => {
+describe("the start-time look keeps what the first look found", () => {
+  it("keeps the engines that did not answer (regression: `no observation of engine e3`)", async () => {
     const observed: ObservedState = {
-      clients: { default: { client: "default", containers: [], volumes: [], networks: [], images: [] } },
-      unreachable: { e3: "e3: list containers: no engine answers" },
-    } as unknown as ObservedState;
-    const looked = await observeNamespaceStarts({}, observed, "app");
-    expect(looked.unreachable).toEqual({ e3: "e3: list containers: no engine answers" });
+      clients: { e2: { client: "e2", containers: [], volumes: [], networks: [], images: {} } },
+      unreachable: { e3: "no engine answers at unix:///run/berth-e3.sock" },
+    };
+    const looked = await observeNamespaceStarts({}, observed, "m");
+    expect(looked.unreachable).toEqual(observed.unreachable);
+    expect(Object.keys(looked.clients)).toEqual(["e2"]);
   });
 });

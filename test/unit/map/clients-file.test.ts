@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { UsageError } from "../../../src/common/berth-error.js";
+import { contextId } from "../../../src/engine/docker-context.js";
+import { loadClientsFile } from "../../../src/map/clients-file.js";
+import { fakeDockerConfigs } from "../../helpers/docker-config.js";
+
+const configs = fakeDockerConfigs();
+const folder = mkdtempSync(join(tmpdir(), "berth-clients-"));
+afterAll(() => {
+  configs.removeAll();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+function clientsFile(text: string): string {
+  const file = join(folder, `clients-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+function errorOf(run: () => unknown): UsageError {
+  try {
+    run();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    return err as UsageError;
+  }
+  throw new Error("expected a UsageError");
+}
+
+describe("clients named by a Docker context (`context: NAME`)", () => {
+  const dockerConfig = configs.make({
+    local: { host: "unix:///run/berth-e2.sock" },
+    secure: { host: "tcp://10.0.0.9:2376", tls: ["ca.pem", "cert.pem", "key.pem"] },
+    remote: { host: "ssh://ops@build-host" },
+  });
+  const env = { DOCKER_CONFIG: dockerConfig };
+  const tlsOf = (name: string) => join(dockerConfig, "contexts", "tls", contextId(name), "docker");
+
+  it("resolves each context's engine, TLS files and ssh host as the docker CLI does", () => {
+    const file = clientsFile(
+      "a: {context: local, interfaces: {private: 10.0.0.1}}\nb: {context: secure}\nc: {context: remote}\nd: {base_url: unix:///run/d.sock}\n",
+    );
+    const clients = loadClientsFile(file, env);
+    expect(clients.a).toMatchObject({
+      context: "local",
+      endpoint: { host: "unix:///run/berth-e2.sock", context: "local", source: "clients file context" },
+      interfaces: { private: "10.0.0.1" },
+    });
+    expect(clients.a?.endpoint?.tls).toBeUndefined();
+    expect(clients.b?.endpoint).toMatchObject({
+      host: "tcp://10.0.0.9:2376",
+      tls: {
+        ca: join(tlsOf("secure"), "ca.pem"),
+        cert: join(tlsOf("secure"), "cert.pem"),
+        key: join(tlsOf("secure"), "key.pem"),
+        skipVerify: false,
+      },
+    });
+    expect(clients.c?.endpoint).toMatchObject({ host: "ssh://ops@build-host" });
+    expect(clients.c?.endpoint?.tls).toBeUndefined();
+    expect(clients.d).toEqual({ base_url: "unix:///run/d.sock", interfaces: {}, interfaces_ipv6: {} });
+  });
+
+  it("refuses a client with both base_url and context, at FILE:LINE:COL", () => {
+    const file = clientsFile(
+      "a: {base_url: unix:///run/a.sock}\nb:\n  base_url: unix:///run/b.sock\n  context: local\n",
+    );
+    const err = errorOf(() => loadClientsFile(file, env));
+    expect(err.message).toBe(`${file}:4:12: client b names its engine twice: \`base_url\` and \`context\``);
+  });
+
+  it("refuses an unknown context, naming it and the clients file", () => {
+    const file = clientsFile("e2:\n  context: nowhere\n");
+    const err = errorOf(() => loadClientsFile(file, env));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^${file.replace(/[.]/g, "\\.")}:2:12: client e2: Docker context \`nowhere\` \\(\`context\` of the clients file\\) does not exist`,
+      ),
+    );
+    expect(err.hint).toMatch(/docker context ls/);
+  });
+
+  it("refuses a context that is not a name", () => {
+    const file = clientsFile("e2: {context: [a]}\n");
+    expect(errorOf(() => loadClientsFile(file, env)).message).toBe(
+      `${file}:1:15: client e2: \`context\` must name a Docker context`,
+    );
+  });
+
+  it("names the position of an unknown key and of a YAML error", () => {
+    const unknown = clientsFile("e2:\n  contxt: local\n");
+    expect(errorOf(() => loadClientsFile(unknown, env)).message).toBe(
+      `${unknown}:2:11: client e2: unknown key \`contxt\``,
+    );
+    const broken = clientsFile("e2: {context: local\n");
+    expect(errorOf(() => loadClientsFile(broken, env)).message).toMatch(
+      new RegExp(`^${broken.replace(/[.]/g, "\\.")}:\\d+:\\d+: cannot read clients file`),
+    );
+  });
+});

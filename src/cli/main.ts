@@ -13,6 +13,7 @@ import {
   type GlobalOptionSpec,
 } from "./argv.js";
 import { processIo, type CliIo } from "./cli-io.js";
+import { buildCommand } from "./commands/build-command.js";
 import { configCommand, graphCommand, validateCommand } from "./commands/map-commands.js";
 import { applyCommand, planCommand, runCommands } from "./commands/run-commands.js";
 import { logsCommand, statusCommand } from "./commands/status-commands.js";
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo, options: { jsonErrors?: boolean } = {}):
     validateCommand(io),
     configCommand(io),
     graphCommand(io),
+    buildCommand(io),
     planCommand(io),
     ...runCommands(io),
     applyCommand(io),

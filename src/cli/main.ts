@@ -14,6 +14,7 @@ import {
 } from "./argv.js";
 import { processIo, type CliIo } from "./cli-io.js";
 import { buildCommand } from "./commands/build-command.js";
+import { cleanupCommand } from "./commands/cleanup-command.js";
 import { configCommand, graphCommand, validateCommand } from "./commands/map-commands.js";
 import { applyCommand, planCommand, runCommands } from "./commands/run-commands.js";
 import { logsCommand, statusCommand } from "./commands/status-commands.js";
@@ -65,6 +66,7 @@ export function buildProgram(io: CliIo, options: { jsonErrors?: boolean } = {}):
     planCommand(io),
     ...runCommands(io),
     applyCommand(io),
+    cleanupCommand(io),
     statusCommand(io),
     logsCommand(io),
     completionCommand(io, () => program),

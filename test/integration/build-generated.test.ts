@@ -58,6 +58,15 @@ describe("a Dockerfile written in the map", () => {
       ].join("\n"),
     );
 
+    // `berth build` makes the image and no container; then there is nothing left to build.
+    const built = await berth([...files, "build", "--progress", "plain"]);
+    expect(built.code, built.stderr).toBe(0);
+    expect((await ws.engine.listImages()).some((i) => (i.RepoTags ?? []).includes(image))).toBe(true);
+    expect(await ws.engine.listContainers({ "berth.map": mapName, "berth.kind": "container" })).toEqual([]);
+    const rebuilt = await berth([...files, "build", "--dry-run", "--json"]);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect((JSON.parse(rebuilt.stdout) as { steps: unknown[] }).steps).toEqual([]);
+
     const started = await berth([...files, "startup", "--progress", "quiet"]);
     expect(started.code, started.stderr).toBe(0);
     const read = async (path: string) => {

@@ -1,36 +1,20 @@
 import { readFileSync } from "node:fs";
 import { posix } from "node:path";
-import { Command } from "commander";
+import type { Command } from "commander";
 import { UsageError } from "../../common/berth-error.js";
 import { generateDockerfile } from "../../desired/generated-dockerfile.js";
 import type { LoadedMap } from "../../load-map.js";
 import type { CliIo } from "../cli-io.js";
 import { loadMapFor } from "../global-options.js";
 
-/**
- * `berth build --print-dockerfile CONFIG`: the Dockerfile a config's image is built from, on
- * stdout — the one berth generates for a Dockerfile written in the map, or the context's own.
- */
-export function buildCommand(io: CliIo): Command {
-  return new Command("build")
-    .description("show what the map's images are built from (--print-dockerfile CONFIG)")
-    .argument("[configs...]", "config names")
-    .option(
-      "--print-dockerfile",
-      "print the Dockerfile the config's image is built from (generated or the context's)",
-    )
-    .action((configs: string[], options: { printDockerfile?: boolean }, command: Command) => {
-      if (options.printDockerfile !== true)
-        throw new UsageError("berth build needs --print-dockerfile CONFIG", {
-          hint: "images are built by plan/startup/update (see --build); build --print-dockerfile CONFIG shows a Dockerfile",
-        });
-      if (configs.length !== 1)
-        throw new UsageError("--print-dockerfile takes exactly one config", {
-          hint: "berth build --print-dockerfile CONFIG",
-        });
-      const map = loadMapFor(command, io);
-      io.stdout.write(dockerfileOf(map, configs[0] as string));
+/** `berth build --print-dockerfile CONFIG`: the Dockerfile the config's image is built from, on stdout. */
+export function printDockerfile(io: CliIo, command: Command, configs: readonly string[]): void {
+  if (configs.length !== 1)
+    throw new UsageError("--print-dockerfile takes exactly one config", {
+      hint: "berth build --print-dockerfile CONFIG",
     });
+  const map = loadMapFor(command, io);
+  io.stdout.write(dockerfileOf(map, configs[0] as string));
 }
 
 function dockerfileOf(map: LoadedMap, config: string): string {

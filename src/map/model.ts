@@ -79,12 +79,14 @@ export interface DependsOnEntry {
   condition: DependencyCondition;
 }
 
-/** `build:` of a config: how its image is made from a folder (the context) or a Dockerfile in the map. */
-export interface BuildEntry {
+/**
+ * `build:` of a config: how its image is made from a folder (the context), or — `from` present —
+ * from a Dockerfile written in the map (the generated form's keys, as written, side by side).
+ */
+export interface BuildEntry extends Partial<DockerfileEntry> {
   /** As written: relative to the map file's folder, or absolute. Absent in the generated form. */
   context?: string;
-  /** The generated form (`from:` present): a Dockerfile written in the map as data. */
-  generate?: DockerfileEntry;
+
   dockerfile?: string;
   /** Build arguments; names that look secret (or listed under `sensitive`) are never shown. */
   args?: Record<string, string>;

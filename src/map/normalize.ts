@@ -728,7 +728,7 @@ export class Normalizer {
     // Like every long form, empty mappings and lists and false flags are left out.
     const out: BuildEntry =
       typeof spec.from === "string"
-        ? { generate: this.generatedDockerfile(spec, path) }
+        ? this.generatedDockerfile(spec, path)
         : { context: spec.context as string };
     if (typeof spec.dockerfile === "string") out.dockerfile = spec.dockerfile;
     const args = spec.args === undefined ? {} : this.environment(spec.args, [...path, "args"]);

@@ -362,7 +362,7 @@ class Resolver {
       noCache: entry.no_cache === true,
     };
     if (entry.target !== undefined) out.target = entry.target;
-    if (entry.generate !== undefined) out.generated = generatedBuild(entry.generate, hostPath);
+    if (entry.from !== undefined) out.generated = generatedBuild({ ...entry, from: entry.from }, hostPath);
     const same = this.builtImages.get(image);
     if (same === undefined) this.builtImages.set(image, { config: configName, build: out });
     else if (same.config !== configName && canonicalJson(same.build) !== canonicalJson(out)) {

@@ -9,6 +9,7 @@ import { generateDockerfile } from "../../../src/desired/generated-dockerfile.js
 import { loadMap } from "../../../src/load-map.js";
 import { isMapError } from "../../../src/map/map-error.js";
 import type { ResolvedBuild } from "../../../src/map/model.js";
+import { printMapYaml } from "../../../src/map/print-map.js";
 
 /** Issue 16: a Dockerfile written in the map as data, generated, with a context of only the files named. */
 const root = mkdtempSync(join(tmpdir(), "berth-generated-"));
@@ -135,6 +136,19 @@ app:
     await expect(readBuildContext("app", build)).rejects.toThrow(
       /config app: build file missing.txt cannot be read/,
     );
+  });
+
+  it("prints as a map (berth config) that loads back to the same build", () => {
+    const file = join(root, "printed.yaml");
+    writeFileSync(
+      file,
+      "name: gen\napp:\n  build:\n    from: x:1\n    run: [echo hi, [/bin/true]]\n    add: [a.txt:/a]\n    cmd: sleep 1\n    env: {A: b}\n    tags: [latest]\n",
+    );
+    const first = loadMap({ files: [file], env: {} });
+    writeFileSync(file, printMapYaml(first.normalized));
+    const again = loadMap({ files: [file], env: {} });
+    expect(again.normalized.containers).toEqual(first.normalized.containers);
+    expect(again.resolved.containers[0]?.build).toEqual(first.resolved.containers[0]?.build);
   });
 
   it("rejects context with from, and an ENV value with a line break, naming the place", () => {

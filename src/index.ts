@@ -96,6 +96,7 @@ export { checkSavedPlan, parseSavedPlan } from "./apply/saved-plan.js";
 
 export {
   reconcile,
+  buildImages,
   dryRun,
   observeAndPlan,
   openEngines,
@@ -107,6 +108,8 @@ export {
   type RunOptions,
   type SavedPlanRequest,
 } from "./reconcile.js";
+export { cleanup, type CleanupOptions, type CleanupOutcome } from "./cleanup.js";
+export type { CleanupItem } from "./plan/cleanup-planner.js";
 export { BerthError, isBerthError, UsageError, isUsageError } from "./common/berth-error.js";
 export {
   resolveDockerEndpoint,

@@ -18,6 +18,7 @@ import { clientContexts, type ClientConfig } from "./map/clients-file.js";
 import type { LoadedMap } from "./load-map.js";
 import { observe } from "./observe/observe.js";
 import { readBuildContexts } from "./desired/build-context.js";
+import { onlyBuilds } from "./plan/build-only.js";
 import { refreshEffective } from "./observe/refresh.js";
 import { observeNamespaceStarts } from "./observe/namespaces.js";
 import type { ObservedState } from "./observe/observed-state.js";
@@ -288,6 +289,25 @@ async function applyUnderLock(
   } finally {
     await Promise.all(locks.map((lock) => lock.release()));
   }
+}
+
+/**
+ * `berth build`: the map's images (of the targets) built as `update` would build them — missing
+ * or changed, or all with `build: "always"` — and nothing else: the build steps of the update
+ * plan alone, applied under the map's lock. A dry run returns that plan.
+ */
+export async function buildImages(
+  map: LoadedMap,
+  engines: Engines,
+  options: RunOptions & Omit<PlanRequest, "action">,
+): Promise<ReconcileResult> {
+  const readers = readersOf(engines);
+  const request: PlanRequest = { ...planOptions({ ...options, action: "update" }), clients: options.clients };
+  if (options.dryRun) return { plan: onlyBuilds((await observeAndPlan(map, readers, request)).plan) };
+  return applyUnderLock(map, engines, options, async (skip) => {
+    const planned = await observeAndPlan(map, readers, request, skip);
+    return { ...planned, plan: onlyBuilds(planned.plan) };
+  });
 }
 
 /** The engines but those left out. */

@@ -23,7 +23,7 @@ import { BERTH_VERSION } from "../version.js";
 import { encodeMapState, type ExecRecord, type MapState } from "../desired/map-state.js";
 import { ExecFailedError, ImageBuildFailedError, VolumePreparationError, WaitError } from "./apply-errors.js";
 import { packBuildContext } from "../desired/build-context.js";
-import { buildRecord, encodeBuildLabels } from "../desired/build-record.js";
+import { buildRecord, encodeBuildLabels, GENERATED_DOCKERFILE } from "../desired/build-record.js";
 import { instructionOfStep, type Instruction } from "../desired/dockerfile.js";
 import { splitReference } from "../engine/docker-engine.js";
 import { imageIndex } from "../observe/observe.js";
@@ -108,7 +108,7 @@ export const executors: Executors = {
       if (!isImageBuildError(err) || err.mayHaveBeenApplied) throw err;
       throw buildFailure(
         step,
-        posix.join(build.context, build.dockerfile),
+        build.generated === undefined ? posix.join(build.context, build.dockerfile) : GENERATED_DOCKERFILE,
         context.instructions,
         err,
         secrets,

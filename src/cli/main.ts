@@ -13,8 +13,9 @@ import {
   type GlobalOptionSpec,
 } from "./argv.js";
 import { processIo, type CliIo } from "./cli-io.js";
+import { cleanupCommand } from "./commands/cleanup-command.js";
 import { configCommand, graphCommand, validateCommand } from "./commands/map-commands.js";
-import { applyCommand, planCommand, runCommands } from "./commands/run-commands.js";
+import { applyCommand, buildCommand, planCommand, runCommands } from "./commands/run-commands.js";
 import { logsCommand, statusCommand } from "./commands/status-commands.js";
 import { completionCommand } from "./commands/completion-command.js";
 import { EXIT } from "./exit-codes.js";
@@ -60,9 +61,11 @@ export function buildProgram(io: CliIo, options: { jsonErrors?: boolean } = {}):
     validateCommand(io),
     configCommand(io),
     graphCommand(io),
+    buildCommand(io),
     planCommand(io),
     ...runCommands(io),
     applyCommand(io),
+    cleanupCommand(io),
     statusCommand(io),
     logsCommand(io),
     completionCommand(io, () => program),

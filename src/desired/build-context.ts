@@ -3,10 +3,11 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 import { posix } from "node:path";
 import { BerthError } from "../common/berth-error.js";
-import { digest } from "../common/canonical-json.js";
+import { canonicalJson, digest } from "../common/canonical-json.js";
 import { compareText } from "../common/text.js";
-import type { ResolvedBuild } from "../map/model.js";
+import type { GeneratedBuild, ResolvedBuild } from "../map/model.js";
 import { baseImages, parseDockerfile, type Instruction } from "./dockerfile.js";
+import { generateDockerfile } from "./generated-dockerfile.js";
 import { hasExceptions, isIgnored, parseDockerignore, type IgnoreRule } from "./dockerignore.js";
 
 // Contexts are read with synchronous calls behind promise-shaped helpers: a small context is many
@@ -73,7 +74,10 @@ export async function readBuildContexts(map: {
   const folders = new Map<string, Promise<ContextDigest>>();
   const read = await Promise.all(
     [...sources].map(async ([image, { config, build }]) => {
-      const key = `${build.context}\0${build.dockerfile}`;
+      const key =
+        build.generated === undefined
+          ? `${build.context}\0${build.dockerfile}`
+          : canonicalJson(build.generated);
       let digest = folders.get(key);
       if (digest === undefined) {
         digest = readBuildContext(config, build);
@@ -106,6 +110,7 @@ async function collect(
   build: ResolvedBuild,
   keepContent: boolean,
 ): Promise<{ digest: ContextDigest; entries: Entry[] }> {
+  if (build.generated !== undefined) return collectGenerated(config, build.generated, build, keepContent);
   const where = `config ${config}: build context ${build.context}`;
   const folder = await lstat(build.context).catch(() => undefined);
   if (folder === undefined || !folder.isDirectory())
@@ -128,11 +133,23 @@ async function collect(
     const entry = await entryOf(build.context, always).catch(() => undefined);
     if (entry !== undefined) entries.push(entry);
   }
+  return digested(entries, dockerfilePath, dockerfileText, build, keepContent);
+}
+
+/** The parts shared by both forms: the entries sorted, digested, and the Dockerfile parsed. */
+function digested(
+  entries: Entry[],
+  dockerfilePath: string,
+  dockerfileText: string,
+  build: ResolvedBuild,
+  keepContent: boolean,
+  names: ReadonlyMap<Entry, string> = new Map(),
+): { digest: ContextDigest; entries: Entry[] } {
   entries.sort((a, b) => compareText(a.path, b.path));
   const files: Record<string, string> = {};
   for (const entry of entries) {
     if (entry.path === dockerfilePath) continue;
-    files[entry.path] = entryDigest(entry);
+    files[names.get(entry) ?? entry.path] = entryDigest(entry);
     if (!keepContent) entry.content = EMPTY;
   }
   const instructions = parseDockerfile(dockerfileText);
@@ -149,6 +166,41 @@ async function collect(
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * A Dockerfile written in the map: the generated text and the files it names, nothing else (no
+ * folder has to exist). Files are recorded by their path as the map writes it, so a plan names
+ * the file the map names; a named folder goes whole, its entries under the folder's path.
+ */
+async function collectGenerated(
+  config: string,
+  generated: GeneratedBuild,
+  build: ResolvedBuild,
+  keepContent: boolean,
+): Promise<{ digest: ContextDigest; entries: Entry[] }> {
+  const text = generateDockerfile(generated);
+  const entries: Entry[] = [
+    { path: "Dockerfile", kind: "file", mode: 0o644, mtime: 0, content: Buffer.from(text), linkTarget: "" },
+  ];
+  const names = new Map<Entry, string>();
+  for (const file of [...generated.add, ...generated.copy]) {
+    const where = `config ${config}: build file ${file.src}`;
+    const top = await entryOf(posix.dirname(file.source), posix.basename(file.source)).catch(() => {
+      throw new BuildContextError(`${where} cannot be read (${file.source})`, {
+        hint: "a file of add/copy is relative to the map file's folder; create it or fix the path",
+      });
+    });
+    const found: Entry[] = [top];
+    if (top.kind === "dir") await walk(file.source, "", [], found, where);
+    for (const entry of found) {
+      const inside = entry === top ? "" : entry.path;
+      names.set(entry, inside === "" ? file.src : `${file.src.replace(/\/+$/, "")}/${inside}`);
+      entry.path = inside === "" ? file.contextPath : `${file.contextPath}/${inside}`;
+      entries.push(entry);
+    }
+  }
+  return digested(entries, "Dockerfile", text, build, keepContent, names);
+}
 
 async function walk(root: string, relative: string, rules: IgnoreRule[], out: Entry[], where: string) {
   const names = await readdir(relative === "" ? root : posix.join(root, relative)).catch((err: unknown) => {

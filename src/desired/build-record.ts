@@ -11,6 +11,9 @@ export const BUILD_LABEL = {
   record: "berth.build",
 } as const;
 
+/** How records and plans name a Dockerfile written in the map. */
+export const GENERATED_DOCKERFILE = "generated Dockerfile";
+
 /** More context entries than this are recorded by their digest alone (labels stay small). */
 export const MAX_LISTED_FILES = 2000;
 
@@ -52,7 +55,7 @@ export function buildRecord(
     files: listed ? context.files : null,
     filesDigest: context.filesDigest,
     dockerfile: context.dockerfile,
-    dockerfilePath: build.dockerfile,
+    dockerfilePath: build.generated === undefined ? build.dockerfile : GENERATED_DOCKERFILE,
     args,
     target: build.target ?? null,
     bases,

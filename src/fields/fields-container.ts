@@ -30,7 +30,9 @@ export const CONTAINER_FIELDS = {
     merge: replace,
     default: "none",
     normalize: "build",
-    docker: { none: "builds the config's image (a build-image step) before its containers are made" },
+    docker: {
+      none: "builds the config's image (a build-image step) before its containers are made, from a context or a Dockerfile written in the map (`from`)",
+    },
     readBack: { none: "the image's berth.build label, compared at plan time" },
   },
   instances: {

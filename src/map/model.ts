@@ -79,10 +79,14 @@ export interface DependsOnEntry {
   condition: DependencyCondition;
 }
 
-/** `build:` of a config: how its image is made from a folder (the context). */
-export interface BuildEntry {
-  /** As written: relative to the map file's folder, or absolute. */
-  context: string;
+/**
+ * `build:` of a config: how its image is made from a folder (the context), or — `from` present —
+ * from a Dockerfile written in the map (the generated form's keys, as written, side by side).
+ */
+export interface BuildEntry extends Partial<DockerfileEntry> {
+  /** As written: relative to the map file's folder, or absolute. Absent in the generated form. */
+  context?: string;
+
   dockerfile?: string;
   /** Build arguments; names that look secret (or listed under `sensitive`) are never shown. */
   args?: Record<string, string>;
@@ -93,6 +97,29 @@ export interface BuildEntry {
   /** Pull the base images before building. Empty, empty and false values are left out. */
   pull?: boolean;
   no_cache?: boolean;
+}
+
+/** A file a generated Dockerfile adds (`add`) or copies (`copy`) from the map's side. */
+export interface BuildFileEntry {
+  /** Host path, relative to the map file's folder, or absolute. */
+  src: string;
+  /** Path in the image. */
+  dest: string;
+}
+
+/** The generated form of `build:` (docker-map's DockerFile builder as data), normalized. */
+export interface DockerfileEntry {
+  from: string;
+  run?: (string | string[])[];
+  add?: BuildFileEntry[];
+  copy?: BuildFileEntry[];
+  env?: Record<string, string>;
+  workdir?: string;
+  user?: string;
+  entrypoint?: string[];
+  cmd?: string[];
+  expose?: string[];
+  volumes?: string[];
 }
 
 export interface NormalizedContainer {
@@ -282,6 +309,34 @@ export interface ResolvedBuild {
   tags: string[];
   pull: boolean;
   noCache: boolean;
+  /** Present for a Dockerfile written in the map: berth writes it and packs only the files named. */
+  generated?: GeneratedBuild;
+}
+
+/** A named file of a generated build, resolved. */
+export interface GeneratedFile {
+  /** As written in the map (how plans name it). */
+  src: string;
+  /** Absolute host path. */
+  source: string;
+  /** Its path in the generated context. */
+  contextPath: string;
+  dest: string;
+}
+
+/** The generated form, resolved: every list present, files with their host and context paths. */
+export interface GeneratedBuild {
+  from: string;
+  run: (string | string[])[];
+  add: GeneratedFile[];
+  copy: GeneratedFile[];
+  env: Record<string, string>;
+  workdir?: string;
+  user?: string;
+  entrypoint?: string[];
+  cmd?: string[];
+  expose: string[];
+  volumes: string[];
 }
 
 export interface ContainerInstance {

@@ -5,7 +5,9 @@ import type {
   AttachEntry,
   BindEntry,
   BuildEntry,
+  BuildFileEntry,
   DependencyCondition,
+  DockerfileEntry,
   DependsOnEntry,
   ExecEntry,
   ExposeEntry,
@@ -724,7 +726,10 @@ export class Normalizer {
   private build(raw: unknown, path: MapPath): BuildEntry {
     const spec = typeof raw === "string" ? { context: raw } : ((raw ?? {}) as Raw);
     // Like every long form, empty mappings and lists and false flags are left out.
-    const out: BuildEntry = { context: spec.context as string };
+    const out: BuildEntry =
+      typeof spec.from === "string"
+        ? this.generatedDockerfile(spec, path)
+        : { context: spec.context as string };
     if (typeof spec.dockerfile === "string") out.dockerfile = spec.dockerfile;
     const args = spec.args === undefined ? {} : this.environment(spec.args, [...path, "args"]);
     if (Object.keys(args).length > 0) out.args = args;
@@ -736,6 +741,45 @@ export class Normalizer {
     if (spec.pull === true) out.pull = true;
     if (spec.no_cache === true) out.no_cache = true;
     return this.entry(out, path);
+  }
+
+  /** The generated form's instructions (`from` present); empty lists and mappings are left out. */
+  private generatedDockerfile(spec: Raw, path: MapPath): DockerfileEntry {
+    const out: DockerfileEntry = { from: spec.from as string };
+    const run = list(spec.run).map((line) => (Array.isArray(line) ? line.map(text) : text(line)));
+    if (run.length > 0) out.run = run;
+    for (const kind of ["add", "copy"] as const) {
+      const files = list(spec[kind]).map((item) => this.buildFile(item));
+      if (files.length > 0) out[kind] = files;
+    }
+    const env = spec.env === undefined ? {} : this.keyValues(spec.env, [...path, "env"]);
+    for (const [name, value] of Object.entries(env))
+      if (/[\r\n]/.test(value))
+        this.problem(
+          [...path, "env", name],
+          "a value of a generated Dockerfile's ENV cannot hold a line break",
+        );
+    if (Object.keys(env).length > 0) out.env = env;
+    if (spec.workdir !== undefined) out.workdir = text(spec.workdir);
+    if (spec.user !== undefined) out.user = text(spec.user);
+    if (spec.entrypoint !== undefined)
+      out.entrypoint = this.command(spec.entrypoint, [...path, "entrypoint"]);
+    if (spec.cmd !== undefined) out.cmd = this.command(spec.cmd, [...path, "cmd"]);
+    const expose = list(spec.expose).map(text);
+    if (expose.length > 0) out.expose = expose;
+    const volumes = list(spec.volumes).map(text);
+    if (volumes.length > 0) out.volumes = volumes;
+    return out;
+  }
+
+  /** `SRC:DEST` or `{src, dest}`. */
+  private buildFile(item: unknown): BuildFileEntry {
+    if (typeof item === "string") {
+      const [src, dest] = splitOnce(item, ":");
+      return { src, dest: dest ?? src };
+    }
+    const spec = item as Raw;
+    return { src: text(spec.src), dest: text(spec.dest) };
   }
 
   keyValues(raw: unknown, path: MapPath): Record<string, string> {

@@ -7,7 +7,11 @@ import {
   DEFAULT_CLIENT,
   PRESET_NETWORKS,
   type BuildEntry,
+  type BuildFileEntry,
   type ContainerInstance,
+  type DockerfileEntry,
+  type GeneratedBuild,
+  type GeneratedFile,
   type LinkEntry,
   type NormalizedContainer,
   type NormalizedMap,
@@ -344,8 +348,10 @@ class Resolver {
       0,
       image.lastIndexOf(":") > image.lastIndexOf("/") ? image.lastIndexOf(":") : undefined,
     );
+    const hostPath = (path: string) => (posix.isAbsolute(path) ? path : posix.join(this.ctx.baseDir, path));
     const out: ResolvedBuild = {
-      context: posix.isAbsolute(entry.context) ? entry.context : posix.join(this.ctx.baseDir, entry.context),
+      // The generated form's context is made of the files it names: the map's folder stands for it.
+      context: hostPath(entry.context ?? "."),
       dockerfile: entry.dockerfile ?? "Dockerfile",
       args: entry.args ?? {},
       labels: entry.labels ?? {},
@@ -356,6 +362,7 @@ class Resolver {
       noCache: entry.no_cache === true,
     };
     if (entry.target !== undefined) out.target = entry.target;
+    if (entry.from !== undefined) out.generated = generatedBuild({ ...entry, from: entry.from }, hostPath);
     const same = this.builtImages.get(image);
     if (same === undefined) this.builtImages.set(image, { config: configName, build: out });
     else if (same.config !== configName && canonicalJson(same.build) !== canonicalJson(out)) {
@@ -764,4 +771,40 @@ class Resolver {
     }
     return groups;
   }
+}
+
+/** The generated form with every list present and each named file's host and context paths. */
+function generatedBuild(entry: DockerfileEntry, hostPath: (path: string) => string): GeneratedBuild {
+  let index = 0;
+  const file = (f: BuildFileEntry): GeneratedFile => ({
+    src: f.src,
+    source: hostPath(f.src),
+    contextPath: contextPathOf(index++, f.src),
+    dest: f.dest,
+  });
+  const out: GeneratedBuild = {
+    from: entry.from,
+    run: entry.run ?? [],
+    add: (entry.add ?? []).map(file),
+    copy: (entry.copy ?? []).map(file),
+    env: entry.env ?? {},
+    expose: entry.expose ?? [],
+    volumes: entry.volumes ?? [],
+  };
+  if (entry.workdir !== undefined) out.workdir = entry.workdir;
+  if (entry.user !== undefined) out.user = entry.user;
+  if (entry.entrypoint !== undefined) out.entrypoint = entry.entrypoint;
+  if (entry.cmd !== undefined) out.cmd = entry.cmd;
+  return out;
+}
+
+/**
+ * Where a named file goes in the generated context: its own numbered folder, under its own
+ * name with characters the builder would substitute or glob (`$`, `*`, …) replaced, so two files
+ * of one name never collide and the context path is read literally.
+ */
+export function contextPathOf(index: number, source: string): string {
+  const name = source.replace(/\/+$/, "").split("/").pop() ?? "";
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+$/, "_");
+  return `files/${index}/${safe === "" ? "_" : safe}`;
 }

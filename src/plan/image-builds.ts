@@ -37,7 +37,8 @@ export interface BuildDecisionInput {
  * from is built by this plan, or with --build.
  */
 export function decideBuild(input: BuildDecisionInput): BuildDecision {
-  const where = `from ${input.build.context}`;
+  const where =
+    input.build.generated === undefined ? `from ${input.build.context}` : "from the Dockerfile written in the map";
   if (input.imageId === undefined)
     return {
       build: true,

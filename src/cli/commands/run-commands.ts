@@ -11,6 +11,7 @@ import { DEFAULT_PLAN_OPTIONS } from "../../plan/plan.js";
 import type { Plan, PlanAction } from "../../plan/plan-types.js";
 import { renderPlanJson, renderPlanText, summaryLine } from "../../plan/render-plan.js";
 import {
+  buildImages,
   dryRun,
   openEngines,
   readersOf,
@@ -34,6 +35,7 @@ import {
   planLogFor,
 } from "../global-options.js";
 import { EXIT } from "../exit-codes.js";
+import { printDockerfile } from "./build-command.js";
 import { formatOf, outputOption, toYaml, type OutputFormat } from "../output-format.js";
 import { firstLookReaders } from "../prefetched-reader.js";
 import { progressRenderer, type ProgressMode, type ProgressRenderer } from "../progress-renderer.js";
@@ -279,6 +281,51 @@ function runCommand(
     renderer.finish();
     cmd.setOptionValue("exitCode", reportRun(plan, result as ApplyResult, io, flags));
   });
+}
+
+/**
+ * `berth build [CONFIG...]`: builds the map's images (of the targets) that are missing or changed,
+ * or all with --force, and touches no container; `--print-dockerfile CONFIG` prints a Dockerfile.
+ */
+export function buildCommand(io: CliIo): Command {
+  const command = new Command("build")
+    .description("build the map's images that are missing or changed, touching no container")
+    .argument("[targets...]", "configs, config.instance names or groups (default: all)")
+    .option(
+      "--print-dockerfile",
+      "print the Dockerfile the one config's image is built from, and build nothing",
+    )
+    .option("--force", "build even the images whose inputs did not change")
+    .option("--dry-run", "print the builds and change nothing (read-only)")
+    .option("--detailed-exitcode", "with --dry-run: exit 2 when there are builds")
+    .option("--json", "print the plan (dry run) or the plan and step results as JSON on stdout")
+    .addOption(outputOption(["text", "json", "yaml"], "text"));
+  return withApplyOptions(command).action(
+    async (
+      targets: string[],
+      flags: RunFlags & { printDockerfile?: boolean; force?: boolean },
+      cmd: Command,
+    ) => {
+      if (flags.printDockerfile === true) {
+        printDockerfile(io, cmd, targets);
+        return;
+      }
+      const { map, clients, engines } = openFor(cmd, io);
+      const request = { targets, clients, ...(flags.force === true ? { build: "always" as const } : {}) };
+      if (flags.dryRun) {
+        const { plan } = await buildImages(map, engines, { ...request, dryRun: true });
+        cmd.setOptionValue("exitCode", printPlan(plan, io, flags));
+        return;
+      }
+      const renderer = progressFor(cmd, io, flags.progress);
+      const { plan, result } = await buildImages(map, engines, {
+        ...request,
+        ...runOptions(flags, io, renderer),
+      });
+      renderer.finish();
+      cmd.setOptionValue("exitCode", reportRun(plan, result as ApplyResult, io, flags));
+    },
+  );
 }
 
 /** How the steps are applied: the command line's settings, the progress display, Ctrl-C. */

@@ -36,7 +36,8 @@ apt_install_missing() {
   local missing=()
   local pkg
   for pkg in "$@"; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    # Installed, not merely known: a removed package keeps its config files and a dpkg entry.
+    [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   [ "$(id -u)" -eq 0 ] || die "missing packages (${missing[*]}) and not root: install them, or start an engine and set DOCKER_HOST"

@@ -32,7 +32,7 @@ answers() { docker_cli -H "unix://$(socket "$1")" version --format '{{.Server.Ve
 ensure_link() {
   local i
   for i in "${ENGINES[@]}"; do
-    ip netns list | grep -qw "$(netns "$i")" || ip netns add "$(netns "$i")"
+    has_netns "$(netns "$i")" || ip netns add "$(netns "$i")"
   done
   if ! ip -n "$(netns 2)" link show "$(veth 2)" >/dev/null 2>&1; then
     ip link add "$(veth 2)" type veth peer name "$(veth 3)"
@@ -98,6 +98,11 @@ up() {
   log "engines ready: e2 at unix://$(socket 2), e3 at unix://$(socket 3)"
 }
 
+# Not `ip netns list | grep -q`: with pipefail, grep -q closing the pipe early fails the test.
+has_netns() {
+  [ -e "/var/run/netns/$1" ]
+}
+
 stop_engine() {
   local i=$1 dir="$ROOT/e$1" pid waited=0
   [ -f "$dir/dockerd.pid" ] || return 0
@@ -118,9 +123,11 @@ down() {
   local i mount
   for i in "${ENGINES[@]}"; do stop_engine "$i"; done
   for i in "${ENGINES[@]}"; do
-    ip netns list | grep -qw "$(netns "$i")" && ip netns del "$(netns "$i")"
+    if has_netns "$(netns "$i")"; then ip netns del "$(netns "$i")"; fi
     # A dockerd that had to be killed may leave mounts under its folders.
-    grep -o " $ROOT/e$i/[^ ]*" /proc/mounts | sort -r | while read -r mount; do umount -l "$mount" || true; done
+    { grep -o " $ROOT/e$i/[^ ]*" /proc/mounts || true; } | sort -r | while read -r mount; do
+      umount -l "$mount" || true
+    done
   done
   rm -rf "$ROOT"
   log "extra engines are down"

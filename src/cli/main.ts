@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { isBerthError } from "../common/berth-error.js";
 import { isMapError } from "../map/map-error.js";
+import { PLAN_ACTIONS } from "../plan/plan-types.js";
 import { BERTH_VERSION } from "../version.js";
 import {
   commandOf,
@@ -199,17 +200,7 @@ export async function main(argv: string[], prefetch?: PrefetchedLists): Promise<
 }
 
 /** The commands that apply steps: a Ctrl-C lets their running steps finish, and says so. */
-const APPLYING_COMMANDS: ReadonlySet<string> = new Set([
-  "startup",
-  "update",
-  "shutdown",
-  "start",
-  "stop",
-  "restart",
-  "remove",
-  "kill",
-  "apply",
-]);
+const APPLYING_COMMANDS: ReadonlySet<string> = new Set([...PLAN_ACTIONS, "apply"]);
 
 /**
  * What the first Ctrl-C writes on stderr: for a run that applies steps, that they are let finish

@@ -1,6 +1,7 @@
 import { request, type ClientRequest, type RequestOptions } from "node:http";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { LABEL } from "../model/labels.js";
+import { PLAN_ACTIONS } from "../plan/plan-types.js";
 import { labelFilters } from "../engine/label-filters.js";
 import { resolveDockerEndpoint, socketPathOf } from "../engine/docker-context.js";
 import { commandOf, GLOBAL_OPTIONS, hasOption, HELP_FLAGS, optionValue, VERSION_FLAGS } from "./argv.js";
@@ -31,17 +32,7 @@ export interface PrefetchedLists {
  * The commands whose first engine calls are reconcile's first look at the default engine: `plan`
  * and the run commands (run-commands.ts).
  */
-export const FIRST_LOOK_COMMANDS: ReadonlySet<string> = new Set([
-  "plan",
-  "startup",
-  "update",
-  "shutdown",
-  "start",
-  "stop",
-  "restart",
-  "remove",
-  "kill",
-]);
+export const FIRST_LOOK_COMMANDS: ReadonlySet<string> = new Set(["plan", ...PLAN_ACTIONS]);
 
 /**
  * The requests. Containers: berth's only (any map's, with their locks and state records), so that

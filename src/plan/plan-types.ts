@@ -3,7 +3,18 @@ import type { EndpointSpec } from "../desired/container-spec.js";
 import type { ExecRecord, InPlaceRecord, MapState, VolumeOwnerRecord } from "../desired/map-state.js";
 
 /** What a plan is for; the first three reconcile, the others act on what exists. */
-export type PlanAction = "startup" | "update" | "shutdown" | "start" | "stop" | "restart" | "remove" | "kill";
+/** The actions a plan can be made for; each is also a CLI command of the same name. */
+export const PLAN_ACTIONS = [
+  "startup",
+  "update",
+  "shutdown",
+  "start",
+  "stop",
+  "restart",
+  "remove",
+  "kill",
+] as const;
+export type PlanAction = (typeof PLAN_ACTIONS)[number];
 
 export const PLAN_FORMAT = "berth.plan/1";
 

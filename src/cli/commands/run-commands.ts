@@ -8,7 +8,7 @@ import { loadMap, type LoadedMap } from "../../load-map.js";
 import { loadClientsFile, type ClientConfig } from "../../map/clients-file.js";
 import { DEFAULT_RUN_OPTIONS as RUN } from "../../apply/run-defaults.js";
 import { DEFAULT_PLAN_OPTIONS } from "../../plan/plan.js";
-import type { Plan, PlanAction } from "../../plan/plan-types.js";
+import { PLAN_ACTIONS, type Plan, type PlanAction } from "../../plan/plan-types.js";
 import { renderPlanJson, renderPlanText, summaryLine } from "../../plan/render-plan.js";
 import {
   buildImages,
@@ -168,11 +168,7 @@ export function planCommand(io: CliIo): Command {
   return new Command("plan")
     .description("show what an action would change, without changing anything (read-only)")
     .argument("[targets...]", "configs, config.instance names or groups (default: all)")
-    .addOption(
-      new Option("--action <action>", "the action to plan")
-        .choices(["startup", "update", "shutdown", "start", "stop", "restart", "remove", "kill"])
-        .default("update"),
-    )
+    .addOption(new Option("--action <action>", "the action to plan").choices(PLAN_ACTIONS).default("update"))
     .addOption(outputOption(["text", "json", "yaml"], "text"))
     .option("--json", "print the plan as JSON (schemas/plan.schema.json); same as -o json")
     .option("--detailed-exitcode", "exit 2 when the plan has changes, 0 when it has none")

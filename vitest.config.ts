@@ -20,6 +20,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          exclude: ["test/integration/swarm/**"],
           environment: "node",
           env,
           globalSetup: ["test/integration/global-setup.ts"],
@@ -27,6 +28,20 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Test files run in parallel; each one names its own map and cleans only what it made.
           fileParallelism: true,
+        },
+      },
+      {
+        // Tests on the test swarm (engines e4 and e5): one file after another, since some stop the
+        // worker e5 for a while. Vitest runs this project's files after the parallel ones.
+        test: {
+          name: "swarm",
+          include: ["test/integration/swarm/**/*.test.ts"],
+          environment: "node",
+          env,
+          globalSetup: ["test/integration/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
         },
       },
       {

@@ -6,8 +6,8 @@
 # - Installs what is missing, as root on Debian (docker.io, busybox-static, and for registry tests
 #   docker-registry + apache2-utils); starts dockerd in the background when no engine answers.
 # - Builds the fixture images (FROM scratch + a static busybox; no registry is needed).
-# - Brings up two more engines in network namespaces for the several-hosts tests
-#   (scripts/test-engines-extra.sh); `--down` stops those two (never the main engine).
+# - Brings up four more engines in network namespaces for the several-hosts and Swarm tests
+#   (scripts/test-engines-extra.sh); `--down` stops those four (never the main engine).
 # It never removes anything it did not create.
 set -euo pipefail
 

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Brings up two more Docker engines for berth's several-hosts tests, `e2` and `e3`, each a dockerd
-# in a network namespace of its own, the two joined by a veth pair, with the fixture images of the
-# main engine loaded. Idempotent: engines that answer with the fixture images are left as they are.
-# `--down` stops them and removes what this script made (namespaces, veth, folders), nothing else.
+# Brings up four more Docker engines for berth's several-hosts and Swarm tests, each a dockerd in a
+# network namespace of its own, with the fixture images of the main engine loaded:
+#   e2, e3  plain engines joined by a veth pair (several hosts; a test stops e3 for a while);
+#   e4, e5  a 2-node Swarm joined by their own veth pair: e4 the manager, e5 a worker. Their nodes
+#           carry the label `berth.test.node=e4|e5`, since both report this machine's hostname.
+# Idempotent: engines that answer with the fixture images, and a swarm that is already formed, are
+# left as they are. `--down` stops them and removes what this script made (namespaces, veth,
+# folders), nothing else.
 #
 # Why namespaces: a second dockerd in the host's namespace would take the default bridge (docker0)
 # and its address away from the main engine. Inside its own namespace each engine has its own
 # bridge, and nothing it does is seen by the host's network.
 #
-# Sockets: unix:///run/berth-e2.sock and unix:///run/berth-e3.sock (BERTH_E2_HOST / BERTH_E3_HOST in
-# the tests). Names (berth-e2, berthe2v, …) and addresses (10.232.18.0/24 between the namespaces,
-# bridges 10.218.2.0/24 and 10.218.3.0/24 inside them) are this script's own.
+# Sockets: unix:///run/berth-eN.sock. Names (berth-eN, bertheNv, …) and addresses (10.232.18.0/24
+# between e2 and e3, 10.232.45.0/24 between e4 and e5, bridges 10.218.N.0/24 inside them, swarm
+# networks from 10.240.0.0/16) are this script's own.
 set -euo pipefail
 
 log() { printf 'test-engines-extra: %s\n' "$*" >&2; }
@@ -18,7 +22,11 @@ die() { log "error: $*"; exit 1; }
 
 ROOT=${BERTH_EXTRA_ENGINES_DIR:-/run/berth-engines}
 WAIT_SECONDS=${BERTH_ENGINE_WAIT_SECONDS:-60}
-ENGINES=(2 3)
+ENGINES=(2 3 4 5)
+# Each pair shares a veth link: "first second subnet-prefix".
+PAIRS=("2 3 10.232.18" "4 5 10.232.45")
+SWARM_MANAGER=4
+SWARM_WORKER=5
 IMAGES=(berth-test/base:1 berth-test/base:2 berth-test/oneshot:1 berth-test/healthy:1)
 
 docker_cli() {
@@ -30,21 +38,51 @@ socket() { echo "/run/berth-e$1.sock"; }
 answers() { docker_cli -H "unix://$(socket "$1")" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 ensure_link() {
-  local i
+  local i pair a b prefix
   for i in "${ENGINES[@]}"; do
     has_netns "$(netns "$i")" || ip netns add "$(netns "$i")"
   done
-  if ! ip -n "$(netns 2)" link show "$(veth 2)" >/dev/null 2>&1; then
-    ip link add "$(veth 2)" type veth peer name "$(veth 3)"
-    ip link set "$(veth 2)" netns "$(netns 2)"
-    ip link set "$(veth 3)" netns "$(netns 3)"
-    ip -n "$(netns 2)" addr add 10.232.18.2/24 dev "$(veth 2)"
-    ip -n "$(netns 3)" addr add 10.232.18.3/24 dev "$(veth 3)"
-  fi
+  for pair in "${PAIRS[@]}"; do
+    read -r a b prefix <<<"$pair"
+    if ! ip -n "$(netns "$a")" link show "$(veth "$a")" >/dev/null 2>&1; then
+      ip link add "$(veth "$a")" type veth peer name "$(veth "$b")"
+      ip link set "$(veth "$a")" netns "$(netns "$a")"
+      ip link set "$(veth "$b")" netns "$(netns "$b")"
+      ip -n "$(netns "$a")" addr add "$prefix.$a/24" dev "$(veth "$a")"
+      ip -n "$(netns "$b")" addr add "$prefix.$b/24" dev "$(veth "$b")"
+    fi
+  done
   for i in "${ENGINES[@]}"; do
     ip -n "$(netns "$i")" link set lo up
     ip -n "$(netns "$i")" link set "$(veth "$i")" up
   done
+}
+
+swarm_state() {
+  docker_cli -H "unix://$(socket "$1")" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || true
+}
+
+# The worker's node, as the manager knows it, labelled so that placement can tell the two apart.
+label_node() {
+  local i=$1 id
+  id=$(docker_cli -H "unix://$(socket "$i")" info --format '{{.Swarm.NodeID}}')
+  docker_cli -H "unix://$(socket "$SWARM_MANAGER")" node update --label-add "berth.test.node=e$i" "$id" >/dev/null
+}
+
+ensure_swarm() {
+  local m=$SWARM_MANAGER w=$SWARM_WORKER addr="10.232.45"
+  if [ "$(swarm_state "$m")" != active ]; then
+    log "forming a swarm: e$m manager"
+    docker_cli -H "unix://$(socket "$m")" swarm init --advertise-addr "$addr.$m" \
+      --listen-addr "$addr.$m:2377" --default-addr-pool 10.240.0.0/16 >/dev/null
+  fi
+  if [ "$(swarm_state "$w")" != active ]; then
+    log "e$w joins the swarm as a worker"
+    docker_cli -H "unix://$(socket "$w")" swarm join --advertise-addr "$addr.$w" --listen-addr "$addr.$w:2377" \
+      --token "$(docker_cli -H "unix://$(socket "$m")" swarm join-token -q worker)" "$addr.$m:2377" >/dev/null
+  fi
+  label_node "$m"
+  label_node "$w"
 }
 
 start_engine() {
@@ -95,7 +133,8 @@ up() {
     wait_engine "$i"
     load_images "$i"
   done
-  log "engines ready: e2 at unix://$(socket 2), e3 at unix://$(socket 3)"
+  ensure_swarm
+  log "engines ready: e2, e3 (plain), e4 (swarm manager), e5 (swarm worker) at unix:///run/berth-eN.sock"
 }
 
 # Not `ip netns list | grep -q`: with pipefail, grep -q closing the pipe early fails the test.

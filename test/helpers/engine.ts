@@ -12,13 +12,20 @@ export const FIXTURE_IMAGES = {
 } as const;
 
 /**
- * The two extra engines of scripts/test-engines-extra.sh (each dockerd in a network namespace of
- * its own), by the client name the several-hosts tests give them.
+ * The extra engines of scripts/test-engines-extra.sh (each dockerd in a network namespace of its
+ * own), by the client name the tests give them: e2 and e3 are plain engines (several hosts), e4 is
+ * a swarm manager and e5 its worker (Swarm, overlay networks). Tests that stop an engine stop e3
+ * (test/integration) or e5 (test/integration/swarm, whose files run one after another).
  */
 export const EXTRA_ENGINES = {
   e2: "unix:///run/berth-e2.sock",
   e3: "unix:///run/berth-e3.sock",
+  e4: "unix:///run/berth-e4.sock",
+  e5: "unix:///run/berth-e5.sock",
 } as const;
+
+/** The swarm of e4 (manager) and e5 (worker); its nodes carry this label with the engine's name. */
+export const SWARM = { manager: "e4", worker: "e5", nodeLabel: "berth.test.node" } as const;
 
 export function extraEngine(client: keyof typeof EXTRA_ENGINES): DockerEngine {
   return new DockerEngine({ name: client, baseUrl: EXTRA_ENGINES[client], callTimeoutMs: 60_000 });

@@ -1,5 +1,5 @@
 import { DockerEngine } from "../../src/engine/docker-engine.js";
-import { EXTRA_ENGINES, extraEngine, FIXTURE_IMAGES } from "../helpers/engine.js";
+import { EXTRA_ENGINES, extraEngine, FIXTURE_IMAGES, SWARM } from "../helpers/engine.js";
 
 /** Integration tests need a real engine; without one they fail loudly, never skip. */
 export default async function setup(): Promise<void> {
@@ -29,5 +29,12 @@ export default async function setup(): Promise<void> {
           { cause: err },
         );
       });
+  }
+  const swarm = (await extraEngine(SWARM.manager).info()).Swarm;
+  if (swarm?.LocalNodeState !== "active" || swarm.ControlAvailable !== true) {
+    throw new Error(
+      `Test engine ${SWARM.manager} is not a swarm manager (state ${swarm?.LocalNodeState ?? "unknown"}). ` +
+        "Run scripts/test-engine.sh (as root), which forms the test swarm.",
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { Graph } from "@dagrejs/graphlib";
 import { compareText } from "../common/text.js";
 import type { ResolvedMap } from "../map/model.js";
 import type { EdgeKind, NodeId } from "../map/resolve.js";
@@ -56,10 +57,16 @@ export interface GraphView {
   clusters: ViewCluster[];
 }
 
+/** What the drawing holds: the nodes people see, and one node per network as their cluster. */
+type DrawingNode = ViewNode | { id: string; kind: "network"; network: string };
+type Drawing = Graph<unknown, DrawingNode, ViewEdge>;
+
 /**
  * The dependency graph drawn for people: instances collapsed into their config unless asked,
- * only the chosen edge kinds, networks as clusters of their members (a node is drawn in one
- * cluster only: the first of its networks by name; its label names the others).
+ * only the chosen edge kinds, networks as clusters of their members. It is built as a compound
+ * multigraph (graphlib): a network is a parent node, and since a node has one parent at most it
+ * is drawn in one cluster only — the first of its networks by name; its label names the others.
+ * Parallel edges of one kind between two drawn nodes (instances collapsed) are one edge.
  */
 export function graphView(
   graph: DependencyGraph,
@@ -69,70 +76,86 @@ export function graphView(
   const shown = options.edges ?? new Set(EDGE_FILTERS);
   const keep = (n: NodeId) => options.nodes === undefined || options.nodes.has(n);
   const configOf = new Map(resolved.containers.map((c) => [c.key, c.config]));
-  const instancesOf = new Map<string, number>();
-  for (const c of resolved.containers) instancesOf.set(c.config, (instancesOf.get(c.config) ?? 0) + 1);
   const viewId = (n: NodeId): string => {
     if (nodeKind(n) !== "container" || options.instances === true) return n;
     return `container:${configOf.get(nodeKey(n)) ?? nodeKey(n)}`;
   };
 
-  const edges = new Map<string, ViewEdge>();
+  const drawing: Drawing = new Graph({ directed: true, multigraph: true, compound: true });
   const membership = new Map<string, Set<string>>();
+  for (const n of graph.order()) {
+    if (!keep(n) || nodeKind(n) === "network") continue;
+    // Volumes are drawn with the edges that reach them (`uses`) only.
+    if (nodeKind(n) === "volume" && !shown.has("uses")) continue;
+    drawing.setNode(viewId(n));
+  }
   for (const e of graph.edges()) {
     if (!keep(e.dependent) || !keep(e.dependency)) continue;
     const filter = FILTER_OF[e.kind];
     if (!shown.has(filter)) continue;
     if (filter === "networks") {
       const member = viewId(e.dependent);
-      const networks = membership.get(member) ?? new Set<string>();
-      networks.add(nodeKey(e.dependency));
-      membership.set(member, networks);
+      membership.set(member, (membership.get(member) ?? new Set<string>()).add(nodeKey(e.dependency)));
       continue;
     }
-    const edge: ViewEdge = {
-      from: viewId(e.dependent),
-      to: viewId(e.dependency),
-      filter,
-      label:
-        e.kind === "depends-on" ? `depends_on: ${conditionOf(resolved, e.dependent, e.dependency)}` : e.kind,
-    };
-    edges.set(`${edge.from}\0${edge.to}\0${edge.label}`, edge);
+    const label =
+      e.kind === "depends-on" ? `depends_on: ${conditionOf(resolved, e.dependent, e.dependency)}` : e.kind;
+    const edge: ViewEdge = { from: viewId(e.dependent), to: viewId(e.dependency), filter, label };
+    drawing.setEdge(edge.from, edge.to, edge, label);
   }
+  labelNodes(drawing, resolved, membership, options.instances === true);
+  placeInClusters(drawing, membership);
+  return viewOf(drawing);
+}
 
-  const ids = new Set<string>();
-  for (const n of graph.order()) {
-    if (!keep(n) || nodeKind(n) === "network") continue;
-    // Volumes are drawn with the edges that reach them (`uses`) only.
-    if (nodeKind(n) === "volume" && !shown.has("uses")) continue;
-    ids.add(viewId(n));
-  }
-  const nodes = [...ids].sort(compareText).map((id): ViewNode => {
+/** Each drawn node's label: its key, `×N` for a collapsed config, and its other networks. */
+function labelNodes(
+  drawing: Drawing,
+  resolved: ResolvedMap,
+  membership: ReadonlyMap<string, ReadonlySet<string>>,
+  instances: boolean,
+): void {
+  const instancesOf = new Map<string, number>();
+  for (const c of resolved.containers) instancesOf.set(c.config, (instancesOf.get(c.config) ?? 0) + 1);
+  for (const id of drawing.nodes()) {
     const kind = id.startsWith("container:") ? "container" : "volume";
     const key = id.slice(id.indexOf(":") + 1);
-    const count = kind === "container" && options.instances !== true ? (instancesOf.get(key) ?? 1) : 1;
+    const count = kind === "container" && !instances ? (instancesOf.get(key) ?? 1) : 1;
     const others = [...(membership.get(id) ?? [])].sort(compareText).slice(1);
     const label = [
       kind === "container" ? key : `volume ${key}`,
       count > 1 ? ` ×${count}` : "",
       others.length > 0 ? `\n(also on ${others.join(", ")})` : "",
     ].join("");
-    return { id, kind, label };
-  });
-
-  const clusters = new Map<string, string[]>();
-  for (const node of nodes) {
-    const first = [...(membership.get(node.id) ?? [])].sort(compareText)[0];
-    if (first !== undefined) clusters.set(first, [...(clusters.get(first) ?? []), node.id]);
+    drawing.setNode(id, { id, kind, label });
   }
-  return {
-    nodes,
-    edges: [...edges.values()].sort(
-      (a, b) => compareText(a.from, b.from) || compareText(a.to, b.to) || compareText(a.label, b.label),
-    ),
-    clusters: [...clusters.entries()]
-      .sort(([a], [b]) => compareText(a, b))
-      .map(([network, members]) => ({ network, members })),
-  };
+}
+
+function placeInClusters(drawing: Drawing, membership: ReadonlyMap<string, ReadonlySet<string>>): void {
+  for (const [member, networks] of membership) {
+    const first = [...networks].sort(compareText)[0];
+    if (first === undefined || !drawing.hasNode(member)) continue;
+    const cluster = `network:${first}`;
+    if (!drawing.hasNode(cluster)) drawing.setNode(cluster, { id: cluster, kind: "network", network: first });
+    drawing.setParent(member, cluster);
+  }
+}
+
+/** The drawing as plain, sorted data for the renderers and `--format json`. */
+function viewOf(drawing: Drawing): GraphView {
+  const labels = drawing.nodes().map((id) => drawing.node(id));
+  const nodes = labels
+    .filter((n): n is ViewNode => n.kind !== "network")
+    .sort((a, b) => compareText(a.id, b.id));
+  const clusters = labels
+    .filter((n) => n.kind === "network")
+    .map((n) => ({ network: n.network, members: drawing.children(n.id).sort(compareText) }))
+    .sort((a, b) => compareText(a.network, b.network));
+  const edges = drawing
+    .edges()
+    .map((e) => drawing.edge(e))
+    .sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to) || compareText(a.label, b.label));
+  return { nodes, edges, clusters };
 }
 
 function conditionOf(resolved: ResolvedMap, dependent: NodeId, dependency: NodeId): string {

@@ -5,6 +5,7 @@ import { didYouMean } from "./did-you-mean.js";
 import type { ProblemList, SourcePosition } from "./map-error.js";
 import {
   DEFAULT_CLIENT,
+  OVERLAY_DRIVER,
   PRESET_NETWORKS,
   type BuildEntry,
   type BuildFileEntry,
@@ -15,6 +16,7 @@ import {
   type LinkEntry,
   type NormalizedContainer,
   type NormalizedMap,
+  type NormalizedNetwork,
   type ResolvedBind,
   type ResolvedBuild,
   type ResolvedContainerUse,
@@ -69,6 +71,9 @@ export interface ResolveResult {
   resolved: ResolvedMap;
   edges: DependencyEdge[];
 }
+
+/** A DNS label (RFC 1123): what Swarm accepts as the name of an overlay network. */
+const DNS_LABEL = /^(?=.{1,63}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
 
 /** The hostname form of a name: `.` and `_` become `-`. */
 export const hostnameOf = (name: string): string => name.replace(/[._]/g, "-");
@@ -238,20 +243,51 @@ class Resolver {
   private resolveNetworks(): ResolvedNetwork[] {
     return Object.entries(this.map.networks)
       .map(([key, network]) => {
+        const overlay = network.driver === OVERLAY_DRIVER;
+        if (overlay) this.checkOverlay(key, network);
         const out: ResolvedNetwork = {
           key,
-          name: this.nameOf(key),
+          name: this.networkName(key),
           driver: network.driver,
           driver_options: network.driver_options,
           internal: network.internal,
           enable_ipv6: network.create_options.enable_ipv6 ?? false,
-          attachable: network.create_options.attachable ?? false,
+          // Plain containers of other engines can join an overlay only when it is attachable.
+          attachable: network.create_options.attachable ?? overlay,
           labels: network.create_options.labels ?? {},
         };
         if (network.create_options.ipam !== undefined) out.ipam = network.create_options.ipam;
         return out;
       })
       .sort((a, b) => compareText(a.key, b.key));
+  }
+
+  /**
+   * `<map>.<network>`, except for an overlay network: Swarm names its objects by DNS labels, which
+   * hold no dot, so an overlay is `<map>-<network>`.
+   */
+  private networkName(key: string): string {
+    return this.map.networks[key]?.driver === OVERLAY_DRIVER ? `${this.map.name}-${key}` : this.nameOf(key);
+  }
+
+  /** An overlay network's name must be a DNS label, and plain containers join it only if attachable. */
+  private checkOverlay(key: string, network: NormalizedNetwork): void {
+    const at = this.ctx.origins.of(network) ?? this.ctx.mapAt;
+    const name = this.networkName(key);
+    if (!DNS_LABEL.test(name)) {
+      this.problem(
+        at,
+        `overlay network \`${key}\` would be named \`${name}\`, which is not a DNS label (letters, digits and \`-\`, not at either end, at most 63 characters): Swarm refuses it`,
+        "rename the network (or the map) with letters, digits and `-` only",
+      );
+    }
+    if (network.create_options.attachable === false) {
+      this.problem(
+        at,
+        `overlay network \`${key}\` sets \`attachable: false\`: containers (not Swarm services) can only join an attachable overlay`,
+        "remove `create_options.attachable`: berth creates overlay networks attachable",
+      );
+    }
   }
 
   // ---- containers --------------------------------------------------------------------------------
@@ -591,7 +627,7 @@ class Resolver {
       }
       const resolved: ResolvedEndpoint = {
         network: endpoint.network,
-        name: preset ? endpoint.network : this.nameOf(endpoint.network),
+        name: preset ? endpoint.network : this.networkName(endpoint.network),
         aliases: endpoint.aliases,
         links: this.links(endpoint.links, config, "networks", self, "network-link"),
         linkLocalIps: endpoint.link_local_ips,

@@ -10,7 +10,7 @@ import {
   mapContainers,
   uniqueMapName,
 } from "../../helpers/engine.js";
-import { runJson } from "../../helpers/plan-json.js";
+import { planJson, runJson } from "../../helpers/plan-json.js";
 
 /**
  * Issue 18: an overlay network across engines. e4 is a swarm manager, e5 a worker of its swarm
@@ -114,6 +114,10 @@ describe("an overlay network across a swarm manager and a worker", () => {
     const again = await runJson(fileArgs, "update");
     expect(again.code, again.stderr).toBe(0);
     expect(again.plan.steps).toEqual([]);
+    // The engine reports the address it gave each endpoint on the overlay as configured: not drift.
+    const full = await planJson(fileArgs, ["--refresh", "full"]);
+    expect(full.changes.filter((c) => c.change !== "orphan")).toEqual([]);
+    expect(full.steps).toEqual([]);
 
     const status = await berth([...fileArgs, "status"]);
     expect(status.code, status.stderr).toBe(0);

@@ -11,6 +11,8 @@ import { observe } from "../../../src/observe/observe.js";
 import type { ResolvedNetwork } from "../../../src/map/model.js";
 import { LABEL } from "../../../src/model/labels.js";
 import { networkLabels } from "../../../src/plan/object-definition.js";
+import { endpointChanges } from "../../../src/plan/container-decision.js";
+import type { ContainerSpec } from "../../../src/desired/container-spec.js";
 import type { PlanAction } from "../../../src/plan/plan-types.js";
 import { mapOf, stepFor, stepsOfType, waitsFor } from "../../helpers/plan-fixtures.js";
 import { worldFor, writersOf } from "../../helpers/simulated-engine.js";
@@ -247,5 +249,26 @@ describe("an overlay network's name", () => {
         `networks:\n  mesh: {driver: overlay, create_options: {attachable: false}}\nweb: {image: "web:1"}\n`,
       ),
     ).toThrow("overlay network `mesh` sets `attachable: false`");
+  });
+});
+
+describe("an endpoint on an overlay network, read back with refresh full", () => {
+  const endpoint = {
+    aliases: ["bee"],
+    links: [],
+    ipv4_address: null,
+    ipv6_address: null,
+    link_local_ips: [],
+  };
+  const spec = { network_mode: "app-mesh", networks: { "app-mesh": endpoint } } as unknown as ContainerSpec;
+  const observed = { networks: { "app-mesh": { networkId: "n" } } } as unknown as ObservedContainer;
+  const running = { "app-mesh": { ...endpoint, ipv4_address: "10.240.3.4" } };
+
+  it("has an address the engine gave it, which is not drift on an overlay", () => {
+    expect(endpointChanges(spec, observed, running, true, new Set(["app-mesh"]))).toEqual([]);
+  });
+
+  it("is drift on another network (the map set no address there)", () => {
+    expect(endpointChanges(spec, observed, running, true, new Set())).toHaveLength(1);
   });
 });

@@ -72,8 +72,10 @@ export interface ResolveResult {
   edges: DependencyEdge[];
 }
 
-/** A DNS label (RFC 1123): what Swarm accepts as the name of an overlay network. */
-const DNS_LABEL = /^(?=.{1,63}$)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
+/** A DNS label: lowercase letters, digits and `-`, not at either end. */
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+/** Swarm's longest object name. */
+const MAX_SWARM_NAME = 63;
 
 /** The hostname form of a name: `.` and `_` become `-`. */
 export const hostnameOf = (name: string): string => name.replace(/[._]/g, "-");
@@ -264,21 +266,25 @@ class Resolver {
 
   /**
    * `<map>.<network>`, except for an overlay network: Swarm names its objects by DNS labels, which
-   * hold no dot, so an overlay is `<map>-<network>`.
+   * hold no dot, so an overlay is `<map>_<network>`, as Swarm names a stack's networks.
    */
   private networkName(key: string): string {
-    return this.map.networks[key]?.driver === OVERLAY_DRIVER ? `${this.map.name}-${key}` : this.nameOf(key);
+    return this.map.networks[key]?.driver === OVERLAY_DRIVER ? `${this.map.name}_${key}` : this.nameOf(key);
   }
 
-  /** An overlay network's name must be a DNS label, and plain containers join it only if attachable. */
+  /**
+   * An overlay network's name is made of DNS labels (the map's name and the network's), and plain
+   * containers join it only if it is attachable.
+   */
   private checkOverlay(key: string, network: NormalizedNetwork): void {
     const at = this.ctx.origins.of(network) ?? this.ctx.mapAt;
     const name = this.networkName(key);
-    if (!DNS_LABEL.test(name)) {
+    const labels = [this.map.name, key].every((part) => DNS_LABEL.test(part));
+    if (!labels || name.length > MAX_SWARM_NAME) {
       this.problem(
         at,
-        `overlay network \`${key}\` would be named \`${name}\`, which is not a DNS label (letters, digits and \`-\`, not at either end, at most 63 characters): Swarm refuses it`,
-        "rename the network (or the map) with letters, digits and `-` only",
+        `overlay network \`${key}\` would be named \`${name}\`: Swarm names networks by DNS labels, so the map's name and the network's must each be one (lowercase letters, digits and \`-\`, not at either end), ${MAX_SWARM_NAME} characters at most in all`,
+        "rename the network, or the map (`name:` or --map-name)",
       );
     }
     if (network.create_options.attachable === false) {

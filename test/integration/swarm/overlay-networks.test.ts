@@ -26,7 +26,7 @@ const clientsFile = writeMap(
   "clients.yaml",
 );
 const name = uniqueMapName("overlay");
-const network = `${name}-mesh`;
+const network = `${name}_mesh`;
 
 /** `a` on the manager serves a page over HTTP; `b` on the worker joins with an alias. */
 const mapText = (labels: string) => `
@@ -189,7 +189,7 @@ describe("an overlay network across a swarm manager and a worker", () => {
     const run = await berth(["-f", bad, "--clients", clientsFile, "validate"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
-      `${bad}:4:12: overlay network \`my_mesh\` would be named \`${name}-my_mesh\`, which is not a DNS label`,
+      `${bad}:4:12: overlay network \`my_mesh\` would be named \`${name}_my_mesh\`: Swarm names networks by DNS labels`,
     );
   });
 });

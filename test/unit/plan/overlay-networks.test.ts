@@ -150,9 +150,9 @@ b: {image: "web:1", clients: e5, networks: [[mesh, bee]]}
   const planOf = (observed: ObservedState, action: PlanAction = "update") =>
     plan({ map, observed, options: { action } });
 
-  it("is named `<map>-<network>` (a DNS label) and created attachable", () => {
-    expect(mesh).toMatchObject({ name: "app-mesh", driver: "overlay", attachable: true });
-    expect(map.resolved.containers.find((c) => c.key === "b")?.endpoints[0]?.name).toBe("app-mesh");
+  it("is named `<map>_<network>` (DNS labels) and created attachable", () => {
+    expect(mesh).toMatchObject({ name: "app_mesh", driver: "overlay", attachable: true });
+    expect(map.resolved.containers.find((c) => c.key === "b")?.endpoints[0]?.name).toBe("app_mesh");
   });
 
   it("is created once, on the manager; the worker's container is created after it", () => {
@@ -237,10 +237,18 @@ b: {image: "web:1", clients: e5, networks: [[mesh, bee]]}
 });
 
 describe("an overlay network's name", () => {
-  it("must be a DNS label: refused at the network, with where it was written", () => {
-    expect(() =>
-      mapOf(`networks:\n  my_net: {driver: overlay}\nweb: {image: "web:1", networks: [my_net]}\n`),
-    ).toThrow("m.yaml:2:11: overlay network `my_net` would be named `app-my_net`, which is not a DNS label");
+  it("is made of DNS labels: refused at the network, with where it was written", () => {
+    const refused =
+      (key: string, mapName = "app") =>
+      () =>
+        mapOf(`networks:\n  ${key}: {driver: overlay}\nweb: {image: "web:1", networks: [${key}]}\n`, mapName);
+    expect(refused("my_net")).toThrow(
+      "m.yaml:2:11: overlay network `my_net` would be named `app_my_net`: Swarm names networks by DNS labels",
+    );
+    expect(refused("Mesh")).toThrow("would be named `app_Mesh`");
+    expect(refused("mesh", "My-App")).toThrow("would be named `My-App_mesh`");
+    expect(refused("mesh", "a".repeat(60))).toThrow("63 characters at most in all");
+    expect(refused("mesh", "my-app")).not.toThrow();
   });
 
   it("must be attachable (containers join it)", () => {
@@ -260,12 +268,12 @@ describe("an endpoint on an overlay network, read back with refresh full", () =>
     ipv6_address: null,
     link_local_ips: [],
   };
-  const spec = { network_mode: "app-mesh", networks: { "app-mesh": endpoint } } as unknown as ContainerSpec;
-  const observed = { networks: { "app-mesh": { networkId: "n" } } } as unknown as ObservedContainer;
-  const running = { "app-mesh": { ...endpoint, ipv4_address: "10.240.3.4" } };
+  const spec = { network_mode: "app_mesh", networks: { app_mesh: endpoint } } as unknown as ContainerSpec;
+  const observed = { networks: { app_mesh: { networkId: "n" } } } as unknown as ObservedContainer;
+  const running = { app_mesh: { ...endpoint, ipv4_address: "10.240.3.4" } };
 
   it("has an address the engine gave it, which is not drift on an overlay", () => {
-    expect(endpointChanges(spec, observed, running, true, new Set(["app-mesh"]))).toEqual([]);
+    expect(endpointChanges(spec, observed, running, true, new Set(["app_mesh"]))).toEqual([]);
   });
 
   it("is drift on another network (the map set no address there)", () => {

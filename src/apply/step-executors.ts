@@ -10,7 +10,7 @@ import {
   type ImageBuildError,
 } from "../engine/engine-errors.js";
 import type { RegistryAuth } from "../engine/engine-types.js";
-import type { ResolvedMap } from "../map/model.js";
+import { OVERLAY_DRIVER, type ResolvedMap } from "../map/model.js";
 import { LABEL } from "../model/labels.js";
 import { networkLabels, volumeLabels } from "../plan/object-definition.js";
 import type { Step, StepOf, StepType } from "../plan/plan-types.js";
@@ -35,6 +35,9 @@ import {
   preparationScript,
   VOLUME_MOUNT,
 } from "./volume-preparation.js";
+
+/** How long a swarm manager may hold the name of an overlay network it has just removed. */
+const OVERLAY_NAME_RELEASE_MS = 10_000;
 
 /** What the step executors share during one apply. */
 export interface ExecutionContext {
@@ -126,19 +129,61 @@ export const executors: Executors = {
     if (network === undefined)
       throw new Error(`network ${step.object.key ?? step.object.name} is not in the map`);
     const labels = { ...networkLabels(ctx.map.name, network), [LABEL.version]: BERTH_VERSION };
-    await ctx.engine(step.object.client).createNetwork(networkCreateBody(network, labels));
+    const body = networkCreateBody(network, labels);
+    const engine = ctx.engine(step.object.client);
+    if (network.driver !== OVERLAY_DRIVER) {
+      await engine.createNetwork(body);
+      return undefined;
+    }
+    // A swarm manager still holds the name of an overlay it has just removed for a moment (the
+    // plan removed it: it is made again): the name is asked again until it is free.
+    let conflict: unknown;
+    await pollUntil({
+      probe: () =>
+        engine.createNetwork(body).then(
+          () => true,
+          (err: unknown) => {
+            if (!isEngineConflictError(err)) throw err;
+            conflict = err;
+            return false;
+          },
+        ),
+      done: (created) => created,
+      onTimeout: () => conflict as Error,
+      timeoutMs: OVERLAY_NAME_RELEASE_MS,
+      intervalMs: 200,
+      clock: ctx.clock,
+      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    });
     return undefined;
   },
 
   "remove-network": async (step, ctx) => {
+    const engine = ctx.engine(step.object.client);
     try {
-      await ctx.engine(step.object.client).removeNetwork(step.networkId);
+      await engine.removeNetwork(step.networkId);
     } catch (err) {
       if (isEngineNotFoundError(err)) return "already gone";
       if (step.ifUnused && (isEngineConflictError(err) || /active endpoints/i.test(String(err)))) {
         return "kept: still used by containers outside the map";
       }
       throw err;
+    }
+    const network = ctx.map.networks.find((n) => n.key === step.object.key);
+    // A swarm manager answers before the overlay is gone: the step is done once it is.
+    if (network?.driver === OVERLAY_DRIVER) {
+      await pollUntil({
+        probe: async () => (await engine.listNetworks({ [LABEL.map]: ctx.map.name })).map((n) => n.Id),
+        done: (ids) => !ids.includes(step.networkId),
+        onTimeout: () =>
+          new Error(
+            `overlay network ${step.object.name} is still listed ${OVERLAY_NAME_RELEASE_MS / 1000} s after its removal`,
+          ),
+        timeoutMs: OVERLAY_NAME_RELEASE_MS,
+        intervalMs: 200,
+        clock: ctx.clock,
+        ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+      });
     }
     return undefined;
   },

@@ -136,6 +136,10 @@ export interface EngineInfo {
     LocalNodeState?: string;
     /** True on a swarm manager: it can create overlay networks. */
     ControlAvailable?: boolean;
+    /** This engine's node in the swarm. */
+    NodeID?: string;
+    /** The swarm's managers this node knows (a manager lists itself). */
+    RemoteManagers?: { NodeID: string; Addr: string }[] | null;
   };
 }
 

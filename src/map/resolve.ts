@@ -5,6 +5,7 @@ import { didYouMean } from "./did-you-mean.js";
 import type { ProblemList, SourcePosition } from "./map-error.js";
 import {
   DEFAULT_CLIENT,
+  OVERLAY_DRIVER,
   PRESET_NETWORKS,
   type BuildEntry,
   type BuildFileEntry,
@@ -15,6 +16,7 @@ import {
   type LinkEntry,
   type NormalizedContainer,
   type NormalizedMap,
+  type NormalizedNetwork,
   type ResolvedBind,
   type ResolvedBuild,
   type ResolvedContainerUse,
@@ -69,6 +71,11 @@ export interface ResolveResult {
   resolved: ResolvedMap;
   edges: DependencyEdge[];
 }
+
+/** A DNS label: lowercase letters, digits and `-`, not at either end. */
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+/** Swarm's longest object name. */
+const MAX_SWARM_NAME = 63;
 
 /** The hostname form of a name: `.` and `_` become `-`. */
 export const hostnameOf = (name: string): string => name.replace(/[._]/g, "-");
@@ -238,20 +245,55 @@ class Resolver {
   private resolveNetworks(): ResolvedNetwork[] {
     return Object.entries(this.map.networks)
       .map(([key, network]) => {
+        const overlay = network.driver === OVERLAY_DRIVER;
+        if (overlay) this.checkOverlay(key, network);
         const out: ResolvedNetwork = {
           key,
-          name: this.nameOf(key),
+          name: this.networkName(key),
           driver: network.driver,
           driver_options: network.driver_options,
           internal: network.internal,
           enable_ipv6: network.create_options.enable_ipv6 ?? false,
-          attachable: network.create_options.attachable ?? false,
+          // Plain containers of other engines can join an overlay only when it is attachable.
+          attachable: network.create_options.attachable ?? overlay,
           labels: network.create_options.labels ?? {},
         };
         if (network.create_options.ipam !== undefined) out.ipam = network.create_options.ipam;
         return out;
       })
       .sort((a, b) => compareText(a.key, b.key));
+  }
+
+  /**
+   * `<map>.<network>`, except for an overlay network: Swarm names its objects by DNS labels, which
+   * hold no dot, so an overlay is `<map>_<network>`, as Swarm names a stack's networks.
+   */
+  private networkName(key: string): string {
+    return this.map.networks[key]?.driver === OVERLAY_DRIVER ? `${this.map.name}_${key}` : this.nameOf(key);
+  }
+
+  /**
+   * An overlay network's name is made of DNS labels (the map's name and the network's), and plain
+   * containers join it only if it is attachable.
+   */
+  private checkOverlay(key: string, network: NormalizedNetwork): void {
+    const at = this.ctx.origins.of(network) ?? this.ctx.mapAt;
+    const name = this.networkName(key);
+    const labels = [this.map.name, key].every((part) => DNS_LABEL.test(part));
+    if (!labels || name.length > MAX_SWARM_NAME) {
+      this.problem(
+        at,
+        `overlay network \`${key}\` would be named \`${name}\`: Swarm names networks by DNS labels, so the map's name and the network's must each be one (lowercase letters, digits and \`-\`, not at either end), ${MAX_SWARM_NAME} characters at most in all`,
+        "rename the network, or the map (`name:` or --map-name)",
+      );
+    }
+    if (network.create_options.attachable === false) {
+      this.problem(
+        at,
+        `overlay network \`${key}\` sets \`attachable: false\`: containers (not Swarm services) can only join an attachable overlay`,
+        "remove `create_options.attachable`: berth creates overlay networks attachable",
+      );
+    }
   }
 
   // ---- containers --------------------------------------------------------------------------------
@@ -591,7 +633,7 @@ class Resolver {
       }
       const resolved: ResolvedEndpoint = {
         network: endpoint.network,
-        name: preset ? endpoint.network : this.nameOf(endpoint.network),
+        name: preset ? endpoint.network : this.networkName(endpoint.network),
         aliases: endpoint.aliases,
         links: this.links(endpoint.links, config, "networks", self, "network-link"),
         linkLocalIps: endpoint.link_local_ips,

@@ -90,7 +90,14 @@ export async function observeEngine(
     images: imageIndex(images),
     imageLabels: builtImageLabels(images),
   };
-  if (info !== undefined) observed.swarmManager = info.Swarm?.ControlAvailable === true;
+  if (info !== undefined) {
+    observed.swarmManager = info.Swarm?.ControlAvailable === true;
+    const node = info.Swarm?.NodeID;
+    if (info.Swarm?.LocalNodeState === "active" && node !== undefined && node !== "") {
+      const managers = (info.Swarm.RemoteManagers ?? []).map((m) => m.NodeID);
+      observed.swarm = { nodeId: node, managers };
+    }
+  }
   return observed;
 }
 

@@ -27,6 +27,12 @@ export interface ObservedClient {
    * an overlay network; undefined when not asked.
    */
   swarmManager?: boolean;
+  /**
+   * The engine's swarm, asked with `swarmManager`, when it is an active node of one: its node id
+   * and the node ids of the swarm's managers (a manager lists itself). Two engines are in one
+   * swarm when one's managers include the other's node.
+   */
+  swarm?: { nodeId: string; managers: string[] };
 }
 
 /** A network a container is on, as the container list tells: membership only (no aliases). */

@@ -78,6 +78,11 @@ export interface DecisionInput {
   /** Another container waits for it to complete: exited with 0 is where it should be. */
   job: boolean;
   persistent: boolean;
+  /**
+   * Networks (Docker names) on which the engine gives each endpoint an address of its own and
+   * reports it as configured (overlay networks): an address the map does not set is not drift.
+   */
+  engineAddressed?: ReadonlySet<string>;
 }
 
 export function decideContainer(input: DecisionInput): Decision {
@@ -121,7 +126,13 @@ export function decideContainer(input: DecisionInput): Decision {
   const known =
     running ??
     (observed.applied === undefined ? {} : effectiveSpec(observed.applied.spec, input.record).networks);
-  const endpoints = endpointChanges(input.spec, observed, known, running !== undefined);
+  const endpoints = endpointChanges(
+    input.spec,
+    observed,
+    known,
+    running !== undefined,
+    input.engineAddressed,
+  );
   const start = needsStart(observed, input.job, input.persistent);
   const rejoin = start ? [] : namespaceReasons(observed, input.namespaceStart);
   return {
@@ -295,12 +306,17 @@ export function endpointChanges(
   known: Readonly<Record<string, EndpointSpec>>,
   /** `known` is what the engine runs (`refresh: full`), not what berth recorded. */
   inspected = false,
+  engineAddressed: ReadonlySet<string> = new Set(),
 ): EndpointChange[] {
   const mode = spec.network_mode;
   if (mode === "host" || mode === "none" || mode === "disabled" || mode.startsWith("container:")) return [];
   const changes: EndpointChange[] = [];
   for (const [network, endpoint] of Object.entries(spec.networks)) {
-    const current = known[network];
+    const seen = known[network];
+    const current =
+      seen !== undefined && inspected && engineAddressed.has(network)
+        ? withoutEngineAddresses(seen, endpoint)
+        : seen;
     if (observed.networks[network] === undefined) {
       changes.push({
         network,
@@ -330,6 +346,15 @@ export function endpointChanges(
     }
   }
   return changes;
+}
+
+/** The addresses the engine gave an endpoint by itself, where the map sets none, left out. */
+function withoutEngineAddresses(current: EndpointSpec, desired: EndpointSpec): EndpointSpec {
+  return {
+    ...current,
+    ipv4_address: desired.ipv4_address ?? null,
+    ipv6_address: desired.ipv6_address ?? null,
+  };
 }
 
 /** What differs between two endpoints, in words: `aliases ["a"] → ["b"]`. */

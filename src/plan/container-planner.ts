@@ -1,4 +1,5 @@
 import { nodeKey, nodeKind, STALE_MAKING_KINDS } from "../graph/dependency-graph.js";
+import { OVERLAY_DRIVER } from "../map/model.js";
 import { containerNode } from "../map/resolve.js";
 import type { ObservedContainer } from "../observe/observed-state.js";
 import type { MapState } from "../desired/map-state.js";
@@ -37,6 +38,8 @@ export class ContainerPlanner {
   readonly inPlace = new Map<string, InPlaceChange>();
   private readonly jobs: ReadonlySet<string>;
   private readonly ctx: PlanContext;
+  /** The map's overlay networks (Docker names): the engine addresses their endpoints itself. */
+  private readonly overlayNames: ReadonlySet<string>;
 
   constructor(
     private readonly planning: ContainerPlanning,
@@ -45,6 +48,9 @@ export class ContainerPlanner {
     private readonly skipped: ReadonlySet<string> = new Set(),
   ) {
     this.ctx = planning.ctx;
+    this.overlayNames = new Set(
+      [...this.ctx.networks.values()].filter((n) => n.driver === OVERLAY_DRIVER).map((n) => n.name),
+    );
     // A container another one waits to `complete` is a job: exited with 0 is where it should be.
     this.jobs = new Set(
       [...this.ctx.containers.values()].flatMap((c) =>
@@ -106,6 +112,7 @@ export class ContainerPlanner {
       nonrecoverableExitCodes: this.ctx.options.nonrecoverableExitCodes,
       job: this.jobs.has(key),
       persistent: container.persistent,
+      engineAddressed: this.overlayNames,
     });
     this.decisions.set(key, decision);
     if (decision.kind !== "keep") this.ctx.assertHostPortsFree(key);

@@ -1,6 +1,7 @@
 import { compareText } from "../common/text.js";
 import { nodeKey, nodeKind } from "../graph/dependency-graph.js";
 import type { DependencyCondition } from "../map/model.js";
+import { remoteToken } from "./remote-steps.js";
 import { containerNode, type DependencyEdge } from "../map/resolve.js";
 import type { ObservedContainer } from "../observe/observed-state.js";
 import type { ContainerSpec, EndpointSpec } from "../desired/container-spec.js";
@@ -321,23 +322,9 @@ function waitsFor(p: ContainerPlanning, key: string): string[] {
  */
 function remoteWaits(p: ContainerPlanning, condition: DependencyCondition, target: string): string[] {
   const clients = p.ctx.resolved.containers.find((c) => c.key === target)?.clients ?? [];
-  return clients.map((client) => p.ctx.builder.remote(remoteToken({ condition, client, key: target })));
-}
-
-/** A gate on a container of another engine: what the start of a container waits for there. */
-export interface RemoteGate {
-  condition: DependencyCondition;
-  client: string;
-  key: string;
-}
-
-function remoteToken(gate: RemoteGate): string {
-  return JSON.stringify([gate.condition, gate.client, gate.key]);
-}
-
-export function parseRemoteToken(token: string): RemoteGate {
-  const [condition, client, key] = JSON.parse(token) as [DependencyCondition, string, string];
-  return { condition, client, key };
+  return clients.map((client) =>
+    p.ctx.builder.remote(remoteToken({ kind: "gate", condition, client, key: target })),
+  );
 }
 
 /** Extra endpoints (API 1.41 takes one network at create) are connected before the start. */

@@ -1,3 +1,4 @@
+import { OVERLAY_DRIVER } from "../map/model.js";
 import type { ObservedContainer } from "../observe/observed-state.js";
 import type { PlanContext } from "./plan-context.js";
 import type { ObjectRef, PlanOptions } from "./plan-types.js";
@@ -77,6 +78,8 @@ function orphanNetworks(ctx: PlanContext, remove: boolean): void {
   const networkNames = new Set([...ctx.networks.values()].map((n) => n.name));
   for (const network of ctx.observed.networks) {
     if (network.mapName !== ctx.mapName || networkNames.has(network.name)) continue;
+    // An overlay is removed on a swarm manager; a worker lists it while its containers use it.
+    if (network.driver === OVERLAY_DRIVER && ctx.observed.swarmManager === false) continue;
     const ref: ObjectRef = { kind: "network", name: network.name, client: ctx.client.name };
     ctx.builder.fingerprint({ object: ref, id: network.id });
     if (!remove) {

@@ -28,19 +28,24 @@ export class PlanBuilder {
   }
 
   /**
-   * Replaces every stand-in of `remote` with the step it stands for (none: nothing to wait for).
+   * Replaces every stand-in of `remote` with the steps it stands for (none: nothing to wait for).
    * The only change made to a step once emitted: what it waits for on another engine.
    */
-  resolveRemote(resolve: (token: string) => string | undefined): void {
-    const resolved = new Map<string, string | undefined>();
-    const lookup = (token: string) => {
-      if (!resolved.has(token)) resolved.set(token, resolve(token));
-      return resolved.get(token);
+  resolveRemote(resolve: (token: string) => string | readonly string[] | undefined): void {
+    const resolved = new Map<string, readonly string[]>();
+    const lookup = (token: string): readonly string[] => {
+      if (!resolved.has(token)) {
+        const found = resolve(token);
+        resolved.set(token, found === undefined ? [] : typeof found === "string" ? [found] : found);
+      }
+      return resolved.get(token) ?? [];
     };
     this.steps.forEach((step, index) => {
       if (!step.after.some(isRemote)) return;
-      const after = step.after.map((id) => (isRemote(id) ? lookup(id.slice(REMOTE_PREFIX.length)) : id));
-      const clean = [...new Set(after.filter((s): s is string => s !== undefined))].sort();
+      const after = step.after.flatMap((id) =>
+        isRemote(id) ? lookup(id.slice(REMOTE_PREFIX.length)) : [id],
+      );
+      const clean = [...new Set(after)].sort();
       this.steps[index] = Object.freeze({ ...step, after: Object.freeze(clean) as string[] });
     });
   }

@@ -27,7 +27,9 @@ import {
   type MapState,
 } from "../desired/map-state.js";
 import { emitExecSteps, type ExecOccasion } from "./exec-steps.js";
+import type { OverlayPlacement } from "./overlay-networks.js";
 import type { PlanBuilder } from "./plan-builder.js";
+import type { SharedKind } from "./remote-steps.js";
 import type { ExecRecordUpdate, ObjectRef, PlanOptions } from "./plan-types.js";
 
 /** A plan cannot be made (name taken by a foreign object, image unavailable, ambiguous network). */
@@ -67,6 +69,8 @@ export class PlanContext {
   private readonly nameOf: (key: string) => string;
   private state: MapState | undefined;
   private readonly execUpdates: ExecRecordUpdate[] = [];
+  /** Steps other engines' parts wait for (remote-steps.ts), by kind and key. */
+  private readonly shared = new Map<string, string[]>();
 
   constructor(
     readonly resolved: ResolvedMap,
@@ -78,6 +82,8 @@ export class PlanContext {
     readonly nameConflicts: NameConflicts = "refuse",
     /** The contexts of the images the map builds, read before planning (by image reference). */
     readonly builds: Readonly<Record<string, ContextDigest>> = {},
+    /** The map's overlay networks: which engine makes them, and what it does (by network key). */
+    readonly overlays: ReadonlyMap<string, OverlayPlacement> = new Map(),
   ) {
     this.containers = new Map(
       resolved.containers.filter((c) => c.clients.includes(client.name)).map((c) => [c.key, c]),
@@ -191,6 +197,25 @@ export class PlanContext {
   /** The exec commands recorded as run in a container (empty when none is). */
   execRecord(id: string): ExecRecord {
     return this.mapState().exec?.[id] ?? {};
+  }
+
+  /**
+   * The swarm manager that makes an overlay network of the map, when it is another engine: this
+   * engine's containers only join it (it is listed here only while one of them uses it).
+   */
+  overlayElsewhere(networkKey: string): OverlayPlacement | undefined {
+    const placement = this.overlays.get(networkKey);
+    return placement === undefined || placement.home === this.client.name ? undefined : placement;
+  }
+
+  /** Records a step of this engine that other engines' parts may wait for (remote-steps.ts). */
+  share(kind: SharedKind, key: string, step: string): void {
+    push(this.shared, `${kind}:${key}`, step);
+  }
+
+  /** The steps shared under a kind and key (none: nothing to wait for). */
+  sharedSteps(kind: SharedKind, key: string): readonly string[] {
+    return this.shared.get(`${kind}:${key}`) ?? [];
   }
 
   /** What the state record must learn from the exec steps planned so far. */

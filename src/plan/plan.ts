@@ -7,11 +7,11 @@ import type { LoadedMap } from "../load-map.js";
 import { DEFAULT_CLIENT } from "../map/model.js";
 import type { ObservedState } from "../observe/observed-state.js";
 import type { ClientContext } from "../map/clients-file.js";
-import { parseRemoteToken, type RemoteGate } from "./container-steps.js";
 import { PlanBuilder } from "./plan-builder.js";
 import type { StepIndex } from "./step-index.js";
 import { PlanContext, PlanError, type NameConflicts } from "./plan-context.js";
-import { refuseOverlayWithoutManager } from "./overlay-networks.js";
+import { placeOverlays, refuseOverlayWithoutManager } from "./overlay-networks.js";
+import { parseRemoteToken, type RemoteStep } from "./remote-steps.js";
 import {
   emptySummary,
   PLAN_FORMAT,
@@ -79,10 +79,16 @@ export function plan(input: PlanInput): Plan {
   const builder = new PlanBuilder();
   const unreachable = input.observed.unreachable ?? {};
   refuseOverlayWithoutManager(resolved, input.observed);
+  const overlays = placeOverlays(resolved, input.observed, {
+    mapName: resolved.name,
+    update: options.action === "update",
+    recreateVolumes: options.recreateVolumes,
+  });
   const blocked = waitingOnUnreachable(input.map, unreachable);
   const selected = targetKeys(resolved, options.targets).filter((key) => !blocked.has(key));
   reportUnreachable(builder, input.map, unreachable, blocked);
   const planned = new Map<string, { ctx: PlanContext; index: StepIndex }>();
+  const contexts = new Map<string, PlanContext>();
   for (const client of [...resolved.clients].sort()) {
     if (client in unreachable) continue;
     const observed = input.observed.clients[client];
@@ -97,7 +103,9 @@ export function plan(input: PlanInput): Plan {
       builder,
       input.nameConflicts,
       input.builds,
+      overlays,
     );
+    contexts.set(client, ctx);
     if (options.action === "startup" || options.action === "update") {
       const index = planReconcile(ctx, selected);
       planned.set(client, { ctx, index });
@@ -107,7 +115,11 @@ export function plan(input: PlanInput): Plan {
       planOrphans(ctx, options);
     }
   }
-  builder.resolveRemote((token) => remoteGate(parseRemoteToken(token), planned));
+  builder.resolveRemote((token) => {
+    const ref = parseRemoteToken(token);
+    if (ref.kind === "gate") return remoteGate(ref, planned);
+    return contexts.get(ref.client)?.sharedSteps(ref.kind, ref.key);
+  });
   return {
     format: PLAN_FORMAT,
     map: resolved.name,
@@ -175,7 +187,7 @@ function dependsOnClient(map: LoadedMap, key: string, client: string): boolean {
  * the waits of its own engine.
  */
 function remoteGate(
-  gate: RemoteGate,
+  gate: Extract<RemoteStep, { kind: "gate" }>,
   planned: ReadonlyMap<string, { ctx: PlanContext; index: StepIndex }>,
 ): string | undefined {
   const engine = planned.get(gate.client);

@@ -1,5 +1,5 @@
 import { nodeKey, nodeKind } from "../graph/dependency-graph.js";
-import { containerNode } from "../map/resolve.js";
+import { containerNode, networkNode, type NodeId } from "../map/resolve.js";
 import { ContainerPlanner } from "./container-planner.js";
 import { describeNameTaken, type PlanContext } from "./plan-context.js";
 import { planResources, type PreparedVolumes } from "./resource-planner.js";
@@ -23,6 +23,7 @@ export function planReconcile(ctx: PlanContext, selected: readonly string[]): St
   const blocked = ctx.nameConflicts === "report" ? reportNameConflicts(ctx, wanted) : new Set<string>();
   const keys = wanted.filter((k) => !blocked.has(k));
   const scope = ctx.graph.closure(keys.map(containerNode), "forward");
+  for (const node of overlaysToPlan(ctx, needed)) scope.add(node);
   for (const key of keys) ctx.assertNameFree(key);
   const index = new StepIndex();
   const state = ctx.mapState();
@@ -32,6 +33,21 @@ export function planReconcile(ctx: PlanContext, selected: readonly string[]): St
   containers.run(scope);
   planStateRecord(ctx, containers.inPlace, prepared);
   return index;
+}
+
+/**
+ * Overlay networks this engine's part plans though none of its containers needs them: the swarm
+ * manager makes those that the targets need, on any engine; another engine disconnects its
+ * containers from one the manager makes again.
+ */
+function overlaysToPlan(ctx: PlanContext, needed: ReadonlySet<NodeId>): NodeId[] {
+  const out: NodeId[] = [];
+  for (const [key, placement] of ctx.overlays) {
+    const node = networkNode(key);
+    const mine = placement.home === ctx.client.name;
+    if (needed.has(node) && (mine || placement.decision === "recreate")) out.push(node);
+  }
+  return out;
 }
 
 /**

@@ -15,6 +15,8 @@ import {
   type ResourceAction,
 } from "./resource-decision.js";
 import type { StepIndex } from "./step-index.js";
+import type { OverlayPlacement } from "./overlay-networks.js";
+import { remoteToken } from "./remote-steps.js";
 
 /** Which of a container's networks and volumes this plan makes again (keys), by container key. */
 export interface RecreatedResources {
@@ -70,6 +72,8 @@ function planNetwork(
   network: ResolvedNetwork,
   action: ResourceAction,
 ): string[] {
+  const elsewhere = ctx.overlayElsewhere(network.key);
+  if (elsewhere !== undefined) return joinOverlay(ctx, index, network, elsewhere);
   const ref = networkRef(ctx, network);
   const matches = ctx.observedNetworks(network.name);
   if (matches.length > 1) {
@@ -81,10 +85,13 @@ function planNetwork(
   ctx.builder.fingerprint({ object: ref, id: existing?.id ?? null });
   const decision = decideNetwork(network, existing, action);
   switch (decision.kind) {
-    case "create":
-      index.set("network", network.key, ctx.builder.add({ type: "create-network", object: ref }));
+    case "create": {
+      const created = ctx.builder.add({ type: "create-network", object: ref });
+      index.set("network", network.key, created);
+      ctx.share("network", network.key, created);
       ctx.builder.change(ref, "create", decision.reasons);
       return [];
+    }
     case "foreign":
       ctx.builder.warn(
         `network ${network.name} on ${ref.client} was not created by berth; it is used as it is`,
@@ -133,18 +140,61 @@ function recreateNetwork(
   const disconnects = attached.map((c) =>
     ctx.builder.add({ type: "disconnect-network", object: ref, network: network.name, container: c.id }),
   );
+  // An overlay goes once the containers of every engine are off it.
+  const elsewhere = ctx.overlays.has(network.key)
+    ? ctx.resolved.clients
+        .filter((client) => client !== ctx.client.name)
+        .map((client) => ctx.builder.remote(remoteToken({ kind: "detached", client, key: network.key })))
+    : [];
   const removed = ctx.builder.add({
     type: "remove-network",
     object: ref,
     networkId: existing.id,
     ifUnused: false,
-    after: disconnects,
+    after: [...disconnects, ...elsewhere],
   });
-  index.set(
-    "network",
-    network.key,
-    ctx.builder.add({ type: "create-network", object: ref, after: [removed] }),
-  );
+  const created = ctx.builder.add({ type: "create-network", object: ref, after: [removed] });
+  index.set("network", network.key, created);
+  ctx.share("network", network.key, created);
+  return attached.flatMap((c) => (c.key === undefined ? [] : [c.key]));
+}
+
+/**
+ * An overlay network another engine (a swarm manager) makes: this engine's containers join it by
+ * name, and it is listed here only while one of them uses it, so it is neither created here nor
+ * missing. Containers made here wait for it to be made there; when it is made again, this
+ * engine's containers leave it first and join it again after (returns their keys).
+ */
+function joinOverlay(
+  ctx: PlanContext,
+  index: StepIndex,
+  network: ResolvedNetwork,
+  placement: OverlayPlacement,
+): string[] {
+  if (placement.decision !== "create" && placement.decision !== "recreate") return [];
+  const made = ctx.builder.remote(remoteToken({ kind: "network", client: placement.home, key: network.key }));
+  index.set("network", network.key, made);
+  if (placement.decision === "create") return [];
+  const ref = networkRef(ctx, network);
+  const attached = ctx.containersOnNetwork(network.name);
+  const foreign = attached.filter((c) => c.mapName !== ctx.mapName);
+  if (foreign.length > 0) {
+    throw new PlanError(
+      `engine ${ref.client}: overlay network ${network.name} must be made again on ${placement.home}, but ${describeContainers(foreign)} not of map ${ctx.mapName} ${foreign.length === 1 ? "is" : "are"} connected to it`,
+      {
+        hint: `disconnect ${foreign.length === 1 ? "it" : "them"} (docker network disconnect ${network.name} NAME), then plan again`,
+      },
+    );
+  }
+  for (const container of attached) {
+    const step = ctx.builder.add({
+      type: "disconnect-network",
+      object: ref,
+      network: network.name,
+      container: container.id,
+    });
+    ctx.share("detached", network.key, step);
+  }
   return attached.flatMap((c) => (c.key === undefined ? [] : [c.key]));
 }
 

@@ -6,6 +6,7 @@ import type { PlanContext } from "./plan-context.js";
 import { planStateRecord } from "./state-record.js";
 import { REJOIN_EDGES, rejoinReason, rejoins } from "./rejoin.js";
 import type { ObjectRef, Reason } from "./plan-types.js";
+import { remoteToken } from "./remote-steps.js";
 
 const RUNNING_STATES = new Set(["running", "restarting", "paused"]);
 /** Anonymous volumes have a 64-hex name. */
@@ -29,15 +30,17 @@ export class TeardownPlanner {
 
   run(selected: readonly string[]): void {
     const keys = selected.filter((k) => this.ctx.containers.has(k));
+    // Reverse actions take the targets' dependents on this engine, whichever engine a target is on
+    // (a `depends_on` across engines).
     switch (this.ctx.options.action) {
       case "shutdown":
-        this.shutdown(keys);
+        this.shutdown(selected);
         break;
       case "stop":
-        for (const key of this.reverseOrder(keys)) this.stop(key, "stop requested");
+        for (const key of this.reverseOrder(selected)) this.stop(key, "stop requested");
         break;
       case "remove":
-        for (const key of this.reverseOrder(keys)) this.removeStopped(key);
+        for (const key of this.reverseOrder(selected)) this.removeStopped(key);
         this.removeAnonymousVolumes();
         break;
       case "start":
@@ -93,13 +96,27 @@ export class TeardownPlanner {
     });
   }
 
-  /** Stops of the dependents of `key` that this plan makes (they go first). */
+  /**
+   * Stops of the dependents of `key` that this plan makes (they go first), on this engine and, for
+   * a dependent that runs on other engines too (a `depends_on` across engines), on those.
+   */
   private dependentStops(key: string): string[] {
-    return this.ctx.graph
-      .dependentEdges(containerNode(key))
-      .filter((e) => nodeKind(e.dependent) === "container")
-      .map((e) => this.stops.get(nodeKey(e.dependent)))
-      .filter((s): s is string => s !== undefined);
+    const out: string[] = [];
+    for (const edge of this.ctx.graph.dependentEdges(containerNode(key))) {
+      if (nodeKind(edge.dependent) !== "container") continue;
+      const dependent = nodeKey(edge.dependent);
+      const local = this.stops.get(dependent);
+      if (local !== undefined) out.push(local);
+      for (const client of this.clientsOf(dependent)) {
+        if (client === this.ctx.client.name) continue;
+        out.push(this.builder.remote(remoteToken({ kind: "stopped", client, key: dependent })));
+      }
+    }
+    return out;
+  }
+
+  private clientsOf(key: string): readonly string[] {
+    return this.ctx.resolved.containers.find((c) => c.key === key)?.clients ?? [];
   }
 
   private stop(key: string, why: string): void {
@@ -122,12 +139,15 @@ export class TeardownPlanner {
       timeoutSeconds: instance.stop_timeout ?? null,
       after: this.dependentStops(key),
     });
-    if (container.name === this.ctx.container(key).name) this.stops.set(key, id);
+    if (container.name === this.ctx.container(key).name) {
+      this.stops.set(key, id);
+      this.ctx.share("stopped", key, id);
+    }
     return id;
   }
 
-  private shutdown(keys: readonly string[]): void {
-    const order = this.reverseOrder(keys);
+  private shutdown(targets: readonly string[]): void {
+    const order = this.reverseOrder(targets);
     for (const key of order) {
       const ref = this.ctx.containerRef(key);
       const containers = this.observedOf(key);
@@ -161,7 +181,7 @@ export class TeardownPlanner {
     const removedKeys = new Set(order);
     this.shutdownVolumes(removedKeys);
     this.removeAnonymousVolumes();
-    this.shutdownNetworks(removedKeys);
+    this.shutdownNetworks(removedKeys, this.everywhere(targets));
     this.removeStateRecord(removedKeys);
   }
 
@@ -239,32 +259,61 @@ export class TeardownPlanner {
     }
   }
 
-  /** Networks of the map go once no container is left on them. */
-  private shutdownNetworks(removed: ReadonlySet<string>): void {
+  /** Container keys the shutdown of the targets removes, on every engine. */
+  private everywhere(targets: readonly string[]): Set<string> {
+    const scope = this.ctx.graph.closure(targets.map(containerNode), "reverse");
+    return new Set([...scope].filter((n) => nodeKind(n) === "container").map(nodeKey));
+  }
+
+  /**
+   * Networks of the map go once no container is left on them. An overlay network goes on the
+   * swarm manager that made it, once the map's containers on it are gone from every engine; the
+   * other engines list it only while their containers use it, and leave it alone.
+   */
+  private shutdownNetworks(removed: ReadonlySet<string>, removedEverywhere: ReadonlySet<string>): void {
     for (const network of this.ctx.networks.values()) {
+      const attached = this.ctx.containersOnNetwork(network.name);
+      if (this.ctx.overlayElsewhere(network.key) !== undefined) {
+        for (const c of attached) {
+          const removal = this.removals.get(c.id);
+          if (removal !== undefined) this.ctx.share("unattached", network.key, removal);
+        }
+        continue;
+      }
       const ref: ObjectRef = {
         kind: "network",
         name: network.name,
         client: this.ctx.client.name,
         key: network.key,
       };
+      const overlay = this.ctx.overlays.has(network.key);
       const members = this.ctx.graph
         .dependentEdges(networkNode(network.key))
         .map((e) => nodeKey(e.dependent));
-      if (!members.every((k) => removed.has(k) || !this.ctx.containers.has(k))) continue;
+      const gone = (k: string) =>
+        overlay ? removedEverywhere.has(k) : removed.has(k) || !this.ctx.containers.has(k);
+      if (!members.every(gone)) continue;
       const existing = this.ctx.observedNetworks(network.name)[0];
       if (existing === undefined || existing.mapName !== this.ctx.mapName) continue;
-      const attached = this.ctx.containersOnNetwork(network.name);
       if (attached.some((c) => !this.removals.has(c.id))) continue;
+      const elsewhere = overlay
+        ? this.ctx.resolved.clients
+            .filter((client) => client !== this.ctx.client.name)
+            .map((client) =>
+              this.builder.remote(remoteToken({ kind: "unattached", client, key: network.key })),
+            )
+        : [];
       this.builder.fingerprint({ object: ref, id: existing.id });
       this.builder.add({
         type: "remove-network",
         object: ref,
         networkId: existing.id,
         ifUnused: true,
-        after: attached.map((c) => this.removals.get(c.id)),
+        after: [...attached.map((c) => this.removals.get(c.id)), ...elsewhere],
       });
-      this.builder.change(ref, "remove", [{ message: "no container of the map is left on it" }]);
+      this.builder.change(ref, "remove", [
+        { message: `no container of the map is left on it${overlay ? " on any engine" : ""}` },
+      ]);
     }
   }
 

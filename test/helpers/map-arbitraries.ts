@@ -1028,7 +1028,8 @@ function networkDefinition(g: G): unknown {
   if (chance(g, 0.4)) {
     const create: Record<string, unknown> = {};
     if (chance(g, 0.4)) create.enable_ipv6 = chance(g, 0.5);
-    if (chance(g, 0.4)) create.attachable = chance(g, 0.5);
+    // Containers join an overlay only when it is attachable: `attachable: false` is refused there.
+    if (chance(g, 0.4)) create.attachable = out.driver === "overlay" || chance(g, 0.5);
     if (chance(g, 0.4)) create.labels = keyValues(g, LABEL_NAMES, false);
     if (chance(g, 0.4)) {
       create.ipam = pick(g, [

@@ -228,6 +228,42 @@ containers:
   });
 });
 
+describe("shutdown across engines", () => {
+  it("stops the dependent on e3 before its dependency on e2, as on one engine (asserted by the engines' die times)", async () => {
+    const name = newMap("hosts-down-order");
+    // web ignores SIGTERM (sleep as PID 1): it takes its stop_timeout to stop, db stops at once.
+    const file = writeMap(
+      folder.dir,
+      `
+name: ${name}
+clients: [e2, e3]
+containers:
+  db: {image: ${FIXTURE_IMAGES.base1}, clients: e2}
+  web: {image: ${FIXTURE_IMAGES.base1}, clients: e3, depends_on: db, command: [sleep, "3600"], stop_timeout: 2}
+`,
+      `${name}.yaml`,
+    );
+    const up = await runJson(fileArgs(file), "startup");
+    expect(up.code, up.stderr).toBe(0);
+    const since = Math.floor(Date.now() / 1000) - 1;
+    // The target alone: its dependent on the other engine goes too, first.
+    const down = await runJson(fileArgs(file), "shutdown", ["db"]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(await running(e2, name)).toEqual({});
+    expect(await running(e3, name)).toEqual({});
+    const until = Math.ceil(Date.now() / 1000) + 1;
+    const dieAt = async (engine: typeof e2, container: string) => {
+      const events = await engine.events({ since, until, labels: { [LABEL.map]: name } });
+      const died = events.find((e) => e.Action === "die" && e.Actor.Attributes?.name === container);
+      expect(died, `a die event of ${container}`).toBeDefined();
+      return (died?.timeNano ?? (died?.time ?? 0) * 1e9) / 1e6;
+    };
+    const [db, web] = await Promise.all([dieAt(e2, `${name}.db`), dieAt(e3, `${name}.web`)]);
+    // Both engines run on this machine: one clock.
+    expect(db).toBeGreaterThan(web);
+  });
+});
+
 describe("references across engines", () => {
   it("links, uses and network_mode to a container of another engine are refused at validate, naming both engines", async () => {
     const name = newMap("hosts-links");

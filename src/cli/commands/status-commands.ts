@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { readOnly } from "../../engine/engine.js";
 import { targetKeys } from "../../graph/dependency-graph.js";
 import type { ObservedContainer } from "../../observe/observed-state.js";
+import { OVERLAY_DRIVER } from "../../map/model.js";
+import { overlayHome } from "../../plan/overlay-networks.js";
 import { describeReason, painter } from "../../plan/render-plan.js";
 import { observeAndPlan, openEngines } from "../../reconcile.js";
 import { useColor, type CliIo } from "../cli-io.js";
@@ -16,7 +18,8 @@ export interface ObjectStatus {
   client: string;
   key?: string;
   /**
-   * running, exited, created, paused, restarting, dead, missing, present, orphan; `name-taken`:
+   * running, exited, created, paused, restarting, dead, missing, present, orphan; `joined`: an
+   * overlay network another engine made, which containers of this one use; `name-taken`:
    * a container berth did not make (or of another map) holds the name.
    */
   state: string;
@@ -24,6 +27,8 @@ export interface ObjectStatus {
   health?: string;
   /** Why `update` would change it; empty when it matches the map. */
   outdated: string[];
+  /** `joined`: the swarm manager client that made the overlay network this engine joins. */
+  home?: string;
   /**
    * Why `update` leaves it as it is: a foreign container holds a name it needs, or it is paused.
    * Absent otherwise.
@@ -123,7 +128,14 @@ export function statusCommand(io: CliIo): Command {
               outdated: outdated.get(`${kind}:${client}/${object.name}`) ?? [],
             });
             for (const volume of map.resolved.volumes) rows.push(resourceRow("volume", volume));
-            for (const network of map.resolved.networks) rows.push(resourceRow("network", network));
+            for (const network of map.resolved.networks) {
+              // An overlay is made on a swarm manager; other engines only join it while they use it.
+              const home =
+                network.driver === OVERLAY_DRIVER ? overlayHome(map.resolved, observed) : undefined;
+              if (home === undefined || home === client) rows.push(resourceRow("network", network));
+              else if (state.networks.some((o) => o.name === network.name))
+                rows.push({ ...resourceRow("network", network), state: "joined", home });
+            }
             for (const change of plan.changes.filter(
               (c) => c.change === "orphan" && c.object.client === client,
             )) {
@@ -157,10 +169,12 @@ export function statusCommand(io: CliIo): Command {
           const state =
             row.state === "exited"
               ? `exited (${row.exitCode ?? "?"})`
-              : (STATE_WORDS[row.state] ?? row.state);
+              : row.state === "joined"
+                ? `joined (overlay of ${row.home ?? "?"})`
+                : (STATE_WORDS[row.state] ?? row.state);
           const health = row.health === undefined ? "" : ` ${row.health}`;
           const color =
-            row.state === "running" || row.state === "present"
+            row.state === "running" || row.state === "present" || row.state === "joined"
               ? "green"
               : row.state === "missing" || row.state === "dead" || row.state === "name-taken"
                 ? "red"

@@ -7,6 +7,7 @@ import {
   planAndApply,
   planWorld,
   stepFor,
+  stepsOfType,
   stepSummary,
   waitsFor,
 } from "../../helpers/plan-fixtures.js";
@@ -101,5 +102,51 @@ web: {image: "web:1", clients: h2, depends_on: {db: healthy}}
     // The gate is a read of the other engine; nothing there changes.
     expect(made.steps.filter((s) => s.object.client === "h1").map((s) => s.type)).toEqual(["wait-healthy"]);
     expect(made.summary.create).toBe(1);
+  });
+});
+
+describe("stopping across engines", () => {
+  const MAP = `
+clients: [h1, h2]
+db: {image: "db:1", clients: h1}
+web: {image: "web:1", clients: h2, depends_on: db}
+both: {image: "web:1", depends_on: db}
+`;
+
+  it("shutdown stops the dependents on the other engine before their dependency", async () => {
+    const map = mapOf(MAP);
+    const made = await planWorld(map, await deployed(map), { action: "shutdown" });
+    expectClosed(made);
+    const db = stepFor(made, "stop-container", "db");
+    expect(db.object.client).toBe("h1");
+    for (const dependent of stepsOfType(made, "stop-container").filter((s) => s.object.key !== "db"))
+      expect(waitsFor(made, db, dependent), `${db.id} after ${dependent.id}`).toBe(true);
+    expect(stepsOfType(made, "stop-container")).toHaveLength(4);
+  });
+
+  it("shutdown or stop of a target takes its dependents on other engines along, and stops them first", async () => {
+    const map = mapOf(MAP);
+    const world = await deployed(map);
+    for (const action of ["shutdown", "stop"] as const) {
+      const made = await planWorld(map, world, { action, targets: ["db"] });
+      expectClosed(made);
+      const stops = stepsOfType(made, "stop-container");
+      expect(stops.map((s) => `${s.object.client} ${s.object.key ?? ""}`).sort()).toEqual([
+        "h1 both",
+        "h1 db",
+        "h2 both",
+        "h2 web",
+      ]);
+      const db = stepFor(made, "stop-container", "db");
+      for (const s of stops) if (s !== db) expect(waitsFor(made, db, s)).toBe(true);
+    }
+  });
+
+  it("a stop on one engine never waits for a dependent that stays", async () => {
+    const map = mapOf(MAP);
+    const made = await planWorld(map, await deployed(map), { action: "stop", targets: ["web"] });
+    expectClosed(made);
+    expect(stepsOfType(made, "stop-container").map((s) => s.object.key)).toEqual(["web"]);
+    expect(stepFor(made, "stop-container", "web").after).toEqual([]);
   });
 });

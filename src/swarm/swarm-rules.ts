@@ -353,7 +353,7 @@ function isSet(value: unknown): boolean {
 function hintFor(key: string): string {
   switch (key) {
     case "build":
-      return "give it an `image` the nodes can pull";
+      return "build and push the image, then name it with `image` (the nodes pull it)";
     case "network_mode":
       return "use `networks` (overlays), or place the config on a plain engine";
     case "exec_commands":

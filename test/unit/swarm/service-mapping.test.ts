@@ -276,3 +276,15 @@ db:
     expect(JSON.stringify(changes)).not.toMatch(/hunter22|swordfish/);
   });
 });
+
+describe("the record ignores what the engine fills in", () => {
+  it("a secret's id set on the spec sent is no change", () => {
+    const yaml = `clients: [sw]\ndb: {image: "d:1", environment: {DB_PASSWORD: hunter22}, swarm: {secrets: true}}\n`;
+    const before = serviceOf(yaml);
+    const salts = { "shop-db": recordedSalt(before.spec.Labels) as string };
+    const again = serviceOf(yaml, { salts });
+    const sent = again.spec.TaskTemplate.ContainerSpec.Secrets?.[0];
+    if (sent !== undefined) sent.SecretID = "abc123";
+    expect(serviceChanges(again, before.spec.Labels)).toEqual([]);
+  });
+});

@@ -167,6 +167,10 @@ web:
     });
   });
 
+  it("host-mode ports with more than one task per node: the plan says the extra ones stay pending", () => {
+    expect(web.notes.join("\n")).toMatch(/a second task on a node cannot publish its host-mode ports/);
+  });
+
   it("host-mode ports without max_replicas_per_node: one task per node, said in a note", () => {
     const s = serviceOf(yaml.replace(", max_replicas_per_node: 3", ""));
     expect(s.spec.TaskTemplate.Placement?.MaxReplicas).toBe(1);

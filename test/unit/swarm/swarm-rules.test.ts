@@ -146,6 +146,11 @@ describe("references between a swarm and a plain engine", () => {
     expect(problems).toMatch(/7:16: `web` depends on `db` between a swarm and another engine/);
   });
 
+  it("allows legacy links on a swarm: they are aliases on the default overlay, not bridge links", () => {
+    const yaml = `clients: [sw]\nnetworks: {back: {}}\ndb: {image: "d:1", networks: [back]}\nweb: {image: "w:1", links: [[db, dbhost]]}\n`;
+    expect(problemsOf(yaml)).toEqual([]);
+  });
+
   it("allows links between services on different nodes of one swarm", () => {
     const yaml = `clients: [e4, e5]\ndb: {image: "d:1", clients: [e4]}\nweb: {image: "w:1", clients: [e5], links: [db]}\n`;
     expect(problemsOf(yaml)).toEqual([]);

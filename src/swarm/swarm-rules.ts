@@ -328,7 +328,7 @@ class SwarmRules {
       const earlier = networks.get(name);
       if (earlier !== undefined && this.usedOnSwarm(key))
         this.problem(
-          this.ctx.mapAt,
+          this.ctx.origins.of(this.map.networks[key]) ?? this.ctx.mapAt,
           `networks \`${key}\` and \`${earlier}\` would both be overlay \`${name}\` on the swarm`,
           "rename one of them",
         );

@@ -187,6 +187,13 @@ describe("service names are DNS labels", () => {
     );
   });
 
+  it("refuses two networks that become one overlay name, where the second is defined", () => {
+    const yaml = `clients: [sw]\nnetworks:\n  back-end: {}\n  back_end: {}\nweb: {image: "w:1", networks: [back-end, back_end]}\n`;
+    expect(problemsOf(yaml).join("\n")).toMatch(
+      /^4:13: networks `back_end` and `back-end` would both be overlay `shop_back-end` on the swarm/m,
+    );
+  });
+
   it("refuses a name longer than 63 characters", () => {
     const yaml = `clients: [sw]\n${"x".repeat(60)}: {image: "w:1"}\n`;
     expect(problemsOf(yaml).join("\n")).toMatch(

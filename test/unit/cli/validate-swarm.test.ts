@@ -51,7 +51,9 @@ describe("berth validate --clients with a swarm client (no engine asked)", () =>
     const result = await berth(["-f", map, "--clients", clients, "validate"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toContain(`${map}:8:18: \`exec_commands\` cannot run on a swarm: Swarm has no exec into tasks`);
+    expect(result.stderr).toContain(
+      `${map}:8:18: \`exec_commands\` cannot run on a swarm: Swarm has no exec into tasks`,
+    );
     expect(result.stderr).toContain(
       `${map}:9:29: \`host_config.privileged\` cannot run on a swarm: Swarm does not run privileged tasks`,
     );

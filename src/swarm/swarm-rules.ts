@@ -145,6 +145,12 @@ class SwarmRules {
         "a task cannot mount another task's volumes: attach a named volume and `uses` it",
       );
     }
+    if (container.domainname !== undefined && config.domainname === undefined)
+      this.problem(
+        this.ctx.origins.of(config) ?? this.ctx.mapAt,
+        `the map's default_domain gives \`${container.config}\` the domain name \`${container.domainname}\`, which a task's container spec has no field for`,
+        "leave default_domain out of a map with swarm configs, or place the config on a plain engine",
+      );
     this.ports(config, container);
     this.networks(config, container);
   }

@@ -107,6 +107,13 @@ describe("keys a swarm cannot run are refused where they are written, with why",
     });
   }
 
+  it("refuses the map's default_domain for a config on the swarm, where the config is", () => {
+    const yaml = `clients: [sw]\ndefault_domain: example.org\nweb: {image: "w:1"}\n`;
+    expect(problemsOf(yaml)).toEqual([
+      "3:1: the map's default_domain gives `web` the domain name `example.org`, which a task's container spec has no field for",
+    ]);
+  });
+
   it("refuses volumes_from (uses of a container)", () => {
     const yaml = `clients: [sw]\ndata: {image: "d:1"}\nweb:\n  image: "w:1"\n  uses: [data]\n`;
     expect(problemsOf(yaml).join("\n")).toMatch(

@@ -71,6 +71,8 @@ const REFERENCES: Record<EdgeKind, string | undefined> = {
 
 class SwarmRules {
   private readonly byKey: Map<string, ContainerInstance>;
+  /** Configs already reported for an attached volume on no single node. */
+  private readonly unpinned = new Set<string>();
 
   constructor(
     private readonly map: NormalizedMap,
@@ -237,7 +239,9 @@ class SwarmRules {
   volumes(config: NormalizedContainer, group: ServiceGroup): void {
     const first = group.instances[0] as ContainerInstance;
     const node = group.nodes.length === 1 ? group.nodes[0] : undefined;
-    if (first.attaches.length > 0 && node === undefined) {
+    // Once per config: its instances' services share the one `attaches` entry.
+    if (first.attaches.length > 0 && node === undefined && !this.unpinned.has(group.config)) {
+      this.unpinned.add(group.config);
       this.problem(
         this.at(config, "attaches", config.attaches[0]),
         `\`${first.key}\` attaches volume \`${first.attaches[0]?.volume as string}\`, and a named volume lives on one node: its tasks could start on another, without its data`,

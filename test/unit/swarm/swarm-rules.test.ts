@@ -177,6 +177,11 @@ describe("named volumes are node-local", () => {
     );
   });
 
+  it("reports a config whose instances are services of their own once", () => {
+    const yaml = `clients: [sw]\nvolumes: {data: {default_path: /data}}\ndb:\n  image: "d:1"\n  instances: [a, b]\n  attaches: [data]\n`;
+    expect(problemsOf(yaml)).toHaveLength(1);
+  });
+
   it("accepts it pinned to one node, and refuses a user of it on another", () => {
     const yaml = `clients: [e4, e5]\nvolumes: {data: {default_path: /data}}\ndb:\n  image: "d:1"\n  clients: [e4]\n  attaches: [data]\nbackup:\n  image: "b:1"\n  clients: [e5]\n  uses: [data]\n`;
     expect(problemsOf(yaml).join("\n")).toMatch(

@@ -101,7 +101,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   /** Why no further step may start: a change whose outcome is unknown. */
   let halted: string | undefined;
 
-  emit({ type: "run-start", map: plan.map, steps: plan.steps.length, time: clock.now() });
+  emit({ type: "run-start", map: plan.map, steps: plan.steps.length, time: clock.now(), plan: plan.steps });
 
   const settle = (step: Step, result: StepResult) => {
     results.set(step.id, result);

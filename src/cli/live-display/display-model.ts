@@ -121,7 +121,8 @@ export class DisplayModel {
         const entry = this.track(event.step);
         entry.status = STATUS_OF[event.type];
         entry.endedAt = event.time;
-        if (entry.startedAt === undefined && "durationMs" in event) entry.startedAt = event.time - event.durationMs;
+        if (entry.startedAt === undefined && "durationMs" in event)
+          entry.startedAt = event.time - event.durationMs;
         if (event.type === "step-failed") entry.owner.error = event.error;
         if (event.type === "step-skipped") entry.skippedAfter = event.because.split(" ")[0];
         if (event.type !== "step-failed") delete entry.owner.output;
@@ -207,8 +208,8 @@ export class DisplayModel {
 
   /**
    * `Waiting for db (healthy), back (created)`: the other objects whose steps this one's pending
-   * steps wait for, each with the last (strongest) such step; plain `Waiting` when its next step
-   * only waits for a free slot.
+   * steps wait for, each with the last (strongest) such step; when its next step only waits for
+   * a free slot, `Waiting` (or the last thing it did).
    */
   private waitingStatus(object: ObjectProgress): string {
     const blockers = new Map<ObjectProgress, StepProgress>();
@@ -219,12 +220,22 @@ export class DisplayModel {
         if (dependency === undefined || dependency.owner === object || dependency.status === "done") continue;
         if (!this.objects.has(objectId(dependency.owner.ref))) continue;
         const known = blockers.get(dependency.owner);
-        if (known === undefined || planIndex(dependency.owner, dependency) > planIndex(dependency.owner, known))
+        if (
+          known === undefined ||
+          planIndex(dependency.owner, dependency) > planIndex(dependency.owner, known)
+        )
           blockers.set(dependency.owner, dependency);
       }
     }
-    if (blockers.size === 0) return "Waiting";
-    const what = [...blockers].map(([owner, step]) => `${nameOf(owner.ref)} (${WORDS[step.step.type].condition})`);
+    if (blockers.size === 0) {
+      // Only a free slot missing: what it did last (`Created`), without a mark of being done.
+      const last = lastEnded(object);
+      return last === undefined ? "Waiting" : wordFor(object, last.step, "done");
+    }
+    const order = [...this.objects.values()];
+    const what = [...blockers]
+      .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
+      .map(([owner, step]) => `${nameOf(owner.ref)} (${WORDS[step.step.type].condition})`);
     return `Waiting for ${what.join(", ")}`;
   }
 }
@@ -253,13 +264,15 @@ function phaseOf(object: ObjectProgress): Phase {
   const statuses = object.steps.map((s) => s.status);
   if (statuses.includes("failed")) return "failed";
   if (statuses.includes("running")) return "running";
-  if (statuses.includes("pending")) return "waiting";
+  // What comes after a skipped step is skipped too (the executor skips it as soon as it can).
   if (statuses.includes("skipped") || statuses.includes("cancelled")) return "skipped";
+  if (statuses.includes("pending")) return "waiting";
   return "done";
 }
 
 function wordFor(object: ObjectProgress, step: Step, when: "running" | "done"): string {
-  if (object.recreate && RECREATE_STEPS.has(step.type)) return when === "running" ? "Recreating" : "Recreated";
+  if (object.recreate && RECREATE_STEPS.has(step.type))
+    return when === "running" ? "Recreating" : "Recreated";
   return WORDS[step.type][when];
 }
 

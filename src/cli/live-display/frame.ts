@@ -60,11 +60,21 @@ export function renderFrame(input: FrameInput, size: TerminalSize, paint: Paint)
   const height = Math.max(1, size.rows - 1);
   const lines = [headerLine(input, width, paint)];
   if (input.rows.length === 0 || height === 1) return lines;
-  const shown = chooseRows(input.rows, input.rows.length + 1 <= height ? input.rows.length : height - 2, input.final);
-  const labelWidth = labelColumn(shown.map((r) => input.rows[r] as Row), width);
+  const shown = chooseRows(
+    input.rows,
+    input.rows.length + 1 <= height ? input.rows.length : height - 2,
+    input.final,
+  );
+  const labelWidth = labelColumn(
+    shown.map((r) => input.rows[r] as Row),
+    width,
+  );
   for (const index of shown) lines.push(rowLine(input.rows[index] as Row, labelWidth, width, input, paint));
   const hidden = input.rows.length - shown.length;
-  if (hidden > 0) lines.push(fit([{ text: `… and ${hidden} more${hiddenSummary(input.rows, shown)}`, style: "dim" }], width, paint));
+  if (hidden > 0)
+    lines.push(
+      fit([{ text: `… and ${hidden} more${hiddenSummary(input.rows, shown)}`, style: "dim" }], width, paint),
+    );
   return lines;
 }
 
@@ -104,7 +114,8 @@ function chooseRows(rows: readonly Row[], room: number, final: boolean): number[
   if (room >= rows.length) return rows.map((_, i) => i);
   const chosen = new Set<number>();
   for (const phase of INTEREST[final ? "final" : "live"]) {
-    for (let i = 0; i < rows.length && chosen.size < room; i++) if ((rows[i] as Row).phase === phase) chosen.add(i);
+    for (let i = 0; i < rows.length && chosen.size < room; i++)
+      if ((rows[i] as Row).phase === phase) chosen.add(i);
   }
   return [...chosen].sort((a, b) => a - b);
 }

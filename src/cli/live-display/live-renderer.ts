@@ -28,10 +28,16 @@ const REFRESH_MS = 100;
  * next. Frames are drawn on a timer rather than on every event: fifty containers make hundreds
  * of events in a second. A resize draws at once, at the new size.
  */
-export function liveDisplay(io: CliIo, options: { refreshMs?: number; now?: () => number } = {}): LiveDisplay {
+export function liveDisplay(
+  io: CliIo,
+  options: { refreshMs?: number; now?: () => number } = {},
+): LiveDisplay {
   const now = options.now ?? Date.now;
   const terminal = io.stderr as CliIo["stderr"] & TerminalStream;
-  const update = createLogUpdate(terminal as unknown as NodeJS.WriteStream, { defaultWidth: 80, defaultHeight: 24 });
+  const update = createLogUpdate(terminal as unknown as NodeJS.WriteStream, {
+    defaultWidth: 80,
+    defaultHeight: 24,
+  });
   const paint = painter(useColor(io));
   const model = new DisplayModel();
   let timer: NodeJS.Timeout | undefined;

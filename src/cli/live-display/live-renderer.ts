@@ -3,7 +3,7 @@ import type { ProgressEvent } from "../../apply/progress-events.js";
 import { painter } from "../../plan/render-plan.js";
 import { useColor, type CliIo } from "../cli-io.js";
 import { DisplayModel } from "./display-model.js";
-import { renderFrame, type TerminalSize } from "./frame.js";
+import { cells, clean, renderFrame, type TerminalSize } from "./frame.js";
 
 /** What a terminal's stderr has besides `write` (process.stderr on a TTY): its size, and resizes. */
 interface TerminalStream {
@@ -17,6 +17,19 @@ export interface LiveDisplay {
   listener(event: ProgressEvent): void;
   /** Draws the last frame, leaves it on the screen, and lets the terminal go (cursor shown). */
   finish(): void;
+}
+
+/** Lines `lines` take once a terminal `columns` wide wrapped them. */
+export function wrappedHeight(lines: readonly string[], columns: number): number {
+  return lines.reduce(
+    (sum, line) => sum + Math.max(1, Math.ceil(cells(clean(line)) / Math.max(1, columns))),
+    0,
+  );
+}
+
+/** Erases the cursor's line and `count` lines above it, and leaves the cursor at the top one's start. */
+function eraseLinesAbove(count: number): string {
+  return `${"\u001b[2K\u001b[1A".repeat(count)}\u001b[2K\u001b[G`;
 }
 
 /** How often the frame is drawn again while the run goes on (spinner, timers, new events). */
@@ -43,6 +56,8 @@ export function liveDisplay(
   let timer: NodeJS.Timeout | undefined;
   let started = false;
   let finished = false;
+  /** The frame on the screen, and the width it was drawn for. */
+  let shown: { lines: string[]; columns: number } | undefined;
 
   const size = (): TerminalSize => ({ columns: terminal.columns ?? 80, rows: terminal.rows ?? 24 });
   const draw = (final = false) => {
@@ -61,9 +76,21 @@ export function liveDisplay(
       paint,
     );
     update(frame.join("\n"));
+    shown = { lines: frame, columns: size().columns };
   };
   const onResize = () => {
-    if (started && !finished) draw();
+    if (!started || finished) return;
+    const columns = size().columns;
+    if (shown !== undefined && columns < shown.columns) {
+      // Narrower: most terminals (tmux, VTE, iTerm2, Windows Terminal) wrap the lines already
+      // drawn again, so the last frame now takes more lines than log-update counts, and what it
+      // did not erase would stay above the next frame. Erase as many as the frame takes now (a
+      // terminal that cuts lines instead, as xterm does, loses as many lines above the frame from
+      // its screen), and start afresh.
+      io.stderr.write(eraseLinesAbove(wrappedHeight(shown.lines, columns)));
+      update.done();
+    }
+    draw();
   };
   // The first Ctrl-C writes a notice below the frame (main.ts): the frame drawn before it stays
   // where it is, and the next one is drawn below the notice rather than over it.

@@ -11,7 +11,7 @@ import {
   spinnerAt,
   type FrameInput,
 } from "../../../src/cli/live-display/frame.js";
-import { liveDisplay } from "../../../src/cli/live-display/live-renderer.js";
+import { liveDisplay, wrappedHeight } from "../../../src/cli/live-display/live-renderer.js";
 import { progressRenderer } from "../../../src/cli/progress-renderer.js";
 import type { Plan, Step } from "../../../src/plan/plan-types.js";
 import { mapOf, planWorld } from "../../helpers/plan-fixtures.js";
@@ -404,6 +404,12 @@ describe("live display: on a terminal", () => {
     stream.emit("resize");
     expect(stream.written).toBe("");
     expect(stream.listenerCount("resize")).toBe(0);
+  });
+});
+
+describe("live display: a narrower terminal", () => {
+  it("counts the lines a frame takes once the terminal wrapped it", () => {
+    expect(wrappedHeight(["x".repeat(69), "ab", "\u001b[32m✔\u001b[0m ok"], 30)).toBe(3 + 1 + 1);
   });
 });
 

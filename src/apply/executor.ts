@@ -74,7 +74,8 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   const results = new Map<string, StepResult>();
   const context: ExecutionContext = {
     ...executionContext(options, clock, (id) => results.get(id)?.status),
-    output: (step, line) => emit({ type: "step-output", step, time: clock.now(), line }),
+    output: (step, line, transient) =>
+      emit({ type: "step-output", step, time: clock.now(), line, ...(transient ? { transient } : {}) }),
   };
   const secrets = secretValues(options.map);
 

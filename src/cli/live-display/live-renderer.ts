@@ -96,9 +96,14 @@ export function liveDisplay(
   // where it is, and the next one is drawn below the notice rather than over it.
   const onAbort = () => update.done();
 
-  const stop = () => {
+  const stopTicking = () => {
     if (timer !== undefined) clearInterval(timer);
     timer = undefined;
+  };
+  // Kept until finish(): a Ctrl-C or a resize between the run's end and its last frame (the
+  // lock is released meanwhile) must not leave that frame drawn over the wrong lines.
+  const release = () => {
+    stopTicking();
     terminal.off?.("resize", onResize);
     io.signal?.removeEventListener("abort", onAbort);
   };
@@ -122,7 +127,7 @@ export function liveDisplay(
           if (started) draw();
           return;
         case "run-done":
-          stop();
+          stopTicking();
           return;
         case "step-start":
         case "step-output":
@@ -135,7 +140,7 @@ export function liveDisplay(
       }
     },
     finish() {
-      stop();
+      release();
       if (started && !finished) {
         draw(true);
         update.done();

@@ -407,6 +407,27 @@ describe("live display: on a terminal", () => {
   });
 });
 
+describe("live display: Ctrl-C", () => {
+  it("draws below the interrupt notice, also when it comes after the run's end", async () => {
+    const plan = await startupPlan();
+    const { stream, io } = fakeTerminal(70, 12);
+    const interrupt = new AbortController();
+    io.signal = interrupt.signal;
+    const display = liveDisplay(io, { refreshMs: 60_000, now: () => 0 });
+    display.listener({ type: "run-start", map: "app", steps: plan.steps.length, time: 0, plan: plan.steps });
+    display.listener({ type: "run-done", time: 10, ok: false, interrupted: true, durationMs: 10 });
+    // As main.ts does: the notice, then the abort.
+    stream.write("\ninterrupt: letting running steps finish (Ctrl-C again to exit now)\n");
+    interrupt.abort();
+    stream.written = "";
+    display.finish();
+    // A fresh frame: no cursor moved up over the notice, nothing erased.
+    expect(stream.written).toContain("[+] 0/5 done");
+    expect(stream.written).not.toContain("\u001b[1A");
+    expect(stream.written).not.toContain("\u001b[2K");
+  });
+});
+
 describe("live display: a narrower terminal", () => {
   it("counts the lines a frame takes once the terminal wrapped it", () => {
     expect(wrappedHeight(["x".repeat(69), "ab", "\u001b[32m✔\u001b[0m ok"], 30)).toBe(3 + 1 + 1);

@@ -1,5 +1,5 @@
-import { createLogUpdate } from "log-update";
 import type { ProgressEvent } from "../../apply/progress-events.js";
+import { logUpdateLibrary } from "../../common/lazy-modules.js";
 import { painter } from "../../plan/render-plan.js";
 import { useColor, type CliIo } from "../cli-io.js";
 import { DisplayModel } from "./display-model.js";
@@ -47,7 +47,7 @@ export function liveDisplay(
 ): LiveDisplay {
   const now = options.now ?? Date.now;
   const terminal = io.stderr as CliIo["stderr"] & TerminalStream;
-  const update = createLogUpdate(terminal as unknown as NodeJS.WriteStream, {
+  const update = logUpdateLibrary().createLogUpdate(terminal as unknown as NodeJS.WriteStream, {
     defaultWidth: 80,
     defaultHeight: 24,
   });

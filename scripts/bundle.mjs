@@ -55,11 +55,15 @@ const loadOnFirstUse = {
 const minify = process.env.BERTH_NO_MINIFY !== "1";
 
 /**
- * yaml and dockerode, each in a file of its own that berth loads on first use (see
- * src/common/lazy-modules.ts): a run that needs neither (a map parsed before, the engine's lists
- * prefetched by the executable) does not load them.
+ * yaml, dockerode and log-update, each in a file of its own that berth loads on first use (see
+ * src/common/lazy-modules.ts): a run that needs none (a map parsed before, the engine's lists
+ * prefetched by the executable, no live display) does not load them.
  */
-const lazyModules = { yaml: "./berth-yaml.cjs", dockerode: "./berth-dockerode.cjs" };
+const lazyModules = {
+  yaml: "./berth-yaml.cjs",
+  dockerode: "./berth-dockerode.cjs",
+  "log-update": "./berth-log-update.cjs",
+};
 const validatorFile = "./berth-validator.cjs";
 for (const [name, file] of [
   ...Object.entries(lazyModules),

@@ -132,10 +132,11 @@ CMD ["sh", "-c", "trap \"exit 0\" TERM INT; sleep ${BERTH_READY_AFTER:-1}; touch
 }
 
 # Everything the tests need, in one apt run on a fresh machine: the engine, busybox for the fixture
-# images, a registry with htpasswd for the registry-credential tests, and Graphviz for
-# `graph --format svg|png`. (As root on Debian; elsewhere they must be there already.)
+# images, a registry with htpasswd for the registry-credential tests, Graphviz for
+# `graph --format svg|png`, and tmux, the terminal the live display is tested in. (As root on
+# Debian; elsewhere they must be there already.)
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-  apt_install_missing docker.io busybox-static docker-registry apache2-utils graphviz
+  apt_install_missing docker.io busybox-static docker-registry apache2-utils graphviz tmux
 fi
 ensure_engine
 build_fixture_images

@@ -74,7 +74,8 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   const results = new Map<string, StepResult>();
   const context: ExecutionContext = {
     ...executionContext(options, clock, (id) => results.get(id)?.status),
-    output: (step, line) => emit({ type: "step-output", step, time: clock.now(), line }),
+    output: (step, line, transient) =>
+      emit({ type: "step-output", step, time: clock.now(), line, ...(transient ? { transient } : {}) }),
   };
   const secrets = secretValues(options.map);
 
@@ -101,7 +102,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   /** Why no further step may start: a change whose outcome is unknown. */
   let halted: string | undefined;
 
-  emit({ type: "run-start", map: plan.map, steps: plan.steps.length, time: clock.now() });
+  emit({ type: "run-start", map: plan.map, steps: plan.steps.length, time: clock.now(), plan: plan.steps });
 
   const settle = (step: Step, result: StepResult) => {
     results.set(step.id, result);

@@ -35,6 +35,7 @@ import {
   preparationScript,
   VOLUME_MOUNT,
 } from "./volume-preparation.js";
+import { PullProgress } from "./pull-progress.js";
 
 /** How long a swarm manager may hold the name of an overlay network it has just removed. */
 const OVERLAY_NAME_RELEASE_MS = 10_000;
@@ -55,8 +56,11 @@ export interface ExecutionContext {
   clock: Clock;
   signal: AbortSignal | undefined;
   registryAuth(image: string): RegistryAuth | undefined;
-  /** A line of a step's output (build output), for the progress display and the logs. */
-  output?(step: Step, line: string): void;
+  /**
+   * A line of a step's output (a build's, a pull's), for the progress display and the logs;
+   * `transient`: a progress counter that the next line replaces.
+   */
+  output?(step: Step, line: string, transient?: boolean): void;
 }
 
 /** The outcome of one step: a short note for the progress display. */
@@ -70,7 +74,9 @@ type Executors = { [T in StepType]: (step: StepOf<T>, ctx: ExecutionContext) => 
  */
 export const executors: Executors = {
   "pull-image": async (step, ctx) => {
-    await ctx.engine(step.object.client).pullImage(step.image, ctx.registryAuth(step.image));
+    await ctx
+      .engine(step.object.client)
+      .pullImage(step.image, ctx.registryAuth(step.image), pullOutput(step, ctx));
     return undefined;
   },
 
@@ -79,7 +85,8 @@ export const executors: Executors = {
     if (container?.build === undefined) throw new Error(`config ${step.config} builds no image in the map`);
     const build = container.build;
     const engine = ctx.engine(step.object.client);
-    for (const base of step.pullBases) await engine.pullImage(base, ctx.registryAuth(base));
+    for (const base of step.pullBases)
+      await engine.pullImage(base, ctx.registryAuth(base), pullOutput(step, ctx));
     const { digest: context, tar } = await packBuildContext(step.config, build);
     const secrets = secretValuesOf(ctx.map);
     // The record names base image ids as they are now, just before the build uses them.
@@ -599,4 +606,14 @@ function buildFailure(
     `config ${step.config}: ${where}: ${message}`,
     { hint: "fix the Dockerfile or the context; nothing made from the image was changed", cause: err },
   );
+}
+
+/** A pull's progress events as the step's output lines (see PullProgress). */
+function pullOutput(step: Step, ctx: ExecutionContext): ((event: unknown) => void) | undefined {
+  if (ctx.output === undefined) return undefined;
+  const progress = new PullProgress();
+  return (event) => {
+    const line = progress.add(event);
+    if (line !== undefined) ctx.output?.(step, line.line, line.transient);
+  };
 }

@@ -147,7 +147,8 @@ export function logProgress(logger: Logger): ProgressListener {
         logger.info({ step: event.step.id, ms: event.durationMs, error: event.error }, "step failed");
         break;
       case "step-output":
-        logger.debug({ step: event.step.id, line: event.line }, "step output");
+        // A pull's byte counters are for a live display; its changes of state are logged.
+        if (event.transient !== true) logger.debug({ step: event.step.id, line: event.line }, "step output");
         break;
       case "step-skipped":
         logger.info({ step: event.step.id, because: event.because }, "step skipped");

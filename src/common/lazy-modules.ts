@@ -1,20 +1,22 @@
 import { createRequire } from "node:module";
+import type * as LogUpdate from "log-update";
 import type * as Yaml from "yaml";
 
 /**
  * Large dependencies that a run may not need, loaded when first used: yaml (needed to parse a
- * map berth has not parsed before, see parse-cache.ts), and dockerode (a run that only reads the
- * lists the executable requested early never dials the engine through it). Loading berth is a
- * large part of a short run's time; these two are over a third of it.
+ * map berth has not parsed before, see parse-cache.ts), dockerode (a run that only reads the
+ * lists the executable requested early never dials the engine through it), and log-update with
+ * its text-width tables (only the live display on a terminal draws with it). Loading berth is a
+ * large part of a short run's time; these are over a third of it.
  *
  * The CLI bundle has each in a file of its own beside it (see scripts/bundle.mjs, which defines
  * BERTH_BUNDLED_MODULES); the library loads them from node_modules.
  */
-declare const BERTH_BUNDLED_MODULES: { yaml: string; dockerode: string } | undefined;
+declare const BERTH_BUNDLED_MODULES: { yaml: string; dockerode: string; "log-update": string } | undefined;
 
 const where =
   typeof BERTH_BUNDLED_MODULES === "undefined"
-    ? { yaml: "yaml", dockerode: "dockerode" }
+    ? { yaml: "yaml", dockerode: "dockerode", "log-update": "log-update" }
     : BERTH_BUNDLED_MODULES;
 const requireLazily = createRequire(import.meta.url);
 
@@ -45,6 +47,7 @@ export interface EngineConnection {
 
 let yaml: typeof Yaml | undefined;
 let dockerode: DockerodeClass | undefined;
+let logUpdate: typeof LogUpdate | undefined;
 
 export function yamlLibrary(): typeof Yaml {
   return (yaml ??= requireLazily(where.yaml) as typeof Yaml);
@@ -52,4 +55,9 @@ export function yamlLibrary(): typeof Yaml {
 
 export function dockerodeClass(): DockerodeClass {
   return (dockerode ??= requireLazily(where.dockerode) as DockerodeClass);
+}
+
+/** log-update (an ES module: `require` loads it as Node 20.19 and later do). */
+export function logUpdateLibrary(): typeof LogUpdate {
+  return (logUpdate ??= requireLazily(where["log-update"]) as typeof LogUpdate);
 }

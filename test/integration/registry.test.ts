@@ -117,6 +117,8 @@ describe("pulling from a registry with credentials", () => {
     });
     expect(run.stderr).not.toContain(PASSWORD);
     expect(run.code).toBe(0);
+    // The pull's progress, as lines of the step's output (a live display shows the last in its row).
+    expect(run.stderr).toMatch(/\| Status: Downloaded newer image for /);
     const [container] = await engine.listContainers({ "berth.map": mapName, "berth.kind": "container" });
     expect(container?.State).toBe("running");
     expect((await engine.listImages()).some((i) => (i.RepoTags ?? []).includes(image))).toBe(true);

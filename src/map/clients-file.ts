@@ -23,7 +23,17 @@ export interface ClientConfig {
   endpoint?: DockerEndpoint;
   interfaces: Record<string, string>;
   interfaces_ipv6: Record<string, string>;
+  /** `swarm`: the engine is a swarm manager and the configs placed on it run as services. */
+  mode?: ClientMode;
+  /** A swarm manager's node label: a config placed on a node client runs where it has that client's name. */
+  node_label?: string;
+  /** A node of the swarm whose manager is this client: placing a config here constrains its tasks. */
+  swarm?: string;
 }
+
+/** `engine` (the default): containers on this engine; `swarm`: services on this swarm manager. */
+export type ClientMode = "engine" | "swarm";
+const CLIENT_MODES: readonly ClientMode[] = ["engine", "swarm"];
 
 const KNOWN_KEYS = new Set([
   "base_url",
@@ -37,6 +47,9 @@ const KNOWN_KEYS = new Set([
   "wait_timeout",
   "domainname",
   "auth_configs",
+  "mode",
+  "node_label",
+  "swarm",
 ]);
 
 /**
@@ -85,9 +98,79 @@ export function loadClientsFile(
       config.context = settings.context;
       config.endpoint = contextEndpoint(settings.context, env, at([name, "context"]), name);
     }
+    readSwarmSettings(config, settings, at, name);
     out[name] = config;
   }
+  checkSwarmNodes(out, at);
   return out;
+}
+
+/** `mode`, `node_label` and `swarm` of one client, checked on their own. */
+function readSwarmSettings(
+  config: ClientConfig,
+  settings: Record<string, unknown>,
+  at: (path: string[]) => string,
+  name: string,
+): void {
+  const { mode, node_label: nodeLabel, swarm } = settings;
+  if (mode !== undefined) {
+    if (!CLIENT_MODES.includes(mode as ClientMode))
+      throw new UsageError(`${at([name, "mode"])}: client ${name}: \`mode\` is \`engine\` or \`swarm\``, {
+        hint: "`swarm` deploys the configs placed on this client as Swarm services (the engine must be a swarm manager)",
+      });
+    config.mode = mode as ClientMode;
+  }
+  if (nodeLabel !== undefined) {
+    if (config.mode !== "swarm")
+      throw new UsageError(
+        `${at([name, "node_label"])}: client ${name}: \`node_label\` is for a swarm manager`,
+        {
+          hint: "add `mode: swarm`, or remove `node_label`",
+        },
+      );
+    if (typeof nodeLabel !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(nodeLabel))
+      throw new UsageError(
+        `${at([name, "node_label"])}: client ${name}: \`node_label\` must be a node label name`,
+        {
+          hint: "like `berth.node` (set on each node with `docker node update --label-add berth.node=NAME NODE`)",
+        },
+      );
+    config.node_label = nodeLabel;
+  }
+  if (swarm !== undefined) {
+    if (typeof swarm !== "string" || swarm === "")
+      throw new UsageError(
+        `${at([name, "swarm"])}: client ${name}: \`swarm\` must name the swarm manager's client`,
+      );
+    if (config.mode === "swarm")
+      throw new UsageError(
+        `${at([name, "swarm"])}: client ${name} is a swarm manager and a node of \`${swarm}\``,
+        {
+          hint: "a node client names its manager with `swarm`; the manager has `mode: swarm`",
+        },
+      );
+    config.swarm = swarm;
+  }
+}
+
+/** Every node client names a swarm manager of the file that has a node label to place by. */
+function checkSwarmNodes(clients: Record<string, ClientConfig>, at: (path: string[]) => string): void {
+  for (const [name, config] of Object.entries(clients)) {
+    if (config.swarm === undefined) continue;
+    const manager = clients[config.swarm];
+    if (manager?.mode !== "swarm")
+      throw new UsageError(
+        `${at([name, "swarm"])}: client ${name}: \`${config.swarm}\` is not a swarm manager of this file`,
+        { hint: "name a client with `mode: swarm`" },
+      );
+    if (manager.node_label === undefined)
+      throw new UsageError(
+        `${at([name, "swarm"])}: client ${name} is a node of \`${config.swarm}\`, which has no \`node_label\``,
+        {
+          hint: `give \`${config.swarm}\` a \`node_label\`: configs placed on ${name} run on the node with that label set to \`${name}\``,
+        },
+      );
+  }
 }
 
 function parseClientsFile(file: string): { document: Document; lines: LineCounter } {

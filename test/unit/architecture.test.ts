@@ -85,4 +85,9 @@ describe("folders of src/", () => {
     const plan = folderEdges().get("plan") ?? new Map<string, string>();
     for (const forbidden of ["apply", "cli", "engine"]) expect(plan.has(forbidden), forbidden).toBe(false);
   });
+
+  it("keep the Swarm mapping pure like the plan: no engine client, apply or CLI", () => {
+    const swarm = folderEdges().get("swarm") ?? new Map<string, string>();
+    for (const forbidden of ["apply", "cli", "engine"]) expect(swarm.has(forbidden), forbidden).toBe(false);
+  });
 });

@@ -101,3 +101,48 @@ describe("clients named by a Docker context (`context: NAME`)", () => {
     );
   });
 });
+
+describe("a swarm manager (`mode: swarm`) and its node clients (`swarm: MANAGER`)", () => {
+  it("reads the mode, the node label and the nodes", () => {
+    const file = clientsFile(
+      "sw: {base_url: unix:///run/berth-e4.sock, mode: swarm, node_label: berth.test.node}\n" +
+        "e4: {swarm: sw}\ne5: {base_url: unix:///run/berth-e5.sock, swarm: sw}\ne2: {mode: engine}\n",
+    );
+    const clients = loadClientsFile(file, {});
+    expect(clients.sw).toMatchObject({ mode: "swarm", node_label: "berth.test.node" });
+    expect(clients.e4?.swarm).toBe("sw");
+    expect(clients.e5).toMatchObject({ swarm: "sw", base_url: "unix:///run/berth-e5.sock" });
+    expect(clients.e2?.mode).toBe("engine");
+  });
+
+  it("refuses an unknown mode where it is written", () => {
+    const file = clientsFile("sw:\n  mode: cluster\n");
+    const err = errorOf(() => loadClientsFile(file, {}));
+    expect(err.message).toBe(`${file}:2:9: client sw: \`mode\` is \`engine\` or \`swarm\``);
+  });
+
+  it("refuses a node label on a plain engine, and one that is not a label name", () => {
+    expect(errorOf(() => loadClientsFile(clientsFile("e2: {node_label: x}\n"), {})).message).toMatch(
+      /:1:18: client e2: `node_label` is for a swarm manager$/,
+    );
+    expect(
+      errorOf(() => loadClientsFile(clientsFile("sw: {mode: swarm, node_label: 'a b'}\n"), {})).message,
+    ).toMatch(/client sw: `node_label` must be a node label name$/);
+  });
+
+  it("refuses a node of a client that is no swarm manager, or of a manager without a node label", () => {
+    expect(errorOf(() => loadClientsFile(clientsFile("e2: {}\ne4: {swarm: e2}\n"), {})).message).toMatch(
+      /:2:13: client e4: `e2` is not a swarm manager of this file$/,
+    );
+    const err = errorOf(() => loadClientsFile(clientsFile("sw: {mode: swarm}\ne4: {swarm: sw}\n"), {}));
+    expect(err.message).toMatch(/client e4 is a node of `sw`, which has no `node_label`$/);
+    expect(err.hint).toMatch(/node_label/);
+  });
+
+  it("refuses a manager that is also a node", () => {
+    const file = clientsFile("sw: {mode: swarm, node_label: n}\nsw2: {mode: swarm, swarm: sw}\n");
+    expect(errorOf(() => loadClientsFile(file, {})).message).toMatch(
+      /client sw2 is a swarm manager and a node of `sw`/,
+    );
+  });
+});

@@ -21,6 +21,8 @@ import type { ParseCache } from "./map/parse-cache.js";
 import { resolveMap } from "./map/resolve.js";
 import { MAP_LEVEL_KEYS, mapSchemaDigest, validateMapShape } from "./map/schema-validation.js";
 import { parseYamlSource, type MapPath, type YamlSource } from "./map/yaml-source.js";
+import { swarmManagerOf, type ClientConfigs } from "./swarm/swarm-clients.js";
+import { checkSwarmRules } from "./swarm/swarm-rules.js";
 
 export interface LoadMapOptions {
   /** Map files, merged in order; default `berth.yaml` or `berth.yml` in `cwd`. */
@@ -39,6 +41,11 @@ export interface LoadMapOptions {
   texts?: Readonly<Record<string, string>>;
   /** Trees of files parsed before (the CLI keeps them on disk); default none. */
   parseCache?: ParseCache;
+  /**
+   * The clients file's clients, when the map is checked for them: a swarm client's configs are
+   * checked for what a swarm cannot run (src/swarm/swarm-rules.ts). Default: none (plain engines).
+   */
+  clients?: ClientConfigs;
 }
 
 /** A map that loaded without problems: its normalized form, the resolved desired state and its graph. */
@@ -98,7 +105,10 @@ export function loadMap(options: LoadMapOptions = {}): LoadedMap {
   for (const cycle of graph.cycleProblems()) problems.add(cycle.at, cycle.message, cycle.hint);
   problems.throwIfAny();
   // What the engine would refuse at create or start, halfway through an apply.
-  checkEngineRules(normalized, resolved, { problems, origins, mapAt, edges });
+  const clients = options.clients ?? {};
+  const swarmOf = (client: string) => swarmManagerOf(clients, client);
+  checkEngineRules(normalized, resolved, { problems, origins, mapAt, edges, swarmOf });
+  checkSwarmRules(normalized, resolved, clients, { problems, origins, mapAt, edges });
   problems.throwIfAny();
 
   return { name: normalized.name, files, normalized, resolved, graph, origins };

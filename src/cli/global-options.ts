@@ -55,8 +55,12 @@ export function endpointFor(command: Command, io: CliIo): DockerEndpoint {
 }
 
 /** Loads the map the global options name (`-f`, `--map-name`), in the CLI's folder and environment. */
-export function loadMapFor(command: Command, io: CliIo): LoadedMap {
-  return loadMap({ ...mapSourceFor(command, io), ...parseCacheFor(command, io) });
+export function loadMapFor(
+  command: Command,
+  io: CliIo,
+  checks: Pick<LoadMapOptions, "clients"> = {},
+): LoadedMap {
+  return loadMap({ ...mapSourceFor(command, io), ...parseCacheFor(command, io), ...checks });
 }
 
 /**

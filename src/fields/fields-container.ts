@@ -328,6 +328,14 @@ export const CONTAINER_FIELDS = {
     docker: { perKey: "create_options" },
     readBack: { none: "read back per key (CREATE_OPTION_FIELDS)" },
   },
+  swarm: {
+    class: "ignored", // no container has it: a swarm client's service spec does (src/swarm)
+    merge: update,
+    default: "none",
+    normalize: "swarm",
+    docker: { none: "the Swarm service of a config on a swarm client (replicas, update_config, placement, endpoint mode, secrets)" },
+    readBack: { none: "recorded on the service (berth.spec), not on a container" },
+  },
 } as const satisfies Record<string, ContainerField>;
 
 export type ContainerKey = keyof typeof CONTAINER_FIELDS;

@@ -27,6 +27,12 @@ export interface EngineRulesContext {
   mapAt: SourcePosition;
   /** The dependency edges, with where each was written (references across engines are checked on them). */
   edges?: readonly DependencyEdge[];
+  /**
+   * The swarm manager that deploys what is placed on a client (the manager itself, or a node
+   * client's manager); undefined for a plain engine. Containers on one swarm see each other
+   * across its nodes, and the replicas of one service publish a port once.
+   */
+  swarmOf?: (client: string) => string | undefined;
 }
 
 /**
@@ -242,7 +248,13 @@ class EngineRules {
       const dependent = byKey.get(keyOf(edge.dependent));
       const dependency = byKey.get(keyOf(edge.dependency));
       if (dependent === undefined || dependency === undefined) continue;
-      const missing = dependent.clients.find((client) => !dependency.clients.includes(client));
+      // A reference that touches a swarm is checked by the swarm's rules (src/swarm/swarm-rules.ts).
+      const onSwarm = (c: ContainerInstance) =>
+        c.clients.some((client) => this.ctx.swarmOf?.(client) !== undefined);
+      if (onSwarm(dependent) || onSwarm(dependency)) continue;
+      const engine = (client: string) => this.ctx.swarmOf?.(client) ?? client;
+      const engines = new Set(dependency.clients.map(engine));
+      const missing = dependent.clients.find((client) => !engines.has(engine(client)));
       if (missing === undefined) continue;
       const id = `${dependent.config}>${dependency.key}>${edge.kind}`;
       if (reported.has(id)) continue;
@@ -257,7 +269,7 @@ class EngineRules {
 
   /** Two containers of one engine cannot publish one host port ("port is already allocated"). */
   publishedPorts(resolved: ResolvedMap): void {
-    type Taken = { key: string; at: SourcePosition; iface: string | undefined };
+    type Taken = { key: string; config: string; at: SourcePosition; iface: string | undefined };
     const taken = new Map<string, Taken[]>();
     for (const container of resolved.containers) {
       const kind = container.networkMode.kind;
@@ -269,11 +281,17 @@ class EngineRules {
         const iface = port.interface === undefined ? undefined : `${port.interface}${port.ipv6 ? "/6" : ""}`;
         const at = this.at(config, "exposes", config.exposes[index]);
         for (const client of container.clients) {
-          const slot = `${client}\u0000${port.hostPort}/${port.port.split("/")[1] ?? "tcp"}`;
+          const swarm = this.ctx.swarmOf?.(client);
+          const slot = `${swarm ?? client}\u0000${port.hostPort}/${port.port.split("/")[1] ?? "tcp"}`;
           // A port on all addresses collides with any other on that port. Two on named interfaces
           // are left to the plan: a name's address is per engine (the clients file), and
           // docker-map's own test maps publish one port on one interface name twice.
-          const earlier = (taken.get(slot) ?? []).find((t) => t.iface === undefined || iface === undefined);
+          // On a swarm the replicas of one service publish the port once (or once per node).
+          const earlier = (taken.get(slot) ?? []).find(
+            (t) =>
+              (t.iface === undefined || iface === undefined) &&
+              (swarm === undefined || t.config !== container.config),
+          );
           if (earlier !== undefined) {
             this.problem(
               at,
@@ -282,7 +300,7 @@ class EngineRules {
             );
             return;
           }
-          append(taken, slot, { key: container.key, at, iface });
+          append(taken, slot, { key: container.key, config: container.config, at, iface });
         }
       });
     }

@@ -159,6 +159,24 @@ export interface NormalizedContainer {
   /** `no`, `always`, `unless-stopped`, `on-failure[:N]`. */
   restart?: string;
   depends_on: DependsOnEntry[];
+  /** Settings only a Swarm service has (a config placed on a swarm client). */
+  swarm?: SwarmEntry;
+}
+
+/** `swarm:` of a config, normalized: durations as canonical text. */
+export interface SwarmEntry {
+  replicas?: number;
+  update_config?: {
+    parallelism?: number;
+    delay?: string;
+    failure_action?: "pause" | "continue" | "rollback";
+    monitor?: string;
+    max_failure_ratio?: number;
+    order?: "stop-first" | "start-first";
+  };
+  placement?: { constraints?: string[]; preferences?: string[]; max_replicas_per_node?: number };
+  endpoint_mode?: "vip" | "dnsrr";
+  secrets?: boolean;
 }
 
 export interface NormalizedVolume {
@@ -383,6 +401,8 @@ export interface ContainerInstance {
   dependsOn: ResolvedDependency[];
   create_options: Record<string, unknown>;
   host_config: Record<string, unknown>;
+  /** The config's `swarm:` settings, as normalized (read only on a swarm client). */
+  swarm?: SwarmEntry;
 }
 
 /** The driver of a network that spans engines; only a swarm manager creates one. */

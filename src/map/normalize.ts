@@ -17,6 +17,7 @@ import type {
   NormalizedContainer,
   NormalizedNetwork,
   NormalizedVolume,
+  SwarmEntry,
   UseEntry,
 } from "./model.js";
 import type { Origins } from "./origins.js";
@@ -217,6 +218,8 @@ export class Normalizer {
         return restartPolicy(raw);
       case "depends-on":
         return this.dependsOn(raw, path);
+      case "swarm":
+        return swarmEntry(raw as Raw);
       case "host-config":
         return this.hostConfig(raw as Raw, path);
       case "build":
@@ -269,7 +272,11 @@ export class Normalizer {
 
   private hostConfig(raw: Raw, path: MapPath): Record<string, unknown> {
     const out: Raw = {};
-    for (const [key, value] of Object.entries(raw)) out[key] = hostValue(key, value);
+    for (const [key, value] of Object.entries(raw)) {
+      out[key] = hostValue(key, value);
+      // Each key where it is written: a key a target cannot run is reported there.
+      this.ctx.origins.setField(out, key, this.at([...path, key]));
+    }
     this.ctx.origins.entry(out, this.at(path));
     return out;
   }
@@ -908,6 +915,19 @@ function prefixTest(test: string[] | undefined): string[] {
   if (test === undefined || test.length === 0) return [];
   const first = test[0];
   return first === "CMD" || first === "CMD-SHELL" || first === "NONE" ? test : ["CMD", ...test];
+}
+
+/** `swarm:` with its durations as canonical text (the schema checked the rest). */
+function swarmEntry(raw: Raw): SwarmEntry {
+  const out = { ...raw } as SwarmEntry;
+  const update = raw.update_config as Raw | undefined;
+  if (update !== undefined) {
+    const config = { ...update } as NonNullable<SwarmEntry["update_config"]>;
+    for (const key of ["delay", "monitor"] as const)
+      if (update[key] !== undefined) config[key] = formatDuration(parseDuration(update[key] as string | number));
+    out.update_config = config;
+  }
+  return out;
 }
 
 export function restartPolicy(raw: unknown): string {

@@ -156,6 +156,23 @@ export interface RawContainer {
   domainname?: string;
   restart?: RawRestart;
   depends_on?: RawDependsOn;
+  swarm?: RawSwarm;
+}
+
+/** `swarm:` of a config: settings only a Swarm service has. */
+export interface RawSwarm {
+  replicas?: number;
+  update_config?: {
+    parallelism?: number;
+    delay?: Duration;
+    failure_action?: "pause" | "continue" | "rollback";
+    monitor?: Duration;
+    max_failure_ratio?: number;
+    order?: "stop-first" | "start-first";
+  };
+  placement?: { constraints?: string[]; preferences?: string[]; max_replicas_per_node?: number };
+  endpoint_mode?: "vip" | "dnsrr";
+  secrets?: boolean;
 }
 
 export interface RawBuild {

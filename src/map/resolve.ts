@@ -325,6 +325,7 @@ class Resolver {
     if (config.start_delay !== undefined)
       out.startDelayMs = Math.round(parseDuration(config.start_delay) / 1e6);
     if (config.restart !== undefined) out.restart = config.restart;
+    if (config.swarm !== undefined) out.swarm = config.swarm;
     if (config.healthcheck !== undefined) {
       const h = config.healthcheck;
       out.healthcheck = { test: h.test };

@@ -1,18 +1,28 @@
 import { digest } from "../common/canonical-json.js";
-import type { ContainerInstance, ResolvedMap } from "../map/model.js";
+import { parseDuration } from "../map/units.js";
+import type { ContainerInstance, ResolvedMap, SwarmEntry } from "../map/model.js";
 import { LABEL } from "../model/labels.js";
 import { newSalt, recordLabels, SWARM_LABEL } from "./service-record.js";
 import { DEFAULT_NETWORK_KEY, serviceNameOf, swarmNetworkNameOf } from "./service-names.js";
+import { secretsOf } from "./service-secrets.js";
 import { isSwarmManager, nodeClientsOf, swarmManagerOf, type ClientConfigs } from "./swarm-clients.js";
 import type {
   DesiredService,
   DesiredSwarmNetwork,
-  SwarmContainerSpec,
   SwarmMode,
   SwarmPort,
   SwarmServiceSpec,
   SwarmUpdateConfig,
 } from "./swarm-types.js";
+import {
+  compare,
+  containerSpecOf,
+  logDriverOf,
+  resourcesOf,
+  restartPolicyOf,
+  TASK_HOSTNAME,
+} from "./task-spec.js";
+import { preparationsOf } from "./volume-preparations.js";
 
 export interface SwarmOptions {
   /**
@@ -25,7 +35,7 @@ export interface SwarmOptions {
 }
 
 /** One service before its spec is built: the instances it stands for and where they may run. */
-interface ServiceGroup {
+export interface ServiceGroup {
   name: string;
   manager: string;
   config: string;
@@ -50,7 +60,8 @@ export function desiredServices(
   const serviceOfKey = new Map<string, string>();
   for (const group of groups) for (const c of group.instances) serviceOfKey.set(c.key, group.name);
   const jobs = completedDependencies(map, serviceOfKey);
-  return groups.map((group) => desiredService(map, clients, group, serviceOfKey, jobs, options));
+  const aliases = linkAliases(map, groups, serviceOfKey);
+  return groups.map((group) => desiredService({ map, clients, group, serviceOfKey, jobs, aliases, options }));
 }
 
 /** The overlay networks a map needs on each swarm manager it deploys to: its own and `<map>_default`. */
@@ -96,7 +107,7 @@ function swarmNetwork(map: ResolvedMap, manager: string, key: string): DesiredSw
 }
 
 /** The services of a map, each with its instances and the node clients it is limited to. */
-function serviceGroups(map: ResolvedMap, clients: ClientConfigs): ServiceGroup[] {
+export function serviceGroups(map: ResolvedMap, clients: ClientConfigs): ServiceGroup[] {
   const byConfig = new Map<string, ContainerInstance[]>();
   for (const container of map.containers) {
     if (swarmPlacement(container, clients) === undefined) continue;
@@ -167,38 +178,87 @@ function completedDependencies(map: ResolvedMap, serviceOfKey: Map<string, strin
   return out;
 }
 
-function desiredService(
+/** Service → network key → the aliases other services' `links` give it there. */
+type LinkAliases = Map<string, Map<string, Set<string>>>;
+
+/**
+ * `links` as network aliases of the linked service: a legacy link on the default overlay, a
+ * network's link on that network when the linked service joins it (else on the default one).
+ */
+function linkAliases(
   map: ResolvedMap,
-  clients: ClientConfigs,
-  group: ServiceGroup,
+  groups: ServiceGroup[],
   serviceOfKey: Map<string, string>,
-  jobs: Set<string>,
-  options: SwarmOptions,
-): DesiredService {
+): LinkAliases {
+  const joins = new Map<string, Set<string>>();
+  for (const group of groups)
+    joins.set(group.name, new Set(group.instances.flatMap((c) => c.endpoints.map((e) => e.network))));
+  const out: LinkAliases = new Map();
+  const add = (target: string, network: string, alias: string) => {
+    const on = joins.get(target)?.has(network) === true ? network : DEFAULT_NETWORK_KEY;
+    const byNetwork = out.get(target) ?? new Map<string, Set<string>>();
+    const set = byNetwork.get(on) ?? new Set<string>();
+    set.add(alias);
+    byNetwork.set(on, set);
+    out.set(target, byNetwork);
+  };
+  for (const container of map.containers) {
+    if (!serviceOfKey.has(container.key)) continue;
+    for (const link of container.links) {
+      const target = serviceOfKey.get(link.container);
+      if (target !== undefined) add(target, DEFAULT_NETWORK_KEY, link.alias);
+    }
+    for (const endpoint of container.endpoints) {
+      for (const link of endpoint.links) {
+        const target = serviceOfKey.get(link.container);
+        if (target !== undefined) add(target, endpoint.network, link.alias);
+      }
+    }
+  }
+  return out;
+}
+
+interface ServiceInput {
+  map: ResolvedMap;
+  clients: ClientConfigs;
+  group: ServiceGroup;
+  serviceOfKey: Map<string, string>;
+  jobs: Set<string>;
+  aliases: LinkAliases;
+  options: SwarmOptions;
+}
+
+function desiredService(input: ServiceInput): DesiredService {
+  const { map, clients, group, options } = input;
   const first = group.instances[0] as ContainerInstance;
-  const kind = first.persistent || jobs.has(group.name) ? "job" : "service";
-  const replicas = Math.max(1, group.instanceNames.length);
-  const ipvs = options.ipvs ?? true;
+  const swarm = first.swarm ?? {};
+  const kind = first.persistent || input.jobs.has(group.name) ? "job" : "service";
+  const replicas = swarm.replicas ?? Math.max(1, group.instanceNames.length);
   const notes: string[] = [];
-  if (!ipvs) notes.push("endpoint mode dnsrr with host-mode ports: the swarm's kernel has no IPVS");
-  const networks = serviceNetworks(map, group);
+  const endpoint = endpointOf(first, swarm, options.ipvs ?? true, notes);
+  const networks = serviceNetworks(map, group, input.aliases.get(group.name));
+  const salt = options.salts?.[group.name] ?? newSalt();
+  const containerSpec = containerSpecOf(map, first, hostnameOf(group), group.manager);
+  const secrets = secretsOf(map, group, containerSpec, swarm.secrets === true, salt);
+  const placement = placementOf(clients, group, swarm, hostModePorts(endpoint) && replicas > 1, notes);
   const spec: SwarmServiceSpec = {
     Name: group.name,
     Labels: {},
     TaskTemplate: {
-      ContainerSpec: containerSpecOf(first),
-      ...placementOf(clients, group),
-      ...(kind === "job" ? { RestartPolicy: { Condition: "none" as const } } : {}),
+      ContainerSpec: containerSpec,
+      ...resourcesOf(first),
+      ...restartPolicyOf(first.restart, kind),
+      ...placement,
+      ...logDriverOf(first),
       Networks: networks.map(({ name, aliases }) => ({
         Target: name,
         ...(aliases.length === 0 ? {} : { Aliases: aliases }),
       })),
     },
     Mode: modeOf(kind, replicas),
-    ...(kind === "job" ? {} : { UpdateConfig: DEFAULT_UPDATE, RollbackConfig: DEFAULT_ROLLBACK }),
-    EndpointSpec: endpointOf(first, ipvs),
+    ...(kind === "job" ? {} : updateConfigsOf(swarm)),
+    EndpointSpec: endpoint,
   };
-  const salt = options.salts?.[group.name] ?? newSalt();
   const recorded = recordLabels(spec, salt, map.sensitive);
   spec.Labels = {
     [LABEL.map]: map.name,
@@ -209,6 +269,15 @@ function desiredService(
     [SWARM_LABEL.client]: group.manager,
     ...recorded,
   };
+  const volumes = [...first.attaches, ...first.usesVolumes].map((m) => ({
+    name: m.name,
+    ...(group.nodes.length === 1 ? { node: group.nodes[0] } : {}),
+  }));
+  const preparations = preparationsOf(map, group, first, placement.Placement?.Constraints ?? []);
+  for (const p of preparations)
+    notes.push(
+      `volume ${p.volume} is node-local: the service is pinned to ${p.node}, where a job sets its owner and permissions first`,
+    );
   return {
     name: group.name,
     client: group.manager,
@@ -218,13 +287,22 @@ function desiredService(
     kind,
     spec,
     specHash: recorded[LABEL.specHash] as string,
-    dependsOn: dependenciesOf(group, serviceOfKey),
+    dependsOn: dependenciesOf(group, input.serviceOfKey),
     networks: networks.map((n) => n.name),
-    volumes: [],
+    volumes,
     healthcheck: first.healthcheck !== undefined && first.healthcheck.test[0] !== "NONE",
+    secrets,
+    preparations,
     sensitive: [...map.sensitive],
     notes,
   };
+}
+
+/** One hostname for all tasks when the instances agree; the per-task template when they differ. */
+function hostnameOf(group: ServiceGroup): string | undefined {
+  const names = new Set(group.instances.map((c) => c.hostname));
+  if (names.size === 1) return group.instances[0]?.hostname;
+  return TASK_HOSTNAME;
 }
 
 /**
@@ -238,7 +316,19 @@ const DEFAULT_UPDATE: SwarmUpdateConfig = {
   Monitor: 5e9,
   Order: "stop-first",
 };
-const DEFAULT_ROLLBACK: SwarmUpdateConfig = { ...DEFAULT_UPDATE, FailureAction: "pause" };
+
+function updateConfigsOf(swarm: SwarmEntry): Pick<SwarmServiceSpec, "UpdateConfig" | "RollbackConfig"> {
+  const given = swarm.update_config ?? {};
+  const update: SwarmUpdateConfig = { ...DEFAULT_UPDATE };
+  if (given.parallelism !== undefined) update.Parallelism = given.parallelism;
+  if (given.delay !== undefined) update.Delay = parseDuration(given.delay);
+  if (given.failure_action !== undefined) update.FailureAction = given.failure_action;
+  if (given.monitor !== undefined) update.Monitor = parseDuration(given.monitor);
+  if (given.max_failure_ratio !== undefined) update.MaxFailureRatio = given.max_failure_ratio;
+  if (given.order !== undefined) update.Order = given.order;
+  // A rollback that fails stops where it is: rolling back a rollback would loop.
+  return { UpdateConfig: update, RollbackConfig: { ...update, FailureAction: "pause" } };
+}
 
 function modeOf(kind: "service" | "job", replicas: number): SwarmMode {
   return kind === "job"
@@ -246,34 +336,45 @@ function modeOf(kind: "service" | "job", replicas: number): SwarmMode {
     : { Replicated: { Replicas: replicas } };
 }
 
-function containerSpecOf(container: ContainerInstance): SwarmContainerSpec {
-  const spec: SwarmContainerSpec = { Image: container.image };
-  if (Object.keys(container.labels).length > 0) spec.Labels = { ...container.labels };
-  if (container.entrypoint !== undefined) spec.Command = container.entrypoint;
-  if (container.command !== undefined) spec.Args = container.command;
-  const env = Object.entries(container.environment).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (env.length > 0) spec.Env = env.map(([name, value]) => `${name}=${value}`);
-  return spec;
-}
-
-/** Node clients → constraints on the manager's node label. */
+/** Node clients, `swarm.placement` constraints and preferences, and one task per node for host ports. */
 function placementOf(
   clients: ClientConfigs,
   group: ServiceGroup,
+  swarm: SwarmEntry,
+  hostPorts: boolean,
+  notes: string[],
 ): Pick<SwarmServiceSpec["TaskTemplate"], "Placement"> {
-  if (group.nodes.length === 0) return {};
-  const label = clients[group.manager]?.node_label as string;
+  const label = clients[group.manager]?.node_label;
   const constraints =
-    group.nodes.length === 1
-      ? [`node.labels.${label}==${group.nodes[0] as string}`]
-      : nodeClientsOf(clients, group.manager)
-          .filter((n) => !group.nodes.includes(n))
-          .map((n) => `node.labels.${label}!=${n}`);
-  return { Placement: { Constraints: constraints } };
+    group.nodes.length === 0 || label === undefined
+      ? []
+      : group.nodes.length === 1
+        ? [`node.labels.${label}==${group.nodes[0] as string}`]
+        : nodeClientsOf(clients, group.manager)
+            .filter((n) => !group.nodes.includes(n))
+            .map((n) => `node.labels.${label}!=${n}`);
+  constraints.push(...(swarm.placement?.constraints ?? []).map((c) => c.replace(/\s+/g, "")));
+  const placement: NonNullable<SwarmServiceSpec["TaskTemplate"]["Placement"]> = {};
+  if (constraints.length > 0) placement.Constraints = constraints;
+  const preferences = swarm.placement?.preferences ?? [];
+  if (preferences.length > 0)
+    placement.Preferences = preferences.map((p) => ({ Spread: { SpreadDescriptor: p } }));
+  let max = swarm.placement?.max_replicas_per_node;
+  if (max === undefined && hostPorts) {
+    // Two tasks on one node cannot both publish one host port: the second would never start.
+    max = 1;
+    notes.push("one task per node: it publishes host-mode ports");
+  }
+  if (max !== undefined) placement.MaxReplicas = max;
+  return Object.keys(placement).length === 0 ? {} : { Placement: placement };
 }
 
 /** The overlays a service joins, the default one first, each with the aliases it is known by there. */
-function serviceNetworks(map: ResolvedMap, group: ServiceGroup): { name: string; aliases: string[] }[] {
+function serviceNetworks(
+  map: ResolvedMap,
+  group: ServiceGroup,
+  linked: Map<string, Set<string>> | undefined,
+): { name: string; aliases: string[] }[] {
   const aliases = new Map<string, Set<string>>([[DEFAULT_NETWORK_KEY, new Set()]]);
   for (const container of group.instances) {
     for (const endpoint of container.endpoints) {
@@ -282,13 +383,29 @@ function serviceNetworks(map: ResolvedMap, group: ServiceGroup): { name: string;
       aliases.set(endpoint.network, set);
     }
   }
+  for (const [network, names] of linked ?? []) {
+    const set = aliases.get(network) ?? new Set<string>();
+    for (const alias of names) set.add(alias);
+    aliases.set(network, set);
+  }
   return [...aliases].map(([key, set]) => ({
     name: swarmNetworkNameOf(map.name, key),
     aliases: [...set].sort(),
   }));
 }
 
-function endpointOf(container: ContainerInstance, ipvs: boolean): SwarmServiceSpec["EndpointSpec"] {
+function endpointOf(
+  container: ContainerInstance,
+  swarm: SwarmEntry,
+  ipvs: boolean,
+  notes: string[],
+): NonNullable<SwarmServiceSpec["EndpointSpec"]> {
+  let mode = swarm.endpoint_mode ?? (ipvs ? "vip" : "dnsrr");
+  if (!ipvs) {
+    if (mode === "vip") notes.push("`endpoint_mode: vip` asked, but the swarm's kernel has no IPVS");
+    mode = "dnsrr";
+    notes.push("endpoint mode dnsrr with host-mode ports: the swarm's kernel has no IPVS");
+  }
   const ports = container.ports
     .filter((p) => p.hostPort !== undefined)
     .map((p): SwarmPort => {
@@ -297,10 +414,16 @@ function endpointOf(container: ContainerInstance, ipvs: boolean): SwarmServiceSp
         Protocol: (protocol ?? "tcp") as SwarmPort["Protocol"],
         TargetPort: Number(target),
         PublishedPort: p.hostPort,
-        PublishMode: ipvs ? "ingress" : "host",
+        // The routing mesh (ingress) needs a virtual IP; with DNS round robin a task publishes on its node.
+        PublishMode: mode === "vip" ? "ingress" : "host",
       };
-    });
-  return { Mode: ipvs ? "vip" : "dnsrr", ...(ports.length === 0 ? {} : { Ports: ports }) };
+    })
+    .sort((a, b) => a.TargetPort - b.TargetPort || compare(a.Protocol, b.Protocol));
+  return { Mode: mode, ...(ports.length === 0 ? {} : { Ports: ports }) };
+}
+
+function hostModePorts(endpoint: NonNullable<SwarmServiceSpec["EndpointSpec"]>): boolean {
+  return (endpoint.Ports ?? []).some((p) => p.PublishMode === "host");
 }
 
 function dependenciesOf(group: ServiceGroup, serviceOfKey: Map<string, string>): DesiredService["dependsOn"] {
@@ -312,5 +435,5 @@ function dependenciesOf(group: ServiceGroup, serviceOfKey: Map<string, string>):
       out.set(`${service}\u0000${dependency.condition}`, { service, condition: dependency.condition });
     }
   }
-  return [...out.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
+  return [...out.values()].sort((a, b) => compare(a.service, b.service));
 }

@@ -51,6 +51,7 @@ export interface SwarmMount {
   Source?: string;
   Target: string;
   ReadOnly?: boolean;
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
   VolumeOptions?: {
     Labels?: Record<string, string>;
     DriverConfig?: { Name: string; Options?: Record<string, string> };
@@ -108,6 +109,7 @@ export interface SwarmServiceSpec {
       MaxReplicas?: number;
     };
     Networks?: { Target: string; Aliases?: string[] }[];
+    LogDriver?: { Name: string; Options?: Record<string, string> };
   };
   Mode: SwarmMode;
   UpdateConfig?: SwarmUpdateConfig;
@@ -141,10 +143,41 @@ export interface DesiredService {
   volumes: { name: string; node?: string }[];
   /** Its tasks report health (a health check of its own; an image's is not known here). */
   healthcheck: boolean;
+  /**
+   * Swarm secrets to create before the service (`swarm.secrets: true`): one per sensitive
+   * environment variable, given to the task as the file /run/secrets/NAME and NAME_FILE in its
+   * environment. A secret is immutable: a new value is a new name (a salted hash in it).
+   * `value` is the secret itself: never print or log it.
+   */
+  secrets: DesiredSecret[];
+  /** Jobs that set the owner and permissions of its pinned volumes, run on their node first. */
+  preparations: VolumePreparation[];
   /** Environment names whose values are secret (the map's `sensitive` list), for serviceChanges. */
   sensitive: string[];
   /** What the plan should say about it besides its fields (pinned volumes, endpoint mode, …). */
   notes: string[];
+}
+
+export interface DesiredSecret {
+  /** Docker secret name (also in the service's ContainerSpec.Secrets). */
+  name: string;
+  /** The environment variable it stands for. */
+  env: string;
+  value: string;
+  /** berth's labels for it (map, config, kind `secret`, client). */
+  labels: Record<string, string>;
+}
+
+/** A one-shot job that prepares a named volume on the node its service is pinned to. */
+export interface VolumePreparation {
+  /** Docker volume name. */
+  volume: string;
+  /** The node client it runs on. */
+  node: string;
+  user: string | null;
+  permissions: string | null;
+  /** The job to create (a replicated job of one task, constrained to the node); removed after. */
+  spec: SwarmServiceSpec;
 }
 
 /** An overlay network on a swarm manager. */

@@ -16,3 +16,12 @@ export {
   type ClientConfigs,
 } from "./swarm-clients.js";
 export { dnsLabel, isDnsLabel, serviceNameOf, swarmNetworkNameOf } from "./service-names.js";
+export { checkSwarmRules } from "./swarm-rules.js";
+export {
+  SWARM_CONTAINER_KEYS,
+  SWARM_HOST_CONFIG_KEYS,
+  SWARM_CREATE_OPTION_KEYS,
+  type SwarmTarget,
+} from "./swarm-fields.js";
+export { SECRETS_FOLDER } from "./service-secrets.js";
+export { TASK_HOSTNAME } from "./task-spec.js";

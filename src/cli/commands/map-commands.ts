@@ -14,14 +14,21 @@ import type { LoadedMap } from "../../load-map.js";
 import { printMapJson, printMapYaml } from "../../map/print-map.js";
 import { containerNode } from "../../map/resolve.js";
 import type { CliIo } from "../cli-io.js";
-import { loadMapFor } from "../global-options.js";
+import { globalOptions, loadMapFor } from "../global-options.js";
+import { loadClientsFile } from "../../map/clients-file.js";
 import { formatOf, outputOption, type OutputFormat } from "../output-format.js";
 
 export function validateCommand(io: CliIo): Command {
   return new Command("validate")
     .description("check the map; print a one-line summary, or every problem as FILE:LINE:COL: message")
     .action((_options: unknown, command: Command) => {
-      const map = loadMapFor(command, io);
+      // With --clients, what a swarm client cannot run is refused too.
+      const file = globalOptions(command).clients;
+      const map = loadMapFor(
+        command,
+        io,
+        file === undefined ? {} : { clients: loadClientsFile(file, io.env) },
+      );
       const r = map.resolved;
       io.stdout.write(
         `${map.files.join(", ")}: map \`${map.name}\` is valid: ${r.containers.length} container(s), ` +

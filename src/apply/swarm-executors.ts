@@ -95,16 +95,23 @@ export const swarmExecutors = {
         message,
         hint === undefined ? {} : { hint },
       );
+    // Tasks that had ended before the wait: only those ending while it waits tell of a failure.
+    let ended: ReadonlySet<string> | undefined;
+    const look = async () => {
+      const seen = await serviceTasks(engine, step.service);
+      ended ??= new Set(seen.tasks.filter(hasEnded).map((t) => t.id));
+      return seen;
+    };
     await pollUntil({
-      probe: () => serviceTasks(engine, step.service),
-      done: (look) => readiness(step, look).ready,
-      fail: (look) => {
-        const why = readiness(step, look).failed;
+      probe: look,
+      done: (seen) => readiness(step, seen, ended).ready,
+      fail: (seen) => {
+        const why = readiness(step, seen, ended).failed;
         return why === undefined ? undefined : fail(why);
       },
-      onTimeout: (look) =>
+      onTimeout: (seen) =>
         fail(
-          `not ${step.condition} after ${seconds} s: ${look === undefined ? "no answer" : readiness(step, look).summary}`,
+          `not ${step.condition} after ${seconds} s: ${seen === undefined ? "no answer" : readiness(step, seen, ended).summary}`,
           "see `berth status` (tasks and nodes); a task that cannot be placed names the node constraint it misses",
         ),
       timeoutMs: ctx.waitTimeoutMs,
@@ -142,6 +149,7 @@ interface Readiness {
 export function readiness(
   step: Pick<StepOf<"wait-service">, "condition" | "replicas">,
   look: ServiceLook,
+  endedBefore: ReadonlySet<string> = new Set(),
 ): Readiness {
   const observed = observedService(look.service);
   if (step.condition === "completed") {
@@ -163,15 +171,26 @@ export function readiness(
   const waiting = look.tasks.filter((t) => t.desiredState === "running" && t.state !== "running");
   const updating = observed.updateState === "updating" || observed.updateState === "rollback_started";
   const summary = `${running} of ${step.replicas} tasks running${describeTasks(waiting)}`;
-  // Swarm starts a failing task again and again: past a few rounds, it will not come up by itself.
-  const failedTasks = look.tasks.filter((t) => t.state === "failed" || t.state === "rejected");
-  if (running < step.replicas && failedTasks.length >= 3 * step.replicas + 2)
+  // Swarm replaces a task that exits or turns unhealthy, again and again: past a few rounds, it
+  // will not come up by itself.
+  const endedNow = look.tasks.filter((t) => hasEnded(t) && !endedBefore.has(t.id));
+  if (running < step.replicas && endedNow.length >= 2 * step.replicas + 1) {
+    const unhealthy =
+      step.condition === "healthy"
+        ? " (a task that is not healthy in time is replaced: does its health check allow for its start, with `start_period` or `retries`?)"
+        : "";
     return {
       ready: false,
-      failed: `its tasks keep failing${describeTasks(failedTasks.slice(0, 3))}${exitCodes(failedTasks)}`,
+      failed: `its tasks keep ending${describeTasks(endedNow.slice(0, 5))}${exitCodes(endedNow)}${unhealthy}`,
       summary,
     };
+  }
   return { ready: running >= step.replicas && !updating, summary };
+}
+
+/** A task that ran and ended by itself, or could not run (not one Swarm shut down for an update). */
+function hasEnded(task: ObservedTask): boolean {
+  return task.state === "complete" || task.state === "failed" || task.state === "rejected";
 }
 
 function exitCodes(tasks: readonly ObservedTask[]): string {

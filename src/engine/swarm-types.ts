@@ -68,7 +68,7 @@ export interface ServiceSummary {
   /** With `status=true` (API ≥ 1.41). */
   ServiceStatus?: { RunningTasks: number; DesiredTasks: number; CompletedTasks?: number };
   /** Jobs: the iteration the tasks belong to. */
-  JobStatus?: { JobIteration?: { Index: number }; LastExecution?: string };
+  JobStatus?: { JobIteration?: { Index?: number }; LastExecution?: string };
 }
 
 /** One row of `GET /tasks`. */
@@ -91,7 +91,7 @@ export interface TaskSummary {
   };
   DesiredState: string;
   /** Jobs: the iteration this task ran for. */
-  JobIteration?: { Index: number };
+  JobIteration?: { Index?: number };
 }
 
 /** One row of `GET /nodes`. */

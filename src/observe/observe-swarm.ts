@@ -39,7 +39,8 @@ export function observedService(service: ServiceSummary): ObservedService {
     desiredTasks: service.ServiceStatus?.DesiredTasks ?? replicas,
     updateState: service.UpdateStatus?.State,
     updateMessage: service.UpdateStatus?.Message,
-    jobIteration: service.JobStatus?.JobIteration?.Index,
+    // The engine leaves out an index of 0: `JobIteration: {}` is the first run.
+    jobIteration: service.JobStatus === undefined ? undefined : (service.JobStatus.JobIteration?.Index ?? 0),
   };
 }
 
@@ -56,7 +57,7 @@ export function observedTask(task: TaskSummary): ObservedTask {
     error: task.Status.Err === undefined || task.Status.Err === "" ? undefined : task.Status.Err,
     containerId: container?.ContainerID,
     exitCode: container?.ExitCode,
-    jobIteration: task.JobIteration?.Index,
+    jobIteration: task.JobIteration === undefined ? undefined : (task.JobIteration.Index ?? 0),
     since: Date.parse(task.Status.Timestamp ?? task.UpdatedAt) || 0,
   };
 }

@@ -54,8 +54,8 @@ export function statusCommand(io: CliIo): Command {
         flags: { json?: boolean; output?: OutputFormat; refresh?: "labels" | "full" },
         command: Command,
       ) => {
-        const map = loadMapFor(command, io);
         const clients = clientsFor(command, io);
+        const map = loadMapFor(command, io, { clients });
         const engines = openEngines(map, clients, engineOptionsFor(command, io, map));
         const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
         // A plan that is never applied: a volume that differs is shown outdated, and a name held
@@ -208,8 +208,8 @@ export function logsCommand(io: CliIo): Command {
       return n;
     })
     .action(async (targets: string[], flags: { follow?: boolean; tail?: number }, command: Command) => {
-      const map = loadMapFor(command, io);
       const clients = clientsFor(command, io);
+      const map = loadMapFor(command, io, { clients });
       const engines = openEngines(map, clients, engineOptionsFor(command, io, map));
       const keys = targetKeys(map.resolved, targets);
       const swarmClients = new Set(swarmClientsOf(map, clients));

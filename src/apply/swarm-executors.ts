@@ -2,11 +2,11 @@ import { pollUntil } from "../common/poll.js";
 import type { EngineWriter } from "../engine/engine.js";
 import { isEngineNotFoundError } from "../engine/engine-errors.js";
 import type { NetworkCreateBody } from "../engine/engine-types.js";
-import type { ServiceSpec, ServiceSummary, TaskSummary } from "../engine/swarm-types.js";
+import type { NodeSummary, ServiceSpec, ServiceSummary, TaskSummary } from "../engine/swarm-types.js";
 import { observedService, observedTask } from "../observe/observe-swarm.js";
 import type { ObservedTask } from "../observe/observed-state.js";
 import type { StepOf } from "../plan/plan-types.js";
-import { describeTasks } from "../plan/swarm-planner.js";
+import { describeTasks, isRunning, isStuck } from "../plan/swarm-planner.js";
 import type { DesiredService, DesiredSwarmNetwork } from "../swarm/swarm.js";
 import { WaitError } from "./apply-errors.js";
 import type { ExecutionContext, StepOutcome } from "./step-executors.js";
@@ -126,12 +126,21 @@ export const swarmExecutors = {
 interface ServiceLook {
   service: ServiceSummary;
   tasks: ObservedTask[];
+  /** Nodes that are not ready: a task the manager last saw running there does not run. */
+  down: ReadonlySet<string>;
 }
 
 async function serviceTasks(engine: EngineWriter, name: string): Promise<ServiceLook> {
   const service = await engine.inspectService(name);
-  const tasks: TaskSummary[] = await engine.listTasks({ service: [service.ID] });
-  return { service, tasks: tasks.filter((t) => t.ServiceID === service.ID).map(observedTask) };
+  const [tasks, nodes]: [TaskSummary[], NodeSummary[]] = await Promise.all([
+    engine.listTasks({ service: [service.ID] }),
+    engine.listNodes(),
+  ]);
+  return {
+    service,
+    tasks: tasks.filter((t) => t.ServiceID === service.ID).map(observedTask),
+    down: new Set(nodes.filter((n) => n.Status.State !== "ready").map((n) => n.ID)),
+  };
 }
 
 interface Readiness {
@@ -167,10 +176,10 @@ export function readiness(
       };
     return { ready: done >= step.replicas, summary };
   }
-  const running = look.tasks.filter((t) => t.desiredState === "running" && t.state === "running").length;
-  const waiting = look.tasks.filter((t) => t.desiredState === "running" && t.state !== "running");
+  const running = look.tasks.filter((t) => isRunning(t, look.down)).length;
+  const waiting = look.tasks.filter((t) => isStuck(t, look.down));
   const updating = observed.updateState === "updating" || observed.updateState === "rollback_started";
-  const summary = `${running} of ${step.replicas} tasks running${describeTasks(waiting)}`;
+  const summary = `${running} of ${step.replicas} tasks running${describeTasks(waiting, look.down)}`;
   // Swarm replaces a task that exits or turns unhealthy, again and again: past a few rounds, it
   // will not come up by itself.
   const endedNow = look.tasks.filter((t) => hasEnded(t) && !endedBefore.has(t.id));
@@ -259,11 +268,13 @@ async function followRollout(
   return mine(last) ? "rolled out" : "updated (no task to replace)";
 }
 
-/** `2 of 3 tasks updated` while a rolling update runs. */
+/** `updating: 2 tasks running (update in progress): 1 pending (no suitable node …)` while a rolling update runs. */
 function rolloutProgress(look: ServiceLook): string {
-  const state = look.service.UpdateStatus?.State ?? "no rolling update";
-  const running = look.tasks.filter((t) => t.desiredState === "running" && t.state === "running").length;
-  return `${state}: ${running} task${running === 1 ? "" : "s"} running${look.service.UpdateStatus?.Message ? ` (${look.service.UpdateStatus.Message})` : ""}`;
+  const status = look.service.UpdateStatus;
+  const running = look.tasks.filter((t) => isRunning(t, look.down)).length;
+  const waiting = look.tasks.filter((t) => isStuck(t, look.down));
+  const message = status?.Message === undefined || status.Message === "" ? "" : ` (${status.Message})`;
+  return `${status?.State ?? "no rolling update"}: ${running} task${running === 1 ? "" : "s"} running${message}${describeTasks(waiting, look.down)}`;
 }
 
 function stepFor(step: StepOf<"update-service">): StepOf<"update-service"> {

@@ -2,6 +2,7 @@ import { compareText } from "../common/text.js";
 import { LABEL } from "../model/labels.js";
 import type {
   ObservedClient,
+  ObservedNode,
   ObservedService,
   ObservedSwarm,
   ObservedTask,
@@ -271,18 +272,43 @@ export function shortOfReplicas(
     if (failed.length === 0 && current.some((t) => t.desiredState !== "shutdown")) return undefined;
     return `${done} of ${wanted} job tasks completed${describeTasks(failed)}`;
   }
-  const running = tasks.filter((t) => t.state === "running" && t.desiredState === "running").length;
+  const down = downNodes(swarm.nodes);
+  const running = tasks.filter((t) => isRunning(t, down)).length;
   if (running >= wanted) return undefined;
-  const waiting = tasks.filter((t) => t.desiredState === "running" && t.state !== "running");
-  return `${running} of ${wanted} tasks running${describeTasks(waiting)}`;
+  const waiting = tasks.filter((t) => isStuck(t, down));
+  return `${running} of ${wanted} tasks running${describeTasks(waiting, down)}`;
+}
+
+/**
+ * Nodes that are not ready (down, disconnected): the manager still lists the tasks it last knew
+ * there as running, but nothing runs them.
+ */
+export function downNodes(nodes: readonly ObservedNode[]): Set<string> {
+  return new Set(nodes.filter((n) => n.state !== "ready").map((n) => n.id));
+}
+
+/** A task meant to run that runs, on a node that is up. */
+export function isRunning(task: ObservedTask, down: ReadonlySet<string>): boolean {
+  return task.desiredState === "running" && task.state === "running" && !down.has(task.nodeId ?? "");
+}
+
+/**
+ * A task that should run and does not: not yet placed or started (pending: "no suitable node"),
+ * or last seen running on a node that is down.
+ */
+export function isStuck(task: ObservedTask, down: ReadonlySet<string>): boolean {
+  if (down.has(task.nodeId ?? "")) return task.state === "running" || task.desiredState === "running";
+  return task.desiredState === "running" && task.state !== "running";
 }
 
 /** `: 1 pending (no suitable node (…))`: what the tasks that do not run say, most recent first. */
-export function describeTasks(tasks: readonly ObservedTask[]): string {
+export function describeTasks(tasks: readonly ObservedTask[], down: ReadonlySet<string> = new Set()): string {
   if (tasks.length === 0) return "";
   const said = new Map<string, number>();
   for (const task of [...tasks].sort((a, b) => b.since - a.since)) {
-    const text = `${task.state} (${task.error ?? task.message})`;
+    const text = down.has(task.nodeId ?? "")
+      ? `${task.state} on a node that is down`
+      : `${task.state} (${task.error ?? task.message})`;
     said.set(text, (said.get(text) ?? 0) + 1);
   }
   return `: ${[...said].map(([text, n]) => `${n} ${text}`).join(", ")}`;

@@ -1,6 +1,6 @@
 import type { ClientConfig } from "../../map/clients-file.js";
 import type { ObservedNode, ObservedState, ObservedTask } from "../../observe/observed-state.js";
-import { replicasOf, type SwarmDesired } from "../../plan/swarm-planner.js";
+import { downNodes, isRunning, replicasOf, type SwarmDesired } from "../../plan/swarm-planner.js";
 
 /** One service of the map on a swarm manager, as `status` shows it. */
 export interface ServiceStatusRow {
@@ -54,7 +54,8 @@ export function swarmStatusRows(
       if (found !== undefined && found.mapName === mapName) {
         const tasks = seen.tasks.filter((t) => t.serviceId === found.id && isCurrent(t, found.jobIteration));
         const job = service.kind === "job";
-        const count = tasks.filter((t) => t.state === (job ? "complete" : "running")).length;
+        const down = downNodes(seen.nodes);
+        const count = tasks.filter((t) => (job ? t.state === "complete" : isRunning(t, down))).length;
         row.state = count >= wanted ? (job ? "completed" : "running") : "partial";
         row.replicas = { running: count, desired: wanted };
         row.tasks = tasks
@@ -62,7 +63,7 @@ export function swarmStatusRows(
           .map((t) => ({
             ...(t.slot === undefined ? {} : { slot: t.slot }),
             node: t.nodeId === undefined || t.nodeId === "" ? "(not placed)" : nodeName(t.nodeId),
-            state: t.state,
+            state: down.has(t.nodeId ?? "") ? `${t.state}, node down` : t.state,
             message: t.error ?? t.message,
           }));
       }
@@ -97,9 +98,10 @@ function nodeNamer(nodes: readonly ObservedNode[], label: string | undefined): (
 }
 
 /** `3/3 running`, `1/3 partial`; a task line `task 2 on e5: pending (no suitable node …)`. */
-export function describeServiceRow(
-  row: Pick<ServiceStatusRow, "state" | "replicas" | "tasks">,
-): { state: string; details: string[] } {
+export function describeServiceRow(row: Pick<ServiceStatusRow, "state" | "replicas" | "tasks">): {
+  state: string;
+  details: string[];
+} {
   if (row.replicas === undefined) return { state: row.state, details: [] };
   const state = `${row.replicas.running}/${row.replicas.desired} ${row.state}`;
   const details = (row.tasks ?? []).map(

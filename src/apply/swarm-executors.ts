@@ -7,7 +7,8 @@ import { observedService, observedTask } from "../observe/observe-swarm.js";
 import type { ObservedTask } from "../observe/observed-state.js";
 import type { StepOf } from "../plan/plan-types.js";
 import { describeTasks, isRunning, isStuck } from "../plan/swarm-planner.js";
-import type { DesiredService, DesiredSwarmNetwork } from "../swarm/swarm.js";
+import type { DesiredService, DesiredSwarmNetwork, VolumePreparation } from "../swarm/swarm.js";
+import { LABEL } from "../model/labels.js";
 import { WaitError } from "./apply-errors.js";
 import type { ExecutionContext, StepOutcome } from "./step-executors.js";
 
@@ -41,10 +42,14 @@ export const swarmExecutors = {
 
   "create-service": async (step: StepOf<"create-service">, ctx: ExecutionContext): Promise<StepOutcome> => {
     const service = swarmOf(ctx).service(step.service);
-    const spec = service.spec as unknown as ServiceSpec;
+    const engine = ctx.engine(step.object.client);
+    for (const preparation of service.preparations) await prepareVolume(engine, step, preparation, ctx);
+    const spec = await withSecrets(engine, service, ctx.map.name);
     const auth = ctx.registryAuth(spec.TaskTemplate.ContainerSpec.Image);
-    await ctx.engine(step.object.client).createService(spec, auth);
-    return undefined;
+    await engine.createService(spec, auth);
+    return service.preparations.length === 0
+      ? undefined
+      : `${service.preparations.length} volume(s) prepared`;
   },
 
   /**
@@ -54,8 +59,8 @@ export const swarmExecutors = {
    */
   "update-service": async (step: StepOf<"update-service">, ctx: ExecutionContext): Promise<StepOutcome> => {
     const service = swarmOf(ctx).service(step.service);
-    const spec = service.spec as unknown as ServiceSpec;
     const engine = ctx.engine(step.object.client);
+    const spec = await withSecrets(engine, service, ctx.map.name);
     const auth = ctx.registryAuth(spec.TaskTemplate.ContainerSpec.Image);
     await engine.updateService(step.serviceId, step.version, spec, auth === undefined ? {} : { auth });
     if (service.kind === "job") return "job run again";
@@ -69,6 +74,12 @@ export const swarmExecutors = {
     } catch (err) {
       if (isEngineNotFoundError(err)) return "already gone";
       throw err;
+    }
+    // Its Swarm secrets (`swarm.secrets`) go with it.
+    const config = step.object.key;
+    if (config !== undefined) {
+      const secrets = await engine.listSecrets({ [LABEL.map]: ctx.map.name, [LABEL.config]: config });
+      for (const secret of secrets) await engine.removeSecret(secret.ID).catch(() => undefined);
     }
     // Its tasks leave the overlays a moment later: the network removal after this waits for that.
     await pollUntil({
@@ -122,6 +133,88 @@ export const swarmExecutors = {
     return step.condition === "completed" ? "completed" : `${step.replicas} ${step.condition}`;
   },
 };
+
+/**
+ * The spec to send: the desired one, with each Swarm secret it names created first (when it does
+ * not exist) and referred to by its id, as the engine wants. A secret's value goes to the engine
+ * in the body of its create call only.
+ */
+async function withSecrets(
+  engine: EngineWriter,
+  service: DesiredService,
+  mapName: string,
+): Promise<ServiceSpec> {
+  const spec = service.spec as unknown as ServiceSpec;
+  if (service.secrets.length === 0) return spec;
+  const existing = new Map(
+    (await engine.listSecrets({ [LABEL.map]: mapName })).map((s) => [s.Spec.Name, s.ID] as const),
+  );
+  for (const secret of service.secrets) {
+    if (existing.has(secret.name)) continue;
+    const id = await engine.createSecret({
+      Name: secret.name,
+      Labels: secret.labels,
+      Data: Buffer.from(secret.value, "utf8").toString("base64"),
+    });
+    existing.set(secret.name, id);
+  }
+  const container = spec.TaskTemplate.ContainerSpec as { Secrets?: { SecretName: string }[] };
+  const secrets = (container.Secrets ?? []).map((ref) => ({
+    ...ref,
+    SecretID: existing.get(ref.SecretName),
+  }));
+  return {
+    ...spec,
+    TaskTemplate: {
+      ...spec.TaskTemplate,
+      ContainerSpec: { ...spec.TaskTemplate.ContainerSpec, Secrets: secrets },
+    },
+  };
+}
+
+/**
+ * A pinned volume's owner and permissions, set by a one-task job on its node before the service
+ * that mounts it is created; the job is removed after, whatever its end.
+ */
+async function prepareVolume(
+  engine: EngineWriter,
+  step: StepOf<"create-service">,
+  preparation: VolumePreparation,
+  ctx: ExecutionContext,
+): Promise<void> {
+  const spec = preparation.spec as unknown as ServiceSpec;
+  const id = await engine.createService(spec, ctx.registryAuth(spec.TaskTemplate.ContainerSpec.Image));
+  try {
+    await pollUntil({
+      probe: () => serviceTasks(engine, id),
+      done: (look) => readiness({ condition: "completed", replicas: 1 }, look).ready,
+      fail: (look) => {
+        const why = readiness({ condition: "completed", replicas: 1 }, look).failed;
+        return why === undefined
+          ? undefined
+          : new WaitError(
+              step.object.client,
+              `volume ${preparation.volume}`,
+              "prepare volume",
+              `on node ${preparation.node}: ${why}`,
+            );
+      },
+      onTimeout: () =>
+        new WaitError(
+          step.object.client,
+          `volume ${preparation.volume}`,
+          "prepare volume",
+          `the preparation job on node ${preparation.node} did not complete in ${Math.round(ctx.waitTimeoutMs / 1000)} s`,
+        ),
+      timeoutMs: ctx.waitTimeoutMs,
+      intervalMs: POLL_MS,
+      clock: ctx.clock,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+  } finally {
+    await engine.removeService(id).catch(() => undefined);
+  }
+}
 
 interface ServiceLook {
   service: ServiceSummary;

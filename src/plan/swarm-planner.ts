@@ -380,9 +380,17 @@ function planSwarmTeardown(input: SwarmPlanInput, swarm: ObservedSwarm): void {
 
 /** The services berth made for this map on this manager, by name. */
 function ourServices(swarm: ObservedSwarm, mapName: string, manager: string): ObservedService[] {
-  return swarm.services
-    .filter((s) => s.mapName === mapName && (s.labels[SWARM_LABEL.client] ?? manager) === manager)
-    .sort((a, b) => compareText(a.name, b.name));
+  return (
+    swarm.services
+      // A volume preparation job is removed by the step that runs it: never a service of the map.
+      .filter(
+        (s) =>
+          s.mapName === mapName &&
+          s.kind !== "preparation" &&
+          (s.labels[SWARM_LABEL.client] ?? manager) === manager,
+      )
+      .sort((a, b) => compareText(a.name, b.name))
+  );
 }
 
 function observedRef(service: ObservedService, manager: string): ObjectRef {

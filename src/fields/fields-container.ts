@@ -333,7 +333,9 @@ export const CONTAINER_FIELDS = {
     merge: update,
     default: "none",
     normalize: "swarm",
-    docker: { none: "the Swarm service of a config on a swarm client (replicas, update_config, placement, endpoint mode, secrets)" },
+    docker: {
+      none: "the Swarm service of a config on a swarm client (replicas, update_config, placement, endpoint mode, secrets)",
+    },
     readBack: { none: "recorded on the service (berth.spec), not on a container" },
   },
 } as const satisfies Record<string, ContainerField>;

@@ -216,6 +216,8 @@ class EngineRules {
     const reported = new Set<string>();
     for (const container of resolved.containers) {
       if (!onDefaultBridge(container, "first")) continue;
+      // On a swarm a link is an alias on the map's overlay, not a bridge link.
+      if (container.clients.some((client) => this.ctx.swarmOf?.(client) !== undefined)) continue;
       const config = this.map.containers[container.config];
       if (config === undefined) continue;
       for (const link of container.links) {

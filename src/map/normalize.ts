@@ -924,7 +924,8 @@ function swarmEntry(raw: Raw): SwarmEntry {
   if (update !== undefined) {
     const config = { ...update } as NonNullable<SwarmEntry["update_config"]>;
     for (const key of ["delay", "monitor"] as const)
-      if (update[key] !== undefined) config[key] = formatDuration(parseDuration(update[key] as string | number));
+      if (update[key] !== undefined)
+        config[key] = formatDuration(parseDuration(update[key] as string | number));
     out.update_config = config;
   }
   return out;

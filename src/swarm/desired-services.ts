@@ -360,11 +360,14 @@ function placementOf(
   if (preferences.length > 0)
     placement.Preferences = preferences.map((p) => ({ Spread: { SpreadDescriptor: p } }));
   let max = swarm.placement?.max_replicas_per_node;
+  // Two tasks on one node cannot both publish one host port: the second would never start.
   if (max === undefined && hostPorts) {
-    // Two tasks on one node cannot both publish one host port: the second would never start.
     max = 1;
     notes.push("one task per node: it publishes host-mode ports");
-  }
+  } else if (max !== undefined && max > 1 && hostPorts)
+    notes.push(
+      `a second task on a node cannot publish its host-mode ports: it stays pending (max_replicas_per_node is ${max})`,
+    );
   if (max !== undefined) placement.MaxReplicas = max;
   return Object.keys(placement).length === 0 ? {} : { Placement: placement };
 }

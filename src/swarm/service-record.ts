@@ -37,13 +37,16 @@ export function protectServiceSpec(
   sensitive: readonly string[],
 ): ServiceRecord["spec"] {
   const { Labels: _labels, ...rest } = spec;
-  const container = rest.TaskTemplate.ContainerSpec;
-  if (container.Env === undefined) return rest;
-  const Env = container.Env.map((entry) => {
-    const [name, value] = splitEnv(entry);
-    return isSensitiveName(name, sensitive) ? `${name}=${protectValue(value, salt)}` : entry;
-  });
-  return { ...rest, TaskTemplate: { ...rest.TaskTemplate, ContainerSpec: { ...container, Env } } };
+  const container = { ...rest.TaskTemplate.ContainerSpec };
+  if (container.Env !== undefined)
+    container.Env = container.Env.map((entry) => {
+      const [name, value] = splitEnv(entry);
+      return isSensitiveName(name, sensitive) ? `${name}=${protectValue(value, salt)}` : entry;
+    });
+  // A secret's id is the engine's, filled in once it exists: the name says which secret it is.
+  if (container.Secrets !== undefined)
+    container.Secrets = container.Secrets.map(({ SecretID: _id, ...reference }) => reference);
+  return { ...rest, TaskTemplate: { ...rest.TaskTemplate, ContainerSpec: container } };
 }
 
 /** The labels that record a spec: `berth.spec` (the record) and `berth.spec-hash`. */

@@ -13,9 +13,7 @@ const refused = (why: string): SwarmTarget => ({ refused: why });
 
 export const SWARM_CONTAINER_KEYS: Record<ContainerKey, SwarmTarget> = {
   image: { to: "ContainerSpec.Image" },
-  build: refused(
-    "an image built here is on this engine only, and Swarm's nodes pull their images: build and push it, then name it with `image`",
-  ),
+  build: refused("an image built here is on this engine only, and Swarm's nodes pull their images"),
   instances: { to: "Mode.Replicated.Replicas (identical instances), or one service per instance" },
   abstract: { berth: "makes no service" },
   extends: { berth: "resolved while loading" },
@@ -38,11 +36,9 @@ export const SWARM_CONTAINER_KEYS: Record<ContainerKey, SwarmTarget> = {
   stop_timeout: { to: "ContainerSpec.StopGracePeriod" },
   stop_signal: { to: "ContainerSpec.StopSignal" },
   start_delay: refused("Swarm starts tasks itself; berth cannot wait before each one"),
-  network_mode: refused(
-    "a task joins overlay networks only: Swarm has no network_mode (use `networks`, or leave it out)",
-  ),
+  network_mode: refused("a task joins overlay networks only: Swarm has no network_mode"),
   networks: { to: "TaskTemplate.Networks (overlays) with aliases; addresses are refused" },
-  exec_commands: refused("Swarm has no exec into tasks: run it in the command, or as a one-shot config"),
+  exec_commands: refused("Swarm has no exec into tasks"),
   healthcheck: { to: "ContainerSpec.Healthcheck" },
   persistent: { to: "Mode.ReplicatedJob (a one-shot config runs as a job)" },
   create_options: { to: "per key (SWARM_CREATE_OPTION_KEYS)" },

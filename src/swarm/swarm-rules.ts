@@ -145,6 +145,12 @@ class SwarmRules {
         "a task cannot mount another task's volumes: attach a named volume and `uses` it",
       );
     }
+    if (container.domainname !== undefined && config.domainname === undefined)
+      this.problem(
+        this.ctx.origins.of(config) ?? this.ctx.mapAt,
+        `the map's default_domain gives \`${container.config}\` the domain name \`${container.domainname}\`, which a task's container spec has no field for`,
+        "leave default_domain out of a map with swarm configs, or place the config on a plain engine",
+      );
     this.ports(config, container);
     this.networks(config, container);
   }
@@ -328,7 +334,7 @@ class SwarmRules {
       const earlier = networks.get(name);
       if (earlier !== undefined && this.usedOnSwarm(key))
         this.problem(
-          this.ctx.mapAt,
+          this.ctx.origins.of(this.map.networks[key]) ?? this.ctx.mapAt,
           `networks \`${key}\` and \`${earlier}\` would both be overlay \`${name}\` on the swarm`,
           "rename one of them",
         );
@@ -353,7 +359,7 @@ function isSet(value: unknown): boolean {
 function hintFor(key: string): string {
   switch (key) {
     case "build":
-      return "give it an `image` the nodes can pull";
+      return "build and push the image, then name it with `image` (the nodes pull it)";
     case "network_mode":
       return "use `networks` (overlays), or place the config on a plain engine";
     case "exec_commands":

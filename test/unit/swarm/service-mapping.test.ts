@@ -167,6 +167,10 @@ web:
     });
   });
 
+  it("host-mode ports with more than one task per node: the plan says the extra ones stay pending", () => {
+    expect(web.notes.join("\n")).toMatch(/a second task on a node cannot publish its host-mode ports/);
+  });
+
   it("host-mode ports without max_replicas_per_node: one task per node, said in a note", () => {
     const s = serviceOf(yaml.replace(", max_replicas_per_node: 3", ""));
     expect(s.spec.TaskTemplate.Placement?.MaxReplicas).toBe(1);
@@ -274,5 +278,17 @@ db:
     const changes = serviceChanges(changed, before.spec.Labels);
     expect(changes.map((c) => c.field)).toEqual(["Secrets"]);
     expect(JSON.stringify(changes)).not.toMatch(/hunter22|swordfish/);
+  });
+});
+
+describe("the record ignores what the engine fills in", () => {
+  it("a secret's id set on the spec sent is no change", () => {
+    const yaml = `clients: [sw]\ndb: {image: "d:1", environment: {DB_PASSWORD: hunter22}, swarm: {secrets: true}}\n`;
+    const before = serviceOf(yaml);
+    const salts = { "shop-db": recordedSalt(before.spec.Labels) as string };
+    const again = serviceOf(yaml, { salts });
+    const sent = again.spec.TaskTemplate.ContainerSpec.Secrets?.[0];
+    if (sent !== undefined) sent.SecretID = "abc123";
+    expect(serviceChanges(again, before.spec.Labels)).toEqual([]);
   });
 });

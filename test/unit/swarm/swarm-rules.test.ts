@@ -107,6 +107,13 @@ describe("keys a swarm cannot run are refused where they are written, with why",
     });
   }
 
+  it("refuses the map's default_domain for a config on the swarm, where the config is", () => {
+    const yaml = `clients: [sw]\ndefault_domain: example.org\nweb: {image: "w:1"}\n`;
+    expect(problemsOf(yaml)).toEqual([
+      "3:1: the map's default_domain gives `web` the domain name `example.org`, which a task's container spec has no field for",
+    ]);
+  });
+
   it("refuses volumes_from (uses of a container)", () => {
     const yaml = `clients: [sw]\ndata: {image: "d:1"}\nweb:\n  image: "w:1"\n  uses: [data]\n`;
     expect(problemsOf(yaml).join("\n")).toMatch(
@@ -146,6 +153,11 @@ describe("references between a swarm and a plain engine", () => {
     expect(problems).toMatch(/7:16: `web` depends on `db` between a swarm and another engine/);
   });
 
+  it("allows legacy links on a swarm: they are aliases on the default overlay, not bridge links", () => {
+    const yaml = `clients: [sw]\nnetworks: {back: {}}\ndb: {image: "d:1", networks: [back]}\nweb: {image: "w:1", links: [[db, dbhost]]}\n`;
+    expect(problemsOf(yaml)).toEqual([]);
+  });
+
   it("allows links between services on different nodes of one swarm", () => {
     const yaml = `clients: [e4, e5]\ndb: {image: "d:1", clients: [e4]}\nweb: {image: "w:1", clients: [e5], links: [db]}\n`;
     expect(problemsOf(yaml)).toEqual([]);
@@ -179,6 +191,13 @@ describe("service names are DNS labels", () => {
     const yaml = `clients: [sw]\nweb-api: {image: "w:1"}\nweb_api: {image: "w:1"}\n`;
     expect(problemsOf(yaml).join("\n")).toMatch(
       /`web_api` and `web-api` would both be service `shop-web-api`/,
+    );
+  });
+
+  it("refuses two networks that become one overlay name, where the second is defined", () => {
+    const yaml = `clients: [sw]\nnetworks:\n  back-end: {}\n  back_end: {}\nweb: {image: "w:1", networks: [back-end, back_end]}\n`;
+    expect(problemsOf(yaml).join("\n")).toMatch(
+      /^4:13: networks `back_end` and `back-end` would both be overlay `shop_back-end` on the swarm/m,
     );
   });
 

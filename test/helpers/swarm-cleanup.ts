@@ -22,10 +22,15 @@ export async function removeSwarmMapObjects(mapName: string): Promise<string[]> 
   const ids = new Set(services.map((s) => s.ID));
   for (const client of [SWARM.manager, SWARM.worker] as const) {
     const engine = extraEngine(client);
-    // A removed service's task containers go away on their own, a little later: wait for them.
+    // A removed service's running task containers go away a little later; a completed job's stay
+    // on the node (Swarm does not reap them): those of this map's services are removed here.
     for (let i = 0; i < 60; i++) {
-      const tasks = await engine.listContainers({ "com.docker.swarm.service.id": true });
-      if (!tasks.some((c) => ids.has(c.Labels?.["com.docker.swarm.service.id"] ?? ""))) break;
+      const tasks = (await engine.listContainers({ "com.docker.swarm.service.id": true })).filter((c) =>
+        ids.has(c.Labels?.["com.docker.swarm.service.id"] ?? ""),
+      );
+      for (const c of tasks.filter((t) => t.State !== "running"))
+        await engine.removeContainer(c.Id, { force: true, volumes: true }).catch(ignoreMissing);
+      if (tasks.every((t) => t.State !== "running")) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     for (const c of await engine.listContainers(selector)) {

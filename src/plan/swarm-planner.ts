@@ -358,6 +358,10 @@ function planSwarmTeardown(input: SwarmPlanInput, swarm: ObservedSwarm): void {
       builder.add({ type: "remove-service", object, service: service.name, serviceId: service.id }),
     );
   }
+  if (input.options.removeVolumes)
+    builder.warn(
+      `swarm manager \`${desired.manager}\`: named volumes live on the swarm's nodes and stay: berth talks to the manager only (remove them on each node with \`docker volume rm\`)`,
+    );
   if (!everything) return;
   const networks = observed.networks
     .filter(

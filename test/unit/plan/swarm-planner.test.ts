@@ -100,14 +100,19 @@ function running(
   return { services, tasks };
 }
 
-function planOf(want: SwarmDesired, observed: ObservedClient, action: PlanAction = "update") {
+function planOf(
+  want: SwarmDesired,
+  observed: ObservedClient,
+  action: PlanAction = "update",
+  removeVolumes = false,
+) {
   const builder = new PlanBuilder();
   const selected = new Set(map().resolved.containers.map((c) => c.key));
   planSwarm({
     mapName: "shop",
     desired: want,
     observed,
-    options: planOptions({ action }),
+    options: planOptions({ action, removeVolumes }),
     builder,
     selected,
   });
@@ -247,5 +252,9 @@ describe("planSwarm", () => {
       "remove-network shop_default",
     ]);
     expect(plan.steps.at(-1)?.after).toHaveLength(3);
+    expect(plan.warnings).toEqual([]);
+    // Volumes are on the nodes, which berth does not talk to: --volumes says so rather than pretend.
+    const withVolumes = planOf(want, observed, "shutdown", true);
+    expect(withVolumes.warnings.join()).toMatch(/named volumes live on the swarm's nodes and stay/);
   });
 });

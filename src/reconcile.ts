@@ -26,6 +26,8 @@ import { isPlanError, type NameConflicts } from "./plan/plan-context.js";
 import { plan, planOptions } from "./plan/plan.js";
 import type { Plan, PlanAction, PlanOptions } from "./plan/plan-types.js";
 import type { ClientContext } from "./map/clients-file.js";
+import type { SwarmDesired } from "./plan/swarm-planner.js";
+import { engineClientsOf, swarmClientsOf, swarmDesired, swarmManagersOf } from "./swarm-part.js";
 
 /** Engines by client name, one writer each (readers are read-only views of them). */
 export type Engines = Record<string, EngineWriter>;
@@ -41,7 +43,8 @@ export function openEngines(
   options: { defaultEndpoint?: DockerEndpoint; log?: EngineLog } = {},
 ): Engines {
   const out: Engines = {};
-  for (const name of map.resolved.clients) {
+  // A swarm's node clients are reached through their manager: the manager is opened instead.
+  for (const name of engineClientsOf(map, clients)) {
     const baseUrl = clients[name]?.base_url;
     // A client's Docker context (resolved when the clients file was read) wins over the CLI's choice.
     const endpoint =
@@ -75,6 +78,8 @@ export interface PlannedRun {
   plan: Plan;
   observed: ObservedState;
   contexts: Record<string, ClientContext>;
+  /** What each swarm manager of the map should run, as the plan was made from it. */
+  swarm: SwarmDesired[];
 }
 
 /**
@@ -89,8 +94,9 @@ export async function observeAndPlan(
   /** Engines not to look at (their lock could not be taken: they did not answer), with why. */
   skip: Readonly<Record<string, string>> = {},
 ): Promise<PlannedRun> {
-  const contexts = clientContexts(map.resolved.clients, request.clients ?? {});
-  const engines = map.resolved.clients.map((name) => {
+  const clientConfigs = request.clients ?? {};
+  const contexts = clientContexts(map.resolved.clients, clientConfigs);
+  const engines = engineClientsOf(map, clientConfigs).map((name) => {
     const reader = readers[name];
     if (reader === undefined) throw new Error(`no engine for client ${name}`);
     return reader;
@@ -100,6 +106,7 @@ export async function observeAndPlan(
   const [listed, builds] = await Promise.all([
     observe(engines, skip, {
       swarmRoles: map.resolved.networks.some((n) => n.driver === OVERLAY_DRIVER),
+      swarmManagers: swarmManagersOf(map, clientConfigs),
     }),
     readBuildContexts(map.resolved),
   ]);
@@ -113,6 +120,7 @@ export async function observeAndPlan(
   // inspect per running sharer and target, none for a map without them (see namespaces.ts).
   const reconciles = options.action === "update" || options.action === "startup";
   const observed = reconciles ? await observeNamespaceStarts(readers, refreshed, map.name) : refreshed;
+  const swarm = swarmDesired(map, clientConfigs, observed);
   const planned = plan({
     map,
     observed,
@@ -120,9 +128,12 @@ export async function observeAndPlan(
     clients: contexts,
     nameConflicts: request.nameConflicts ?? "refuse",
     builds,
+    ...(swarm.length === 0
+      ? {}
+      : { swarm: { managers: swarm, clients: swarmClientsOf(map, clientConfigs) } }),
   });
   request.onPlan?.(planned);
-  return { plan: planned, observed, contexts };
+  return { plan: planned, observed, contexts, swarm };
 }
 
 /** How a run goes: all optional, with the defaults of apply() and the lock. */
@@ -283,6 +294,7 @@ async function applyUnderLock(
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       registryAuth: options.registryAuth ?? registryAuthFrom(),
+      swarm: planned.swarm,
     });
     const result = planned.plan.unreachable === undefined ? applied : { ...applied, ok: false };
     return { plan: planned.plan, result };

@@ -13,6 +13,8 @@ import { maskSecrets, scrubSecrets, secretValuesOf } from "../desired/sensitive.
 import type { ProgressListener } from "./progress-events.js";
 import { DEFAULT_RUN_OPTIONS } from "./run-defaults.js";
 import { executors, type ExecutionContext } from "./step-executors.js";
+import type { SwarmLookup } from "./swarm-executors.js";
+import type { SwarmDesired } from "../plan/swarm-planner.js";
 
 export interface ApplyOptions {
   /** Writers by client name. */
@@ -35,6 +37,8 @@ export interface ApplyOptions {
   pickNext?: (ready: readonly Step[]) => Step;
   clock?: Clock;
   registryAuth?: (image: string) => RegistryAuth | undefined;
+  /** What each swarm manager of the map should run, as the plan was made from it. */
+  swarm?: readonly SwarmDesired[];
 }
 
 export type StepStatus = "done" | "failed" | "skipped" | "cancelled";
@@ -220,7 +224,7 @@ function runsWhateverHappens(step: Step): boolean {
 }
 
 function isWait(step: Step): boolean {
-  return step.type === "wait-healthy" || step.type === "wait-completed";
+  return step.type === "wait-healthy" || step.type === "wait-completed" || step.type === "wait-service";
 }
 
 function runExecutor<T extends StepType>(
@@ -272,6 +276,25 @@ function executionContext(
     clock,
     signal: options.signal,
     registryAuth: options.registryAuth ?? (() => undefined),
+    ...(options.swarm === undefined ? {} : { swarm: swarmLookup(options.swarm) }),
+  };
+}
+
+/** The desired services and overlays by Docker name, for the Swarm steps. */
+function swarmLookup(managers: readonly SwarmDesired[]): SwarmLookup {
+  const services = new Map(managers.flatMap((m) => m.services.map((s) => [s.name, s] as const)));
+  const networks = new Map(managers.flatMap((m) => m.networks.map((n) => [n.name, n] as const)));
+  return {
+    service: (name) => {
+      const found = services.get(name);
+      if (found === undefined) throw new Error(`service ${name} is not in the map`);
+      return found;
+    },
+    network: (name) => {
+      const found = networks.get(name);
+      if (found === undefined) throw new Error(`overlay network ${name} is not in the map`);
+      return found;
+    },
   };
 }
 

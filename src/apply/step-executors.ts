@@ -29,6 +29,7 @@ import { splitReference } from "../engine/docker-engine.js";
 import { imageIndex } from "../observe/observe.js";
 import { removeContainerUntilGone, type RemovalWait } from "./container-removal.js";
 import { createMarkerContainer } from "./engine-lock.js";
+import { swarmExecutors, type SwarmLookup } from "./swarm-executors.js";
 import {
   checkPreparation,
   describePreparation,
@@ -61,6 +62,8 @@ export interface ExecutionContext {
    * `transient`: a progress counter that the next line replaces.
    */
   output?(step: Step, line: string, transient?: boolean): void;
+  /** The map's Swarm part the plan was made from (services and overlays to send); undefined without one. */
+  swarm?: SwarmLookup;
 }
 
 /** The outcome of one step: a short note for the progress display. */
@@ -73,6 +76,8 @@ type Executors = { [T in StepType]: (step: StepOf<T>, ctx: ExecutionContext) => 
  * nothing: every choice (names, order, what to carry over) is in the step.
  */
 export const executors: Executors = {
+  ...swarmExecutors,
+
   "pull-image": async (step, ctx) => {
     await ctx
       .engine(step.object.client)

@@ -18,6 +18,13 @@ import type {
   NetworkSummary,
   VolumeSummary,
 } from "../engine/engine-types.js";
+import type {
+  NodeSummary,
+  SecretSummary,
+  ServiceSummary,
+  TaskFilter,
+  TaskSummary,
+} from "../engine/swarm-types.js";
 import type { ClientConfig } from "../map/clients-file.js";
 import type { Engines } from "../reconcile.js";
 import { type ListName, type PrefetchedAnswer, type PrefetchedLists } from "./prefetch.js";
@@ -115,6 +122,31 @@ export class PrefetchedReader implements EngineReader {
 
   pathOwner(id: string, path: string): Promise<PathOwner> {
     return this.inner.pathOwner(id, path);
+  }
+
+  // Swarm lists are not prefetched: only a map with a swarm client asks for them.
+  listServices(labels: LabelSelector): Promise<ServiceSummary[]> {
+    return this.inner.listServices(labels);
+  }
+
+  inspectService(idOrName: string): Promise<ServiceSummary> {
+    return this.inner.inspectService(idOrName);
+  }
+
+  listTasks(filter?: TaskFilter): Promise<TaskSummary[]> {
+    return this.inner.listTasks(filter);
+  }
+
+  listNodes(): Promise<NodeSummary[]> {
+    return this.inner.listNodes();
+  }
+
+  listSecrets(labels: LabelSelector): Promise<SecretSummary[]> {
+    return this.inner.listSecrets(labels);
+  }
+
+  serviceLogs(idOrName: string, options: LogOptions): Promise<Readable> {
+    return this.inner.serviceLogs(idOrName, options);
   }
 
   /** The prefetched answer to `list` (taken once) when it succeeded, else the engine's. */

@@ -17,6 +17,7 @@ import {
 } from "./docker-context.js";
 import {
   EngineApiError,
+  EngineConflictError,
   EngineError,
   type EngineErrorContext,
   EngineTimeoutError,
@@ -56,6 +57,15 @@ import type {
   VolumeCreateBody,
   VolumeSummary,
 } from "./engine-types.js";
+import type {
+  NodeSummary,
+  SecretCreateBody,
+  SecretSummary,
+  ServiceSpec,
+  ServiceSummary,
+  TaskFilter,
+  TaskSummary,
+} from "./swarm-types.js";
 
 export interface DockerEngineOptions {
   /** Client name; `default` for the engine at DOCKER_HOST. */
@@ -695,6 +705,133 @@ export class DockerEngine implements EngineWriter {
     );
   }
 
+  // ---- swarm -----------------------------------------------------------------------------------
+
+  async listServices(labels: LabelSelector): Promise<ServiceSummary[]> {
+    const call = { operation: "list services", object: describeSelector(labels) };
+    return this.dial<ServiceSummary[]>(call, {
+      method: "GET",
+      path: "/services",
+      query: { status: true, filters: labelFilters(labels) },
+    });
+  }
+
+  async inspectService(idOrName: string): Promise<ServiceSummary> {
+    return this.dial<ServiceSummary>(
+      { operation: "inspect service", object: `service ${idOrName}` },
+      { method: "GET", path: `/services/${encodeURIComponent(idOrName)}` },
+    );
+  }
+
+  async listTasks(filter: TaskFilter = {}): Promise<TaskSummary[]> {
+    const filters: Record<string, string[]> = {};
+    for (const [key, values] of Object.entries(filter) as [string, string[] | undefined][]) {
+      if (values !== undefined && values.length > 0) filters[key] = values;
+    }
+    const object = Object.keys(filters).length === 0 ? "swarm" : JSON.stringify(filters);
+    return this.dial<TaskSummary[]>(
+      { operation: "list tasks", object },
+      {
+        method: "GET",
+        path: "/tasks",
+        query: Object.keys(filters).length === 0 ? {} : { filters: JSON.stringify(filters) },
+      },
+    );
+  }
+
+  async listNodes(): Promise<NodeSummary[]> {
+    return this.dial<NodeSummary[]>(
+      { operation: "list nodes", object: "swarm" },
+      { method: "GET", path: "/nodes" },
+    );
+  }
+
+  async listSecrets(labels: LabelSelector): Promise<SecretSummary[]> {
+    const call = { operation: "list secrets", object: describeSelector(labels) };
+    return this.dial<SecretSummary[]>(call, {
+      method: "GET",
+      path: "/secrets",
+      query: { filters: labelFilters(labels) },
+    });
+  }
+
+  async serviceLogs(idOrName: string, options: LogOptions): Promise<Readable> {
+    const raw = await this.dial<Readable>(
+      { operation: "logs", object: `service ${idOrName}` },
+      {
+        method: "GET",
+        path: `/services/${encodeURIComponent(idOrName)}/logs`,
+        query: {
+          stdout: true,
+          stderr: true,
+          follow: options.follow ?? false,
+          tail: options.tail === undefined ? "all" : String(options.tail),
+          timestamps: options.timestamps ?? false,
+        },
+        stream: true,
+        timeoutMs: 0,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
+    const out = new PassThrough();
+    this.modem.demuxStream(raw, out, out);
+    raw.on("end", () => out.end());
+    raw.on("error", (err) => out.destroy(err));
+    return out;
+  }
+
+  async createService(spec: ServiceSpec, auth?: RegistryAuth): Promise<string> {
+    // The spec goes in the body only (its environment must never end up in a URL).
+    const answer = await this.dial<{ ID: string }>(
+      { operation: "create service", object: `service ${spec.Name}` },
+      { method: "POST", path: "/services/create", body: spec, ...(auth ? { authconfig: auth } : {}) },
+    );
+    return answer.ID;
+  }
+
+  async updateService(
+    id: string,
+    version: number,
+    spec: ServiceSpec,
+    options: { rollback?: boolean; auth?: RegistryAuth } = {},
+  ): Promise<string[]> {
+    const call = { operation: "update service", object: `service ${spec.Name}` };
+    try {
+      const answer = await this.dial<{ Warnings?: string[] | null } | undefined>(call, {
+        method: "POST",
+        path: `/services/${encodeURIComponent(id)}/update`,
+        query: { version, ...(options.rollback === true ? { rollback: "previous" } : {}) },
+        body: spec,
+        ...(options.auth ? { authconfig: options.auth } : {}),
+      });
+      return answer?.Warnings ?? [];
+    } catch (err) {
+      throw outOfSequence(err, this.context(call), version) ?? err;
+    }
+  }
+
+  async removeService(idOrName: string): Promise<void> {
+    await this.dial(
+      { operation: "remove service", object: `service ${idOrName}` },
+      { method: "DELETE", path: `/services/${encodeURIComponent(idOrName)}` },
+    );
+  }
+
+  async createSecret(body: SecretCreateBody): Promise<string> {
+    const answer = await this.dial<{ ID: string }>(
+      { operation: "create secret", object: `secret ${body.Name}` },
+      { method: "POST", path: "/secrets/create", body },
+    );
+    return answer.ID;
+  }
+
+  async removeSecret(idOrName: string): Promise<void> {
+    await this.dial(
+      { operation: "remove secret", object: `secret ${idOrName}` },
+      { method: "DELETE", path: `/secrets/${encodeURIComponent(idOrName)}` },
+    );
+  }
+
   // ---- plumbing --------------------------------------------------------------------------------
 
   /** Where the engine is expected, for messages: the socket or host, and the Docker context it came from. */
@@ -811,6 +948,25 @@ function statusWatcher(modem: Modem): { dialer: Pick<Modem, "dial">; readonly co
       return code;
     },
   };
+}
+
+/**
+ * The engine refuses an update that names a version older than the service's ("update out of
+ * sequence", HTTP 500 on API 1.41): someone changed the service since berth looked. That is a
+ * conflict, reported as one — never retried with the newer version, which would overwrite it.
+ */
+function outOfSequence(
+  err: unknown,
+  context: EngineErrorContext,
+  version: number,
+): EngineConflictError | undefined {
+  if (!(err instanceof EngineApiError) || !/update out of sequence/i.test(err.engineMessage))
+    return undefined;
+  return new EngineConflictError(
+    context,
+    `the service was changed by someone else since berth read it at version ${version} (update out of sequence): berth does not overwrite it`,
+    { cause: err, hint: "run berth again: it looks at the service afresh and plans from what it is now" },
+  );
 }
 
 function describeSelector(labels: LabelSelector): string {

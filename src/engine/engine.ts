@@ -19,6 +19,15 @@ import type {
   VolumeCreateBody,
   VolumeSummary,
 } from "./engine-types.js";
+import type {
+  NodeSummary,
+  SecretCreateBody,
+  SecretSummary,
+  ServiceSpec,
+  ServiceSummary,
+  TaskFilter,
+  TaskSummary,
+} from "./swarm-types.js";
 
 /** `{ "berth.map": "main" }` selects objects with that label value; `true` selects any value. */
 export type LabelSelector = Record<string, string | true>;
@@ -65,6 +74,16 @@ export interface EngineReader {
    * from the first header of the engine's archive of it, one call, without reading its contents.
    */
   pathOwner(id: string, path: string): Promise<PathOwner>;
+  // ---- Swarm (a manager answers; any other engine answers 503 "not a swarm manager") ----
+  /** Services with these labels, with their running and desired task counts (`status=true`). */
+  listServices(labels: LabelSelector): Promise<ServiceSummary[]>;
+  inspectService(idOrName: string): Promise<ServiceSummary>;
+  /** Tasks, filtered by the engine (none: every task of the swarm, one call). */
+  listTasks(filter?: TaskFilter): Promise<TaskSummary[]>;
+  listNodes(): Promise<NodeSummary[]>;
+  listSecrets(labels: LabelSelector): Promise<SecretSummary[]>;
+  /** The output of every task of a service, demultiplexed, in one stream. */
+  serviceLogs(idOrName: string, options: LogOptions): Promise<Readable>;
 }
 
 /** Numeric owner and mode (permission and special bits) of a path. */
@@ -99,6 +118,22 @@ export interface EngineWriter extends EngineReader {
   removeNetwork(idOrName: string): Promise<void>;
   connectNetwork(network: string, container: string, endpoint?: EndpointConfig): Promise<void>;
   disconnectNetwork(network: string, container: string, force?: boolean): Promise<void>;
+  /** Creates a service; returns its id. */
+  createService(spec: ServiceSpec, auth?: RegistryAuth): Promise<string>;
+  /**
+   * Sends a service's new spec, naming the version it was read at: a service changed since is
+   * refused by the engine (EngineConflictError, never overwritten). `rollback`: go back to the
+   * previous spec instead (the spec sent must then be the current one).
+   */
+  updateService(
+    id: string,
+    version: number,
+    spec: ServiceSpec,
+    options?: { rollback?: boolean; auth?: RegistryAuth },
+  ): Promise<string[]>;
+  removeService(idOrName: string): Promise<void>;
+  createSecret(body: SecretCreateBody): Promise<string>;
+  removeSecret(idOrName: string): Promise<void>;
 }
 
 const readerMethods = [
@@ -113,6 +148,12 @@ const readerMethods = [
   "events",
   "containerLogs",
   "pathOwner",
+  "listServices",
+  "inspectService",
+  "listTasks",
+  "listNodes",
+  "listSecrets",
+  "serviceLogs",
 ] as const satisfies readonly (keyof EngineReader)[];
 
 /**

@@ -11,6 +11,7 @@ import { normalizeImageReference } from "../model/image-reference.js";
 import { LABEL } from "../model/labels.js";
 import { decodeSpecLabel } from "../desired/spec-label.js";
 import { BUILD_LABEL } from "../desired/build-record.js";
+import { observeSwarm } from "./observe-swarm.js";
 import type {
   ObservedClient,
   ObservedContainer,
@@ -69,18 +70,21 @@ export interface ObserveOptions {
    * overlay network needs to know, so the usual look stays at four calls per engine.
    */
   swarmRoles?: boolean;
+  /** Swarm manager clients: their services, tasks and nodes are observed too (three more calls each). */
+  swarmManagers?: readonly string[];
 }
 
 export async function observeEngine(
   engine: EngineReader,
   options: ObserveOptions = {},
 ): Promise<ObservedClient> {
-  const [containers, volumes, networks, images, info] = await Promise.all([
+  const [containers, volumes, networks, images, info, swarm] = await Promise.all([
     engine.listContainers({}),
     engine.listVolumes({}),
     engine.listNetworks({}),
     engine.listImages(),
     options.swarmRoles === true ? engine.info() : undefined,
+    options.swarmManagers?.includes(engine.name) === true ? observeSwarm(engine) : undefined,
   ]);
   const observed: ObservedClient = {
     client: engine.name,
@@ -95,9 +99,10 @@ export async function observeEngine(
     const node = info.Swarm?.NodeID;
     if (info.Swarm?.LocalNodeState === "active" && node !== undefined && node !== "") {
       const managers = (info.Swarm.RemoteManagers ?? []).map((m) => m.NodeID);
-      observed.swarm = { nodeId: node, managers };
+      observed.swarmNode = { nodeId: node, managers };
     }
   }
+  if (swarm !== undefined) observed.swarm = swarm;
   return observed;
 }
 

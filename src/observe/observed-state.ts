@@ -32,7 +32,9 @@ export interface ObservedClient {
    * and the node ids of the swarm's managers (a manager lists itself). Two engines are in one
    * swarm when one's managers include the other's node.
    */
-  swarm?: { nodeId: string; managers: string[] };
+  swarmNode?: { nodeId: string; managers: string[] };
+  /** Services, tasks and nodes, for a swarm manager client of the map; undefined otherwise. */
+  swarm?: ObservedSwarm;
 }
 
 /** A network a container is on, as the container list tells: membership only (no aliases). */
@@ -134,4 +136,64 @@ export interface ObservedNetwork {
 
 export function emptyObservedClient(client: string): ObservedClient {
   return { client, containers: [], volumes: [], networks: [], images: {} };
+}
+
+/**
+ * What a swarm manager runs (only for a manager client of the map: three more list calls, of
+ * berth's services, every task and every node, whatever the map's size).
+ */
+export interface ObservedSwarm {
+  /** The services with berth's map label (any map); `mapName` tells whose. */
+  services: ObservedService[];
+  /** Every task of those services (other services' tasks are left out). */
+  tasks: ObservedTask[];
+  nodes: ObservedNode[];
+}
+
+export interface ObservedService {
+  id: string;
+  name: string;
+  /** The version index an update must name. */
+  version: number;
+  labels: Labels;
+  mapName: string | undefined;
+  /** `berth.kind`: `service` or `job`. */
+  kind: string | undefined;
+  specHash: string | undefined;
+  /** Replicas (or a job's completions) asked for. */
+  replicas: number;
+  runningTasks: number;
+  desiredTasks: number;
+  /** `updating`, `completed`, `paused`, `rollback_started`, `rollback_completed`, …; undefined before any update. */
+  updateState: string | undefined;
+  updateMessage: string | undefined;
+  /** A job's current iteration (its tasks of other iterations are from earlier runs). */
+  jobIteration: number | undefined;
+}
+
+export interface ObservedTask {
+  id: string;
+  serviceId: string;
+  nodeId: string | undefined;
+  slot: number | undefined;
+  /** `new`, `pending`, `assigned`, …, `starting`, `running`, `complete`, `failed`, `shutdown`, `rejected`, … */
+  state: string;
+  desiredState: string;
+  message: string;
+  error: string | undefined;
+  containerId: string | undefined;
+  exitCode: number | undefined;
+  jobIteration: number | undefined;
+  /** When its state last changed (ms since the epoch). */
+  since: number;
+}
+
+export interface ObservedNode {
+  id: string;
+  hostname: string;
+  labels: Labels;
+  /** `ready`, `down`, `disconnected`, `unknown`. */
+  state: string;
+  availability: string;
+  role: string;
 }

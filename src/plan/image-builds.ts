@@ -38,7 +38,9 @@ export interface BuildDecisionInput {
  */
 export function decideBuild(input: BuildDecisionInput): BuildDecision {
   const where =
-    input.build.generated === undefined ? `from ${input.build.context}` : "from the Dockerfile written in the map";
+    input.build.generated === undefined
+      ? `from ${input.build.context}`
+      : "from the Dockerfile written in the map";
   if (input.imageId === undefined)
     return {
       build: true,

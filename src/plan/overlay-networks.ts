@@ -73,13 +73,13 @@ function refuseOutsideSwarm(
   network: ResolvedNetwork,
   home: string,
 ): void {
-  const homeNode = observed.clients[home]?.swarm?.nodeId;
+  const homeNode = observed.clients[home]?.swarmNode?.nodeId;
   for (const container of resolved.containers) {
     if (!container.endpoints.some((e) => e.network === network.key)) continue;
     for (const client of container.clients) {
       const engine = observed.clients[client];
       if (client === home || engine === undefined) continue;
-      if (homeNode !== undefined && engine.swarm?.managers.includes(homeNode) === true) continue;
+      if (homeNode !== undefined && engine.swarmNode?.managers.includes(homeNode) === true) continue;
       throw new PlanError(
         `overlay network \`${network.key}\` is made on the swarm manager \`${home}\`, but client \`${client}\`, where \`${container.key}\` joins it, is not a node of that swarm`,
         {

@@ -19,7 +19,7 @@ export type PlanAction = (typeof PLAN_ACTIONS)[number];
 export const PLAN_FORMAT = "berth.plan/1";
 
 export interface ObjectRef {
-  kind: "container" | "volume" | "network" | "image";
+  kind: "container" | "volume" | "network" | "image" | "service";
   /** Docker name (image reference for images). */
   name: string;
   /** Engine (client) name. */
@@ -150,7 +150,29 @@ export type Step =
       volumes: { name: string; record: VolumeOwnerRecord; step: string }[];
     })
   | (StepBase & { type: "wait-healthy"; container: string })
-  | (StepBase & { type: "wait-completed"; container: string });
+  | (StepBase & { type: "wait-completed"; container: string })
+  /** An overlay network on a swarm manager (the executor sends the map's spec of it). */
+  | (StepBase & { type: "create-swarm-network" })
+  | (StepBase & { type: "create-service"; service: string; kind: "service" | "job" })
+  | (StepBase & {
+      type: "update-service";
+      service: string;
+      serviceId: string;
+      /** The version the plan saw: a service changed since is refused by the engine, never overwritten. */
+      version: number;
+      /** The fields that differ (their reasons are in the plan's changes). */
+      fields: string[];
+    })
+  | (StepBase & { type: "remove-service"; service: string; serviceId: string })
+  | (StepBase & {
+      type: "wait-service";
+      service: string;
+      /** `running` (every replica), `healthy` (running and its health check passed), `completed` (a job). */
+      condition: ServiceCondition;
+      replicas: number;
+    });
+
+export type ServiceCondition = "running" | "healthy" | "completed";
 
 /**
  * One container's exec record after the run: `kept` (what was recorded before, for the map's

@@ -23,6 +23,7 @@ import {
 import { planOrphans } from "./orphan-planner.js";
 import { planReconcile } from "./reconcile-planner.js";
 import { TeardownPlanner } from "./teardown-planner.js";
+import { planSwarm, type SwarmDesired } from "./swarm-planner.js";
 
 export interface PlanInput {
   map: LoadedMap;
@@ -34,6 +35,12 @@ export interface PlanInput {
   nameConflicts?: NameConflicts;
   /** The contexts of the images the map builds (readBuildContexts), by image reference. */
   builds?: Readonly<Record<string, ContextDigest>>;
+  /**
+   * The map's Swarm part (reconcile.ts works it out from the clients file): what each swarm
+   * manager should run, and the clients whose configs run as services (managers and node
+   * clients), which get no container planning.
+   */
+  swarm?: { managers: SwarmDesired[]; clients: readonly string[] };
 }
 
 export const DEFAULT_PLAN_OPTIONS: Omit<PlanOptions, "action"> = {
@@ -89,8 +96,9 @@ export function plan(input: PlanInput): Plan {
   reportUnreachable(builder, input.map, unreachable, blocked);
   const planned = new Map<string, { ctx: PlanContext; index: StepIndex }>();
   const contexts = new Map<string, PlanContext>();
+  const swarmClients = new Set(input.swarm?.clients ?? []);
   for (const client of [...resolved.clients].sort()) {
-    if (client in unreachable) continue;
+    if (client in unreachable || swarmClients.has(client)) continue;
     const observed = input.observed.clients[client];
     if (observed === undefined) throw new PlanError(`no observation of engine ${client}`);
     const context = input.clients?.[client] ?? defaultClientContext(client);
@@ -120,6 +128,12 @@ export function plan(input: PlanInput): Plan {
     if (ref.kind === "gate") return remoteGate(ref, planned);
     return contexts.get(ref.client)?.sharedSteps(ref.kind, ref.key);
   });
+  for (const desired of input.swarm?.managers ?? []) {
+    if (desired.manager in unreachable) continue;
+    const observed = input.observed.clients[desired.manager];
+    if (observed === undefined) throw new PlanError(`no observation of swarm manager ${desired.manager}`);
+    planSwarm({ mapName: resolved.name, desired, observed, options, builder, selected: new Set(selected) });
+  }
   return {
     format: PLAN_FORMAT,
     map: resolved.name,

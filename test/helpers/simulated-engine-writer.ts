@@ -38,6 +38,12 @@ import type {
   VolumeCreateBody,
   VolumeSummary,
 } from "../../src/engine/engine-types.js";
+import type {
+  NodeSummary,
+  SecretSummary,
+  ServiceSummary,
+  TaskSummary,
+} from "../../src/engine/swarm-types.js";
 import { normalizeImageReference } from "../../src/model/image-reference.js";
 import { SimulationError, type SimulatedContainer } from "./simulated-container.js";
 import type { SimulatedEngine } from "./simulated-engine-state.js";
@@ -134,6 +140,58 @@ export class SimulatedEngineWriter implements EngineWriter {
     return this.call("inspect container", `container ${idOrName}`, () =>
       this.details(this.engine.watch(idOrName)),
     );
+  }
+
+  // ---- swarm: a simulated engine is never in one, and answers as Docker does then (503) ----
+
+  private notInSwarm<T>(operation: string, object: string): Promise<T> {
+    return this.call(operation, object, () => {
+      throw new SimulationError("This node is not a swarm manager.", 503);
+    });
+  }
+
+  listServices(): Promise<ServiceSummary[]> {
+    return this.notInSwarm("list services", "");
+  }
+
+  inspectService(idOrName: string): Promise<ServiceSummary> {
+    return this.notInSwarm("inspect service", `service ${idOrName}`);
+  }
+
+  listTasks(): Promise<TaskSummary[]> {
+    return this.notInSwarm("list tasks", "swarm");
+  }
+
+  listNodes(): Promise<NodeSummary[]> {
+    return this.notInSwarm("list nodes", "swarm");
+  }
+
+  listSecrets(): Promise<SecretSummary[]> {
+    return this.notInSwarm("list secrets", "");
+  }
+
+  serviceLogs(idOrName: string): Promise<Readable> {
+    return this.notInSwarm("logs", `service ${idOrName}`);
+  }
+
+  createService(spec: { Name: string }): Promise<string> {
+    return this.notInSwarm("create service", `service ${spec.Name}`);
+  }
+
+  updateService(id: string): Promise<string[]> {
+    return this.notInSwarm("update service", `service ${id}`);
+  }
+
+  removeService(idOrName: string): Promise<void> {
+    return this.notInSwarm("remove service", `service ${idOrName}`);
+  }
+
+  createSecret(body: { Name: string }): Promise<string> {
+    return this.notInSwarm("create secret", `secret ${body.Name}`);
+  }
+
+  removeSecret(idOrName: string): Promise<void> {
+    return this.notInSwarm("remove secret", `secret ${idOrName}`);
   }
 
   events(): Promise<EngineEvent[]> {

@@ -106,8 +106,9 @@ function openFor(
   command: Command,
   io: CliIo,
 ): { map: LoadedMap; clients: Record<string, ClientConfig>; engines: Engines } {
-  const map = loadMapFor(command, io);
   const clients = clientsFor(command, io);
+  // With the clients file: a swarm client's configs are checked against what Swarm can run.
+  const map = loadMapFor(command, io, { clients });
   return { map, clients, engines: openEngines(map, clients, engineOptionsFor(command, io, map)) };
 }
 
@@ -474,13 +475,14 @@ export function applyCommand(io: CliIo): Command {
     .addOption(outputOption(["text", "json", "yaml"], "text"));
   return withApplyOptions(command).action(async (file: string, flags: RunFlags, cmd: Command) => {
     const saved = parseSavedPlan(readText(resolvePath(io.cwd, file)), file);
+    const clients = clientsFor(cmd, io);
     const map: LoadedMap = loadMap({
       ...mapSourceFor(cmd, io, { files: saved.files }),
       // The plan was made for this map: its name is not open to the environment.
       mapName: saved.map,
       ...parseCacheFor(cmd, io),
+      clients,
     });
-    const clients = clientsFor(cmd, io);
     const renderer = progressFor(cmd, io, flags.progress);
     const engines = openEngines(map, clients, engineOptionsFor(cmd, io, map));
     const { plan, result } = await reconcile(map, engines, {

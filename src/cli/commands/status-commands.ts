@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from "commander";
-import { readOnly } from "../../engine/engine.js";
+import { readOnly, type EngineReader, type LogOptions } from "../../engine/engine.js";
+import { desiredServices } from "../../swarm/swarm.js";
 import { targetKeys } from "../../graph/dependency-graph.js";
 import type { ObservedContainer } from "../../observe/observed-state.js";
 import { OVERLAY_DRIVER } from "../../map/model.js";
@@ -11,9 +12,11 @@ import { EXIT } from "../exit-codes.js";
 import { engineOptionsFor, loadMapFor } from "../global-options.js";
 import { formatOf, outputOption, toYaml, type OutputFormat } from "../output-format.js";
 import { clientsFor, refreshOption } from "./run-commands.js";
+import { swarmClientsOf } from "../../swarm-part.js";
+import { describeServiceRow, swarmStatusRows } from "./swarm-status.js";
 
 export interface ObjectStatus {
-  kind: "container" | "volume" | "network";
+  kind: "container" | "volume" | "network" | "service" | "node";
   name: string;
   client: string;
   key?: string;
@@ -34,6 +37,10 @@ export interface ObjectStatus {
    * Absent otherwise.
    */
   leftAsIs?: string[];
+  /** A service: tasks running (a job: completed) and replicas wanted. */
+  replicas?: { running: number; desired: number };
+  /** A service's current tasks, each with its node and state. */
+  tasks?: { slot?: number; node: string; state: string; message: string }[];
 }
 
 const STATE_WORDS: Record<string, string> = { "name-taken": "name taken by a foreign container" };
@@ -52,13 +59,13 @@ export function statusCommand(io: CliIo): Command {
         flags: { json?: boolean; output?: OutputFormat; refresh?: "labels" | "full" },
         command: Command,
       ) => {
-        const map = loadMapFor(command, io);
         const clients = clientsFor(command, io);
+        const map = loadMapFor(command, io, { clients });
         const engines = openEngines(map, clients, engineOptionsFor(command, io, map));
         const readers = Object.fromEntries(Object.entries(engines).map(([n, e]) => [n, readOnly(e)]));
         // A plan that is never applied: a volume that differs is shown outdated, and a name held
         // by a foreign container as a state, not refused.
-        const { plan, observed } = await observeAndPlan(map, readers, {
+        const { plan, observed, swarm } = await observeAndPlan(map, readers, {
           action: "update",
           recreateVolumes: true,
           nameConflicts: "report",
@@ -76,7 +83,10 @@ export function statusCommand(io: CliIo): Command {
           into.set(id, [...(into.get(id) ?? []), ...change.reasons.map(describeReason)]);
         }
         const rows: ObjectStatus[] = [];
+        const swarmClients = new Set(swarmClientsOf(map, clients));
         for (const client of map.resolved.clients) {
+          // Configs on a swarm client run as services: shown below, per swarm manager.
+          if (swarmClients.has(client)) continue;
           const state = observed.clients[client];
           if (state === undefined) {
             // An engine of several that did not answer: what should run there is not known.
@@ -149,6 +159,7 @@ export function statusCommand(io: CliIo): Command {
             }
           }
         }
+        rows.push(...swarmStatusRows(swarm, observed, clients, map.name, keys, outdated));
         if (observed.unreachable !== undefined) command.setOptionValue("exitCode", EXIT.error);
         const format = formatOf(flags, "text");
         if (format !== "text") {
@@ -157,7 +168,7 @@ export function statusCommand(io: CliIo): Command {
         }
         const paint = painter(useColor(io, "stdout"));
         // Several engines: one group of rows per engine, under its name.
-        const grouped = map.resolved.clients.length > 1;
+        const grouped = new Set(rows.map((r) => r.client)).size > 1 || map.resolved.clients.length > 1;
         let group: string | undefined;
         for (const row of rows) {
           if (grouped && row.client !== group) {
@@ -166,17 +177,27 @@ export function statusCommand(io: CliIo): Command {
             const down = why === undefined ? "" : paint("red", ` did not answer: ${why}`);
             io.stdout.write(`engine ${row.client}${down}\n`);
           }
+          const service = describeServiceRow(row);
           const state =
             row.state === "exited"
               ? `exited (${row.exitCode ?? "?"})`
               : row.state === "joined"
                 ? `joined (overlay of ${row.home ?? "?"})`
-                : (STATE_WORDS[row.state] ?? row.state);
+                : row.replicas !== undefined
+                  ? service.state
+                  : (STATE_WORDS[row.state] ?? row.state);
           const health = row.health === undefined ? "" : ` ${row.health}`;
           const color =
-            row.state === "running" || row.state === "present" || row.state === "joined"
+            row.state === "running" ||
+            row.state === "present" ||
+            row.state === "joined" ||
+            row.state === "ready" ||
+            row.state === "completed"
               ? "green"
-              : row.state === "missing" || row.state === "dead" || row.state === "name-taken"
+              : row.state === "missing" ||
+                  row.state === "dead" ||
+                  row.state === "name-taken" ||
+                  row.state === "down"
                 ? "red"
                 : "yellow";
           const mark = row.outdated.length > 0 ? paint("yellow", " outdated") : "";
@@ -184,7 +205,7 @@ export function statusCommand(io: CliIo): Command {
           io.stdout.write(
             `${grouped ? "  " : ""}${row.kind.padEnd(9)} ${row.name.padEnd(40)} ${paint(color, state)}${health}${mark}${where}\n`,
           );
-          for (const reason of [...(row.leftAsIs ?? []), ...row.outdated])
+          for (const reason of [...(row.leftAsIs ?? []), ...row.outdated, ...service.details])
             io.stdout.write(`          · ${reason}\n`);
         }
       },
@@ -202,31 +223,52 @@ export function logsCommand(io: CliIo): Command {
       return n;
     })
     .action(async (targets: string[], flags: { follow?: boolean; tail?: number }, command: Command) => {
-      const map = loadMapFor(command, io);
-      const engines = openEngines(map, clientsFor(command, io), engineOptionsFor(command, io, map));
+      const clients = clientsFor(command, io);
+      const map = loadMapFor(command, io, { clients });
+      const engines = openEngines(map, clients, engineOptionsFor(command, io, map));
       const keys = targetKeys(map.resolved, targets);
+      const swarmClients = new Set(swarmClientsOf(map, clients));
       const containers = map.resolved.containers.filter((c) => keys.includes(c.key));
-      const prefix = containers.length > 1 || Object.keys(engines).length > 1;
-      await Promise.all(
-        containers.flatMap((container) =>
-          container.clients.map(async (client) => {
-            const engine = readOnly(engines[client] as NonNullable<(typeof engines)[string]>);
-            const stream = await engine.containerLogs(container.name, {
-              follow: flags.follow ?? false,
-              ...(flags.tail === undefined ? {} : { tail: flags.tail }),
-              ...(io.signal === undefined ? {} : { signal: io.signal }),
-            });
-            let pending = "";
-            const label = `${container.key}${client === "default" ? "" : `@${client}`} | `;
-            for await (const chunk of stream) {
-              const text = pending + (Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk));
-              const lines = text.split("\n");
-              pending = lines.pop() ?? "";
-              for (const line of lines) io.stdout.write(`${prefix ? label : ""}${line}\n`);
-            }
-            if (pending !== "") io.stdout.write(`${prefix ? label : ""}${pending}\n`);
-          }),
+      // A config on a swarm client runs as a service: its output is the service's, from its manager.
+      const services = desiredServices(map.resolved, clients).filter((s) =>
+        s.instanceKeys.some((k) => keys.includes(k)),
+      );
+      const sources = [
+        ...containers.flatMap((container) =>
+          container.clients
+            .filter((client) => !swarmClients.has(client))
+            .map((client) => ({
+              client,
+              label: `${container.key}${client === "default" ? "" : `@${client}`} | `,
+              open: (engine: EngineReader, options: LogOptions) =>
+                engine.containerLogs(container.name, options),
+            })),
         ),
+        ...services.map((service) => ({
+          client: service.client,
+          label: `${service.configKey}${service.instances.length === 1 ? `.${service.instances[0] as string}` : ""}@${service.client} | `,
+          open: (engine: EngineReader, options: LogOptions) => engine.serviceLogs(service.name, options),
+        })),
+      ];
+      const prefix = sources.length > 1 || Object.keys(engines).length > 1;
+      await Promise.all(
+        sources.map(async (source) => {
+          const engine = readOnly(engines[source.client] as NonNullable<(typeof engines)[string]>);
+          const stream = await source.open(engine, {
+            follow: flags.follow ?? false,
+            ...(flags.tail === undefined ? {} : { tail: flags.tail }),
+            ...(io.signal === undefined ? {} : { signal: io.signal }),
+          });
+          let pending = "";
+          const label = source.label;
+          for await (const chunk of stream) {
+            const text = pending + (Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk));
+            const lines = text.split("\n");
+            pending = lines.pop() ?? "";
+            for (const line of lines) io.stdout.write(`${prefix ? label : ""}${line}\n`);
+          }
+          if (pending !== "") io.stdout.write(`${prefix ? label : ""}${pending}\n`);
+        }),
       ).catch((err: unknown) => {
         if (io.signal?.aborted) return;
         throw err;

@@ -67,6 +67,11 @@ const WORDS: Record<StepType, { running: string; done: string; condition: string
   "record-state": { running: "Recording", done: "Recorded", condition: "recorded" },
   "wait-healthy": { running: "Started, waiting until healthy", done: "Healthy", condition: "healthy" },
   "wait-completed": { running: "Running to completion", done: "Completed", condition: "completed" },
+  "create-swarm-network": { running: "Creating", done: "Created", condition: "created" },
+  "create-service": { running: "Creating", done: "Created", condition: "created" },
+  "update-service": { running: "Updating", done: "Updated", condition: "updated" },
+  "remove-service": { running: "Removing", done: "Removed", condition: "removed" },
+  "wait-service": { running: "Waiting for tasks", done: "Running", condition: "running" },
 };
 
 /** The steps that replace a container: together they read "Recreating", then "Recreated". */
@@ -82,6 +87,7 @@ const KIND_LABEL: Record<ObjectRef["kind"], string> = {
   volume: "Volume",
   network: "Network",
   image: "Image",
+  service: "Service",
 };
 
 /**

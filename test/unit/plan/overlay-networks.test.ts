@@ -26,7 +26,11 @@ web: {image: "web:1", networks: [mesh]}
 `;
 
 /** An engine with nothing on it; `swarmManager` (and its swarm) as GET /info would tell. */
-function empty(client: string, swarmManager?: boolean, swarm?: ObservedClient["swarm"]): ObservedClient {
+function empty(
+  client: string,
+  swarmManager?: boolean,
+  swarmNode?: ObservedClient["swarmNode"],
+): ObservedClient {
   return {
     client,
     containers: [],
@@ -34,7 +38,7 @@ function empty(client: string, swarmManager?: boolean, swarm?: ObservedClient["s
     networks: [],
     images: { "web:1": "sha256:web" },
     ...(swarmManager === undefined ? {} : { swarmManager }),
-    ...(swarm === undefined ? {} : { swarm }),
+    ...(swarmNode === undefined ? {} : { swarmNode }),
   };
 }
 
@@ -229,7 +233,7 @@ b: {image: "web:1", clients: e5, networks: [[mesh, bee]]}
   });
 
   it("is refused when a client with a container on it is not a node of the manager's swarm", () => {
-    const observed = engines({ e5: { swarm: { nodeId: "x", managers: ["other"] } } });
+    const observed = engines({ e5: { swarmNode: { nodeId: "x", managers: ["other"] } } });
     expect(() => planOf(observed)).toThrow(
       "overlay network `mesh` is made on the swarm manager `e4`, but client `e5`, where `b` joins it, is not a node of that swarm",
     );

@@ -1,0 +1,408 @@
+import { compareText } from "../common/text.js";
+import { LABEL } from "../model/labels.js";
+import type {
+  ObservedClient,
+  ObservedNode,
+  ObservedService,
+  ObservedSwarm,
+  ObservedTask,
+} from "../observe/observed-state.js";
+import {
+  serviceChanges,
+  SWARM_LABEL,
+  type DesiredService,
+  type DesiredSwarmNetwork,
+} from "../swarm/swarm.js";
+import type { PlanBuilder } from "./plan-builder.js";
+import { PlanError } from "./plan-context.js";
+import type { ObjectRef, PlanOptions, Reason, ServiceCondition } from "./plan-types.js";
+
+/** What berth wants on one swarm manager, worked out before planning (see reconcile.ts). */
+export interface SwarmDesired {
+  /** The manager's client. */
+  manager: string;
+  services: DesiredService[];
+  networks: DesiredSwarmNetwork[];
+  /** Whether the swarm's kernel routes virtual IPs; without, services use dnsrr and host-mode ports. */
+  ipvs: boolean;
+}
+
+export interface SwarmPlanInput {
+  mapName: string;
+  desired: SwarmDesired;
+  observed: ObservedClient;
+  options: PlanOptions;
+  builder: PlanBuilder;
+  /** The map's instance keys the targets name (every one without targets). */
+  selected: ReadonlySet<string>;
+}
+
+/**
+ * Plans one swarm manager's part of a map: its overlay networks and its services (or jobs),
+ * compared with what berth recorded on them (serviceChanges), with reasons per field. Pure.
+ *
+ * Swarm has no ordering between services: berth gives it. A service is created or updated only
+ * once the services it depends on are ready — every replica running (healthy, for one with a
+ * health check, since Swarm holds such a task in `starting` until it is), a job completed — by a
+ * `wait-service` step after each create or update, which the dependents' steps wait for.
+ */
+export function planSwarm(input: SwarmPlanInput): void {
+  const { options } = input;
+  const swarm = input.observed.swarm;
+  if (swarm === undefined)
+    throw new PlanError(`no observation of the swarm of client ${input.desired.manager}`);
+  if (options.action === "startup" || options.action === "update") {
+    if (!input.desired.ipvs && input.desired.services.length > 0)
+      input.builder.warn(
+        `swarm manager \`${input.desired.manager}\`: the kernel has no IPVS (/proc/net/ip_vs is missing), so virtual IPs and the ingress routing mesh would fail silently: services use endpoint mode dnsrr and host-mode published ports`,
+      );
+    planSwarmReconcile(input, swarm);
+    return;
+  }
+  if (options.action === "shutdown" || options.action === "remove") {
+    planSwarmTeardown(input, swarm);
+    return;
+  }
+  if (input.desired.services.some((s) => s.instanceKeys.some((k) => input.selected.has(k))))
+    input.builder.warn(
+      `\`berth ${options.action}\` does not act on services: client \`${input.desired.manager}\` is a swarm manager; use \`update\` or \`shutdown\``,
+    );
+}
+
+// ---- startup and update ------------------------------------------------------------------------
+
+function planSwarmReconcile(input: SwarmPlanInput, swarm: ObservedSwarm): void {
+  const { desired, mapName } = input;
+  const byName = new Map(swarm.services.map((s) => [s.name, s]));
+  const wanted = selectedServices(desired.services, input.selected);
+  const networkSteps = planNetworks(input, wanted);
+  /** The step after which a service counts as ready, for its dependents (undefined: it is). */
+  const ready = new Map<string, string | undefined>();
+  for (const service of dependencyOrder(wanted)) {
+    const observed = byName.get(service.name);
+    if (observed !== undefined && observed.mapName !== mapName)
+      throw new PlanError(
+        `${desired.manager}: service name \`${service.name}\` (config \`${service.configKey}\`) is taken by a service that is not this map's${observed.mapName === undefined ? "" : ` (map \`${observed.mapName}\`)`}`,
+        { hint: "remove or rename that service, or rename the map or the config" },
+      );
+    const after = [
+      ...service.networks.map((n) => networkSteps.get(n)),
+      ...service.dependsOn.map((d) => ready.get(d.service)),
+    ];
+    ready.set(service.name, planService(input, service, observed, swarm, after));
+  }
+  planOrphanServices(input, swarm);
+}
+
+/** The desired services the targets name, and every service they depend on. */
+function selectedServices(
+  services: readonly DesiredService[],
+  selected: ReadonlySet<string>,
+): DesiredService[] {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const keep = new Set<string>();
+  const visit = (service: DesiredService) => {
+    if (keep.has(service.name)) return;
+    keep.add(service.name);
+    for (const d of service.dependsOn) {
+      const dependency = byName.get(d.service);
+      if (dependency !== undefined) visit(dependency);
+    }
+  };
+  for (const service of services) if (service.instanceKeys.some((k) => selected.has(k))) visit(service);
+  return services.filter((s) => keep.has(s.name));
+}
+
+/** Dependencies before their dependents; otherwise in the map's order (a cycle is refused at load). */
+export function dependencyOrder(services: readonly DesiredService[]): DesiredService[] {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const out: DesiredService[] = [];
+  const seen = new Set<string>();
+  const visit = (service: DesiredService) => {
+    if (seen.has(service.name)) return;
+    seen.add(service.name);
+    for (const d of service.dependsOn) {
+      const dependency = byName.get(d.service);
+      if (dependency !== undefined) visit(dependency);
+    }
+    out.push(service);
+  };
+  for (const service of services) visit(service);
+  return out;
+}
+
+/** Creates the overlays the services need that do not exist; returns their create steps by name. */
+function planNetworks(input: SwarmPlanInput, services: readonly DesiredService[]): Map<string, string> {
+  const { desired, builder, mapName, observed } = input;
+  const needed = new Set(services.flatMap((s) => s.networks));
+  const steps = new Map<string, string>();
+  for (const network of desired.networks) {
+    if (!needed.has(network.name)) continue;
+    const object: ObjectRef = {
+      kind: "network",
+      name: network.name,
+      client: desired.manager,
+      key: network.key,
+    };
+    const found = observed.networks.filter((n) => n.name === network.name);
+    const existing = found[0];
+    builder.fingerprint({ object, id: existing?.id ?? null });
+    if (existing === undefined) {
+      builder.change(object, "create", [{ message: "overlay network does not exist" }]);
+      steps.set(network.name, builder.add({ type: "create-swarm-network", object }));
+      continue;
+    }
+    if (existing.mapName !== mapName)
+      throw new PlanError(
+        `${desired.manager}: network name \`${network.name}\` is taken by a network that is not this map's`,
+        { hint: "remove or rename that network, or rename the map" },
+      );
+    if (existing.driver !== "overlay")
+      throw new PlanError(
+        `${desired.manager}: network \`${network.name}\` has driver ${existing.driver}, not overlay: services cannot join it`,
+        {
+          hint: `remove it (\`berth shutdown\` of the map, or \`docker network rm ${network.name}\`), then run again`,
+        },
+      );
+    if (existing.labels[LABEL.specHash] !== network.specHash)
+      builder.warn(
+        `${desired.manager}: overlay network \`${network.name}\` differs from the map; berth does not recreate a network services use: shut the map down and start it again to apply it`,
+      );
+  }
+  return steps;
+}
+
+/**
+ * One service: created, updated (its changed fields as reasons), or left as it is; then waited
+ * for when it changed or is not running all its replicas. Returns the step its dependents wait for.
+ */
+function planService(
+  input: SwarmPlanInput,
+  service: DesiredService,
+  observed: ObservedService | undefined,
+  swarm: ObservedSwarm,
+  after: (string | undefined)[],
+): string | undefined {
+  const { builder, options } = input;
+  const object = serviceRef(service);
+  builder.fingerprint({ object, id: observed?.id ?? null, specHash: observed?.specHash ?? null });
+  const notes = service.notes.map((message): Reason => ({ message }));
+  if (observed === undefined) {
+    builder.change(object, "create", [{ message: `${service.kind} does not exist` }, ...notes]);
+    const created = builder.add({
+      type: "create-service",
+      object,
+      service: service.name,
+      kind: service.kind,
+      after,
+    });
+    return waitFor(builder, service, object, [created]);
+  }
+  const changes = serviceChanges(service, observed.labels);
+  if (changes.length > 0) {
+    const reasons = changes.map((c): Reason => ({ message: c.reason, field: c.field }));
+    if (options.action === "startup") {
+      builder.change(object, "outdated", [...reasons, { message: "`berth update` applies it" }]);
+    } else {
+      builder.change(object, "update", reasons);
+      const updated = builder.add({
+        type: "update-service",
+        object,
+        service: service.name,
+        serviceId: observed.id,
+        version: observed.version,
+        fields: changes.map((c) => c.field),
+        after,
+      });
+      return waitFor(builder, service, object, [updated]);
+    }
+  }
+  const short = shortOfReplicas(service, observed, swarm);
+  if (short === undefined) return undefined;
+  builder.change(object, "start", [{ message: short }]);
+  return waitFor(builder, service, object, after);
+}
+
+function waitFor(
+  builder: PlanBuilder,
+  service: DesiredService,
+  object: ObjectRef,
+  after: (string | undefined)[],
+): string {
+  return builder.add({
+    type: "wait-service",
+    object,
+    service: service.name,
+    condition: conditionOf(service),
+    replicas: replicasOf(service),
+    after,
+  });
+}
+
+/** What a service's dependents wait for: a job to complete; a service's tasks to run (healthy when checked). */
+export function conditionOf(service: Pick<DesiredService, "kind" | "healthcheck">): ServiceCondition {
+  if (service.kind === "job") return "completed";
+  return service.healthcheck ? "healthy" : "running";
+}
+
+export function replicasOf(service: Pick<DesiredService, "spec">): number {
+  const mode = service.spec.Mode;
+  return "Replicated" in mode ? mode.Replicated.Replicas : mode.ReplicatedJob.TotalCompletions;
+}
+
+/**
+ * Why an unchanged service does not run the map (fewer tasks running than replicas, with what
+ * the tasks that do not run say: "no suitable node", an image missing on a node); undefined when
+ * it does. A job that completed is fine; one whose tasks failed is reported.
+ */
+export function shortOfReplicas(
+  service: Pick<DesiredService, "kind" | "spec">,
+  observed: ObservedService,
+  swarm: ObservedSwarm,
+): string | undefined {
+  const tasks = swarm.tasks.filter((t) => t.serviceId === observed.id);
+  const wanted = replicasOf(service);
+  if (service.kind === "job") {
+    const current = tasks.filter(
+      (t) => observed.jobIteration === undefined || t.jobIteration === observed.jobIteration,
+    );
+    const done = current.filter((t) => t.state === "complete").length;
+    if (done >= wanted) return undefined;
+    const failed = current.filter((t) => t.state === "failed" || t.state === "rejected");
+    if (failed.length === 0 && current.some((t) => t.desiredState !== "shutdown")) return undefined;
+    return `${done} of ${wanted} job tasks completed${describeTasks(failed)}`;
+  }
+  const down = downNodes(swarm.nodes);
+  const running = tasks.filter((t) => isRunning(t, down)).length;
+  if (running >= wanted) return undefined;
+  const waiting = tasks.filter((t) => isStuck(t, down));
+  return `${running} of ${wanted} tasks running${describeTasks(waiting, down)}`;
+}
+
+/**
+ * Nodes that are not ready (down, disconnected): the manager still lists the tasks it last knew
+ * there as running, but nothing runs them.
+ */
+export function downNodes(nodes: readonly ObservedNode[]): Set<string> {
+  return new Set(nodes.filter((n) => n.state !== "ready").map((n) => n.id));
+}
+
+/** A task meant to run that runs, on a node that is up. */
+export function isRunning(task: ObservedTask, down: ReadonlySet<string>): boolean {
+  return task.desiredState === "running" && task.state === "running" && !down.has(task.nodeId ?? "");
+}
+
+/**
+ * A task that should run and does not: not yet placed or started (pending: "no suitable node"),
+ * or last seen running on a node that is down.
+ */
+export function isStuck(task: ObservedTask, down: ReadonlySet<string>): boolean {
+  if (down.has(task.nodeId ?? "")) return task.state === "running" || task.desiredState === "running";
+  return task.desiredState === "running" && task.state !== "running";
+}
+
+/** `: 1 pending (no suitable node (…))`: what the tasks that do not run say, most recent first. */
+export function describeTasks(tasks: readonly ObservedTask[], down: ReadonlySet<string> = new Set()): string {
+  if (tasks.length === 0) return "";
+  const said = new Map<string, number>();
+  for (const task of [...tasks].sort((a, b) => b.since - a.since)) {
+    const text = down.has(task.nodeId ?? "")
+      ? `${task.state} on a node that is down`
+      : `${task.state} (${task.error ?? task.message})`;
+    said.set(text, (said.get(text) ?? 0) + 1);
+  }
+  return `: ${[...said].map(([text, n]) => `${n} ${text}`).join(", ")}`;
+}
+
+function serviceRef(service: DesiredService): ObjectRef {
+  return { kind: "service", name: service.name, client: service.client, key: service.configKey };
+}
+
+/** The map's services on this manager that the map no longer has: removed with --remove-orphans. */
+function planOrphanServices(input: SwarmPlanInput, swarm: ObservedSwarm): void {
+  const { desired, builder, mapName, options } = input;
+  const names = new Set(desired.services.map((s) => s.name));
+  for (const service of ourServices(swarm, mapName, desired.manager)) {
+    if (names.has(service.name)) continue;
+    const object = observedRef(service, desired.manager);
+    if (!options.removeOrphans) {
+      builder.change(object, "orphan", [{ message: "not in the map (remove it with --remove-orphans)" }]);
+      continue;
+    }
+    builder.fingerprint({ object, id: service.id, specHash: service.specHash ?? null });
+    builder.change(object, "remove", [{ message: "not in the map" }]);
+    builder.add({ type: "remove-service", object, service: service.name, serviceId: service.id });
+  }
+}
+
+// ---- shutdown and remove -------------------------------------------------------------------------
+
+/**
+ * Removes the map's services the targets name (by their labels: also those the map no longer
+ * has, when every service goes), then, when every service goes, the map's overlay networks.
+ * Volumes are node-local and stay (see README: Swarm).
+ */
+function planSwarmTeardown(input: SwarmPlanInput, swarm: ObservedSwarm): void {
+  const { desired, builder, mapName, observed } = input;
+  const selectedNames = new Set(selectedServices(desired.services, input.selected).map((s) => s.name));
+  const everything = selectedNames.size === desired.services.length;
+  const removed: string[] = [];
+  for (const service of ourServices(swarm, mapName, desired.manager)) {
+    if (!everything && !selectedNames.has(service.name)) continue;
+    const object = observedRef(service, desired.manager);
+    builder.fingerprint({ object, id: service.id, specHash: service.specHash ?? null });
+    builder.change(object, "remove", [
+      { message: `${input.options.action}: ${service.kind ?? "service"} removed` },
+    ]);
+    removed.push(
+      builder.add({ type: "remove-service", object, service: service.name, serviceId: service.id }),
+    );
+  }
+  if (input.options.removeVolumes)
+    builder.warn(
+      `swarm manager \`${desired.manager}\`: named volumes live on the swarm's nodes and stay: berth talks to the manager only (remove them on each node with \`docker volume rm\`)`,
+    );
+  if (!everything) return;
+  const networks = observed.networks
+    .filter(
+      (n) =>
+        n.mapName === mapName && n.driver === "overlay" && n.labels[SWARM_LABEL.client] === desired.manager,
+    )
+    .sort((a, b) => compareText(a.name, b.name));
+  for (const network of networks) {
+    const object: ObjectRef = {
+      kind: "network",
+      name: network.name,
+      client: desired.manager,
+      ...(network.labels[LABEL.alias] === undefined ? {} : { key: network.labels[LABEL.alias] }),
+    };
+    builder.fingerprint({ object, id: network.id });
+    builder.change(object, "remove", [{ message: `${input.options.action}: overlay network removed` }]);
+    builder.add({ type: "remove-network", object, networkId: network.id, ifUnused: true, after: removed });
+  }
+}
+
+/** The services berth made for this map on this manager, by name. */
+function ourServices(swarm: ObservedSwarm, mapName: string, manager: string): ObservedService[] {
+  return (
+    swarm.services
+      // A volume preparation job is removed by the step that runs it: never a service of the map.
+      .filter(
+        (s) =>
+          s.mapName === mapName &&
+          s.kind !== "preparation" &&
+          (s.labels[SWARM_LABEL.client] ?? manager) === manager,
+      )
+      .sort((a, b) => compareText(a.name, b.name))
+  );
+}
+
+function observedRef(service: ObservedService, manager: string): ObjectRef {
+  const config = service.labels[LABEL.config];
+  return {
+    kind: "service",
+    name: service.name,
+    client: manager,
+    ...(config === undefined ? {} : { key: config }),
+  };
+}

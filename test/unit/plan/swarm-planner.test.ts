@@ -1,0 +1,260 @@
+import { describe, expect, it } from "vitest";
+import type { ClientConfig } from "../../../src/map/clients-file.js";
+import { LABEL } from "../../../src/model/labels.js";
+import type { ObservedClient, ObservedService, ObservedTask } from "../../../src/observe/observed-state.js";
+import { PlanBuilder } from "../../../src/plan/plan-builder.js";
+import { isPlanError } from "../../../src/plan/plan-context.js";
+import { planOptions } from "../../../src/plan/plan.js";
+import type { PlanAction } from "../../../src/plan/plan-types.js";
+import { planSwarm, type SwarmDesired } from "../../../src/plan/swarm-planner.js";
+import { desiredServices, swarmNetworks } from "../../../src/swarm/swarm.js";
+import { mapOf } from "../../helpers/plan-fixtures.js";
+
+/** The swarm planner on plain data: desired services from a map, an observed manager made by hand. */
+const CLIENTS: Record<string, ClientConfig> = {
+  sw: { interfaces: {}, interfaces_ipv6: {}, mode: "swarm", node_label: "node" },
+  e4: { interfaces: {}, interfaces_ipv6: {}, swarm: "sw" },
+  e5: { interfaces: {}, interfaces_ipv6: {}, swarm: "sw" },
+};
+
+const map = (value = "1") =>
+  mapOf(
+    `
+clients: [sw]
+db:
+  image: "berth-test/healthy:1"
+  healthcheck: {test: [CMD, "true"], interval: 1s}
+migrate:
+  image: "berth-test/oneshot:1"
+  depends_on: {db: healthy}
+app:
+  image: "berth-test/base:1"
+  instances: [a, b, c]
+  environment: {V: "${value}"}
+  depends_on: {db: healthy, migrate: completed}
+`,
+    "shop",
+  );
+
+function desired(value = "1", salts: Record<string, string> = {}): SwarmDesired {
+  const resolved = map(value).resolved;
+  return {
+    manager: "sw",
+    services: desiredServices(resolved, CLIENTS, { ipvs: false, salts }),
+    networks: swarmNetworks(resolved, CLIENTS),
+    ipvs: false,
+  };
+}
+
+function observedClient(services: ObservedService[] = [], tasks: ObservedTask[] = []): ObservedClient {
+  return {
+    client: "sw",
+    containers: [],
+    volumes: [],
+    networks: [],
+    images: {},
+    swarm: { services, tasks, nodes: [] },
+  };
+}
+
+/** What the manager would list after berth made the desired services (their labels as sent). */
+function running(
+  want: SwarmDesired,
+  mapName = "shop",
+): { services: ObservedService[]; tasks: ObservedTask[] } {
+  const services = want.services.map((s, i): ObservedService => {
+    const replicas = "Replicated" in s.spec.Mode ? s.spec.Mode.Replicated.Replicas : 1;
+    return {
+      id: `id-${s.name}`,
+      name: s.name,
+      version: 10 + i,
+      labels: { ...s.spec.Labels, [LABEL.map]: mapName },
+      mapName,
+      kind: s.kind,
+      specHash: s.specHash,
+      replicas,
+      runningTasks: replicas,
+      desiredTasks: replicas,
+      updateState: undefined,
+      updateMessage: undefined,
+      jobIteration: s.kind === "job" ? 0 : undefined,
+    };
+  });
+  const tasks = want.services.flatMap((s) => {
+    const replicas = "Replicated" in s.spec.Mode ? s.spec.Mode.Replicated.Replicas : 1;
+    return Array.from({ length: replicas }, (_, slot): ObservedTask => ({
+      id: `task-${s.name}-${slot}`,
+      serviceId: `id-${s.name}`,
+      nodeId: "n1",
+      slot: slot + 1,
+      state: s.kind === "job" ? "complete" : "running",
+      desiredState: s.kind === "job" ? "complete" : "running",
+      message: "",
+      error: undefined,
+      containerId: `c${slot}`,
+      exitCode: 0,
+      jobIteration: s.kind === "job" ? 0 : undefined,
+      since: 0,
+    }));
+  });
+  return { services, tasks };
+}
+
+function planOf(
+  want: SwarmDesired,
+  observed: ObservedClient,
+  action: PlanAction = "update",
+  removeVolumes = false,
+) {
+  const builder = new PlanBuilder();
+  const selected = new Set(map().resolved.containers.map((c) => c.key));
+  planSwarm({
+    mapName: "shop",
+    desired: want,
+    observed,
+    options: planOptions({ action, removeVolumes }),
+    builder,
+    selected,
+  });
+  return builder;
+}
+
+const saltsOf = (want: SwarmDesired) =>
+  Object.fromEntries(
+    want.services.map((s) => [
+      s.name,
+      (JSON.parse(s.spec.Labels[LABEL.spec] as string) as { salt: string }).salt,
+    ]),
+  );
+
+describe("planSwarm", () => {
+  it("creates the overlay, then each service once what it depends on is ready", () => {
+    const plan = planOf(desired(), observedClient());
+    const steps = plan.steps.map((s) => `${s.type} ${s.object.name} <- ${s.after.join(", ")}`);
+    expect(steps).toEqual([
+      "create-swarm-network shop_default <- ",
+      "create-service shop-db <- create-swarm-network:sw/shop_default",
+      "wait-service shop-db <- create-service:sw/shop-db",
+      "create-service shop-migrate <- create-swarm-network:sw/shop_default, wait-service:sw/shop-db",
+      "wait-service shop-migrate <- create-service:sw/shop-migrate",
+      "create-service shop-app <- create-swarm-network:sw/shop_default, wait-service:sw/shop-db, wait-service:sw/shop-migrate",
+      "wait-service shop-app <- create-service:sw/shop-app",
+    ]);
+    const waits = plan.steps.flatMap((s) =>
+      s.type === "wait-service" ? [`${s.service} ${s.condition} ${s.replicas}`] : [],
+    );
+    expect(waits).toEqual(["shop-db healthy 1", "shop-migrate completed 1", "shop-app running 3"]);
+    expect(plan.warnings.join()).toMatch(/no IPVS/);
+  });
+
+  it("plans nothing when every service carries the spec berth would send and runs its replicas", () => {
+    const first = desired();
+    const { services, tasks } = running(first);
+    const observed = observedClient(services, tasks);
+    observed.networks.push({
+      id: "net",
+      name: "shop_default",
+      driver: "overlay",
+      options: {},
+      internal: false,
+      labels: first.networks[0]?.spec.Labels ?? {},
+      mapName: "shop",
+    });
+    const plan = planOf(desired("1", saltsOf(first)), observed);
+    expect(plan.steps).toEqual([]);
+    expect(plan.changes).toEqual([]);
+  });
+
+  it("updates a changed service with the version it saw and the field as the reason; startup only reports it", () => {
+    const first = desired();
+    const { services, tasks } = running(first);
+    const changed = desired("2", saltsOf(first));
+    const plan = planOf(changed, observedClient(services, tasks));
+    const update = plan.steps.find((s) => s.type === "update-service");
+    expect(update).toMatchObject({
+      service: "shop-app",
+      serviceId: "id-shop-app",
+      version: services.find((x) => x.name === "shop-app")?.version,
+      fields: ["Env.V"],
+    });
+    expect(plan.changes.find((c) => c.change === "update")?.reasons).toEqual([
+      { field: "Env.V", message: 'Env.V changed from "1" to "2"' },
+    ]);
+    const startup = planOf(changed, observedClient(services, tasks), "startup");
+    expect(startup.steps.filter((s) => s.type === "update-service")).toEqual([]);
+    expect(startup.changes.find((c) => c.object.name === "shop-app")?.change).toBe("outdated");
+  });
+
+  it("waits for a service short of replicas, saying what its tasks say", () => {
+    const first = desired();
+    const { services, tasks } = running(first);
+    const pending = tasks.map((t) =>
+      t.id === "task-shop-app-2"
+        ? { ...t, state: "pending", message: "no suitable node (1 node not available)" }
+        : t,
+    );
+    const observed = observedClient(services, pending);
+    observed.networks.push({
+      id: "net",
+      name: "shop_default",
+      driver: "overlay",
+      options: {},
+      internal: false,
+      labels: first.networks[0]?.spec.Labels ?? {},
+      mapName: "shop",
+    });
+    const plan = planOf(desired("1", saltsOf(first)), observed);
+    expect(plan.steps.map((s) => `${s.type} ${s.object.name}`)).toEqual(["wait-service shop-app"]);
+    expect(plan.changes[0]?.reasons[0]?.message).toBe(
+      "2 of 3 tasks running: 1 pending (no suitable node (1 node not available))",
+    );
+  });
+
+  it("refuses a service name held by a service that is not the map's", () => {
+    const { services } = running(desired(), "other");
+    const err = (() => {
+      try {
+        planOf(desired(), observedClient(services));
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(isPlanError(err)).toBe(true);
+    expect(String(err)).toMatch(
+      /service name `shop-db` .* is taken by a service that is not this map's \(map `other`\)/,
+    );
+  });
+
+  it("shuts down: removes the map's services, then its overlays; another map's stay", () => {
+    const want = desired();
+    const ours = running(want);
+    const theirs = running(want, "other").services.map((s) => ({
+      ...s,
+      id: `x-${s.id}`,
+      name: `x-${s.name}`,
+    }));
+    const observed = observedClient([...ours.services, ...theirs], ours.tasks);
+    observed.networks.push({
+      id: "net",
+      name: "shop_default",
+      driver: "overlay",
+      options: {},
+      internal: false,
+      labels: want.networks[0]?.spec.Labels ?? {},
+      mapName: "shop",
+    });
+    const plan = planOf(want, observed, "shutdown");
+    expect(plan.steps.map((s) => `${s.type} ${s.object.name}`)).toEqual([
+      "remove-service shop-app",
+      "remove-service shop-db",
+      "remove-service shop-migrate",
+      "remove-network shop_default",
+    ]);
+    expect(plan.steps.at(-1)?.after).toHaveLength(3);
+    expect(plan.warnings).toEqual([]);
+    // Volumes are on the nodes, which berth does not talk to: --volumes says so rather than pretend.
+    const withVolumes = planOf(want, observed, "shutdown", true);
+    expect(withVolumes.warnings.join()).toMatch(/named volumes live on the swarm's nodes and stay/);
+  });
+});

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
 
 import { posix } from "node:path";
 import { BerthError } from "../common/berth-error.js";
@@ -58,8 +58,13 @@ interface Entry {
   kind: "file" | "dir" | "symlink";
   mode: number;
   mtime: number;
-  content: Buffer;
+  /** A file's content, read only when needed (see fileDigest); always set for a generated one. */
+  content: Buffer | undefined;
   linkTarget: string;
+  /** Where a file is read from on the host. */
+  source: string;
+  /** What lstat said of it (size, times, inode, mode); undefined when too recent to trust. */
+  stamp: string | undefined;
 }
 
 /** The contexts of every image the map builds, read in parallel, by image reference. */
@@ -70,6 +75,9 @@ export async function readBuildContexts(map: {
   for (const container of map.containers)
     if (container.build !== undefined && !sources.has(container.image))
       sources.set(container.image, { config: container.config, build: container.build });
+  // The reads below are synchronous (see above) and hold the event loop: let the engine requests
+  // the caller started alongside (observe) leave first, so the engine answers while they run.
+  if (sources.size > 0) await new Promise((resolve) => setImmediate(resolve));
   // Images built from the same folder and Dockerfile read it once (only the base images differ).
   const folders = new Map<string, Promise<ContextDigest>>();
   const read = await Promise.all(
@@ -149,8 +157,11 @@ function digested(
   const files: Record<string, string> = {};
   for (const entry of entries) {
     if (entry.path === dockerfilePath) continue;
-    files[names.get(entry) ?? entry.path] = entryDigest(entry);
-    if (!keepContent) entry.content = EMPTY;
+    files[names.get(entry) ?? entry.path] = fileDigest(entry);
+  }
+  for (const entry of entries) {
+    if (keepContent) contentOf(entry);
+    else entry.content = undefined;
   }
   const instructions = parseDockerfile(dockerfileText);
   return {
@@ -180,7 +191,16 @@ async function collectGenerated(
 ): Promise<{ digest: ContextDigest; entries: Entry[] }> {
   const text = generateDockerfile(generated);
   const entries: Entry[] = [
-    { path: "Dockerfile", kind: "file", mode: 0o644, mtime: 0, content: Buffer.from(text), linkTarget: "" },
+    {
+      path: "Dockerfile",
+      kind: "file",
+      mode: 0o644,
+      mtime: 0,
+      content: Buffer.from(text),
+      linkTarget: "",
+      source: "",
+      stamp: undefined,
+    },
   ];
   const names = new Map<Entry, string>();
   for (const file of [...generated.add, ...generated.copy]) {
@@ -218,20 +238,68 @@ async function walk(root: string, relative: string, rules: IgnoreRule[], out: En
   }
 }
 
+/** An entry as lstat sees it: a file's content is not read here (an ignored one never is). */
 async function entryOf(root: string, path: string): Promise<Entry> {
   const full = posix.join(root, path);
   const stat = await lstat(full);
-  const base = { path, mode: stat.mode & 0o7777, mtime: Math.floor(stat.mtimeMs / 1000) };
-  if (stat.isSymbolicLink())
-    return { ...base, kind: "symlink", content: EMPTY, linkTarget: await readlink(full) };
-  if (stat.isDirectory()) return { ...base, kind: "dir", content: EMPTY, linkTarget: "" };
-  return { ...base, kind: "file", content: await readFile(full), linkTarget: "" };
+  const base = {
+    path,
+    mode: stat.mode & 0o7777,
+    mtime: Math.floor(stat.mtimeMs / 1000),
+    content: undefined,
+    source: full,
+    stamp: stampOf(stat),
+  };
+  if (stat.isSymbolicLink()) return { ...base, kind: "symlink", linkTarget: await readlink(full) };
+  if (stat.isDirectory()) return { ...base, kind: "dir", linkTarget: "" };
+  return { ...base, kind: "file", linkTarget: "" };
+}
+
+/**
+ * Digests of context files taken in this process, by host path, with the lstat figures they were
+ * taken under: an update run again (the API in a long-lived process) reads no file whose size,
+ * times, inode and mode did not change. The change time moves with every write and cannot be set
+ * by hand. A file changed within the last second is not kept: timestamps are coarse, and a
+ * second write in the same tick of the clock could leave every figure as it was.
+ */
+const fileDigests = new Map<string, { stamp: string; digest: string }>();
+const RECENT_MS = 1000;
+
+function stampOf(stat: Stats): string | undefined {
+  const now = Date.now();
+  if (now - stat.mtimeMs < RECENT_MS || now - stat.ctimeMs < RECENT_MS) return undefined;
+  return `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}:${stat.mode}`;
+}
+
+/** An entry's digest; a file's content is read only when its digest is not known for its stamp. */
+function fileDigest(entry: Entry): string {
+  if (entry.kind !== "file" || entry.content !== undefined || entry.stamp === undefined)
+    return entryDigest(entry);
+  const known = fileDigests.get(entry.source);
+  if (known?.stamp === entry.stamp) return known.digest;
+  const digestNow = entryDigest(entry);
+  fileDigests.set(entry.source, { stamp: entry.stamp, digest: digestNow });
+  return digestNow;
 }
 
 function entryDigest(entry: Entry): string {
   const hash = createHash("sha256").update(`${entry.kind}\0${entry.mode.toString(8)}\0${entry.linkTarget}\0`);
-  if (entry.kind === "file") hash.update(entry.content);
+  if (entry.kind === "file") hash.update(contentOf(entry));
   return hash.digest("hex").slice(0, 16);
+}
+
+/** A file's content, read once (synchronously, as above); empty for a folder or a link. */
+function contentOf(entry: Entry): Buffer {
+  if (entry.content !== undefined) return entry.content;
+  if (entry.kind !== "file") return (entry.content = EMPTY);
+  try {
+    entry.content = readFileSync(entry.source);
+  } catch (err) {
+    throw new BuildContextError(
+      `build context file ${entry.source} cannot be read: ${(err as Error).message}`,
+    );
+  }
+  return entry.content;
 }
 
 // ---- tar (ustar, with pax headers for long names) -------------------------------------------------
@@ -252,10 +320,11 @@ function tarOf(entries: readonly Entry[]): Buffer {
       );
       chunks.push(padded(body));
     }
-    const size = entry.kind === "file" ? entry.content.length : 0;
+    const content = contentOf(entry);
+    const size = entry.kind === "file" ? content.length : 0;
     const type = entry.kind === "file" ? "0" : entry.kind === "dir" ? "5" : "2";
     chunks.push(header({ name, mode: entry.mode, size, mtime: entry.mtime, type, link: entry.linkTarget }));
-    if (size > 0) chunks.push(padded(entry.content));
+    if (size > 0) chunks.push(padded(content));
   }
   chunks.push(Buffer.alloc(BLOCK * 2));
   return Buffer.concat(chunks);

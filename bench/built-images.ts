@@ -35,6 +35,7 @@ export interface BuiltNoopResult {
 }
 
 const FILES_PER_CONTEXT = 8;
+const API_PER_ROUND = 5;
 
 /** The two maps' files: N configs each, one built from its own folder, the other from IMAGE. */
 function writeMaps(ctx: BenchContext, builtName: string, pulledName: string, n: number) {
@@ -119,32 +120,35 @@ async function measure(
     if (r.steps !== 0) throw new Error(`(e) the no-op update of ${file} planned ${r.steps} steps`);
     return r;
   };
-  const variants = [
-    async () => {
-      const r = await noop(builtFile);
-      builtApi.push(r.ms);
-      buildCalls += r.calls["build image"] ?? 0;
-      builtCalls = r.total;
-    },
-    async () => {
-      const r = await noop(pulledFile);
-      pulledApi.push(r.ms);
-      pulledCalls = r.total;
-    },
-    async () => {
-      builtCli.push(await berthCli(ctx.berthBin, builtFile, "update"));
-    },
-    async () => {
-      pulledCli.push(await berthCli(ctx.berthBin, pulledFile, "update"));
-    },
-  ];
-  // The two maps differ by a few ms: many interleaved rounds, so noise does not decide.
+  const apiPair = async (builtFirst: boolean) => {
+    for (const built of builtFirst ? [true, false] : [false, true]) {
+      const r = await noop(built ? builtFile : pulledFile);
+      if (built) {
+        builtApi.push(r.ms);
+        buildCalls += r.calls["build image"] ?? 0;
+        builtCalls = r.total;
+      } else {
+        pulledApi.push(r.ms);
+        pulledCalls = r.total;
+      }
+    }
+  };
+  const cliPair = async (builtFirst: boolean) => {
+    for (const built of builtFirst ? [true, false] : [false, true]) {
+      const ms = await berthCli(ctx.berthBin, built ? builtFile : pulledFile, "update");
+      (built ? builtCli : pulledCli).push(ms);
+    }
+  };
+  // The two maps differ by a few ms on a shared machine whose noise is tens of ms: many
+  // interleaved rounds, each order as often as the other. An in-process run is cheap, so it gets
+  // API_PER_ROUND pairs per CLI pair.
   const rounds = Math.max(ctx.runs * 4, 12);
   for (let round = 0; round < rounds; round++) {
-    for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) await variant();
+    for (let i = 0; i < API_PER_ROUND; i++) await apiPair((round + i) % 2 === 0);
+    await cliPair(round % 2 === 0);
     if ((round + 1) % 4 === 0)
       ctx.log(
-        `(e) N=${n} round ${round + 1}/${rounds}: built ${builtApi.at(-1)?.toFixed(0)} ms, pulled ${pulledApi.at(-1)?.toFixed(0)} ms (API)`,
+        `(e) N=${n} round ${round + 1}/${rounds}: built ${builtApi.at(-1)?.toFixed(0)} ms, pulled ${pulledApi.at(-1)?.toFixed(0)} ms (API); built ${builtCli.at(-1)?.toFixed(0)} ms, pulled ${pulledCli.at(-1)?.toFixed(0)} ms (CLI)`,
       );
   }
   const result = {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
 
 import { posix } from "node:path";
 import { BerthError } from "../common/berth-error.js";
@@ -16,11 +16,6 @@ import { hasExceptions, isIgnored, parseDockerignore, type IgnoreRule } from "./
 const lstat = (path: string) => settled(() => lstatSync(path));
 const readdir = (path: string) => settled(() => readdirSync(path));
 const readlink = (path: string) => settled(() => readlinkSync(path, "utf8"));
-function readFile(path: string): Promise<Buffer>;
-function readFile(path: string, encoding: "utf8"): Promise<string>;
-function readFile(path: string, encoding?: "utf8"): Promise<Buffer | string> {
-  return settled(() => (encoding === undefined ? readFileSync(path) : readFileSync(path, encoding)));
-}
 
 function settled<T>(read: () => T): Promise<T> {
   try {
@@ -126,13 +121,13 @@ async function collect(
       hint: "build.context is relative to the map file's folder; create it or fix the path",
     });
   const dockerfilePath = posix.normalize(build.dockerfile);
-  const dockerfileText = await readFile(posix.join(build.context, dockerfilePath), "utf8").catch(() => {
+  const dockerfileText = await readText(posix.join(build.context, dockerfilePath)).catch(() => {
     throw new BuildContextError(`${where}: Dockerfile ${dockerfilePath} cannot be read`, {
       hint: "add it, or name another one with build.dockerfile (relative to the context)",
     });
   });
-  const ignoreText = await readFile(posix.join(build.context, ".dockerignore"), "utf8").catch(() => "");
-  const rules = parseDockerignore(ignoreText);
+  const ignoreText = await readText(posix.join(build.context, ".dockerignore")).catch(() => "");
+  const rules = parsedOnce(ignoreText, parseDockerignore);
   const entries: Entry[] = [];
   await walk(build.context, "", rules, entries, where);
   // The Dockerfile and .dockerignore always go (as the Docker client sends them).
@@ -163,7 +158,7 @@ function digested(
     if (keepContent) contentOf(entry);
     else entry.content = undefined;
   }
-  const instructions = parseDockerfile(dockerfileText);
+  const instructions = parsedOnce(dockerfileText, parseDockerfile);
   return {
     digest: {
       files,
@@ -269,6 +264,34 @@ function stampOf(stat: Stats): string | undefined {
   const now = Date.now();
   if (now - stat.mtimeMs < RECENT_MS || now - stat.ctimeMs < RECENT_MS) return undefined;
   return `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}:${stat.mode}`;
+}
+
+/** Texts a context's reading needs (its Dockerfile, .dockerignore), kept as the digests above are. */
+const texts = new Map<string, { stamp: string; text: string }>();
+
+/** A text file (its link followed, as the builder does), from `texts` when its figures did not change. */
+function readText(path: string): Promise<string> {
+  return settled(() => {
+    const stamp = stampOf(statSync(path));
+    const known = texts.get(path);
+    if (stamp !== undefined && known?.stamp === stamp) return known.text;
+    const text = readFileSync(path, "utf8");
+    if (stamp !== undefined) texts.set(path, { stamp, text });
+    return text;
+  });
+}
+
+/** Parsed Dockerfiles and ignore files, by their text: the same text parses the same. */
+const parsed = new Map<string, unknown>();
+
+function parsedOnce<T>(text: string, parse: (text: string) => T): T {
+  const key = `${parse.name}\0${text}`;
+  if (!parsed.has(key)) {
+    // Bounded: a long-lived process whose Dockerfiles keep changing does not keep every version.
+    if (parsed.size >= 500) parsed.clear();
+    parsed.set(key, parse(text));
+  }
+  return parsed.get(key) as T;
 }
 
 /** An entry's digest; a file's content is read only when its digest is not known for its stamp. */

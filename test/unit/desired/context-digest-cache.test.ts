@@ -49,6 +49,25 @@ describe("context file digests kept by lstat figures", () => {
     expect((await digestOf(build))["a.txt"]).not.toBe(before["a.txt"]);
   });
 
+  it("see a same-size rewrite of the Dockerfile and of .dockerignore whose modification time was put back", async () => {
+    const build = context("dockerfile", { ".dockerignore": "a.txt\n", "a.txt": "a", "b.txt": "b" });
+    const dockerfile = join(build.context, "Dockerfile");
+    const ignore = join(build.context, ".dockerignore");
+    const WHEN = 1_700_000_000;
+    for (const file of [dockerfile, ignore]) utimesSync(file, WHEN, WHEN);
+    await sleep(1100);
+    const before = await readBuildContext("app", build);
+    expect(Object.keys(before.files)).not.toContain("a.txt");
+    writeFileSync(dockerfile, "FROM base:2\nCOPY . /app/\n");
+    writeFileSync(ignore, "b.txt\n");
+    for (const file of [dockerfile, ignore]) utimesSync(file, WHEN, WHEN);
+    const after = await readBuildContext("app", build);
+    expect(after.dockerfile).not.toBe(before.dockerfile);
+    expect(after.bases).toEqual(["base:2"]);
+    expect(Object.keys(after.files)).toContain("a.txt");
+    expect(Object.keys(after.files)).not.toContain("b.txt");
+  });
+
   it("see a second same-size write in the same moment as the read before it", async () => {
     const build = context("same-tick", { "a.txt": "aaaa" });
     const before = await digestOf(build);

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
 
-import { posix } from "node:path";
+import { join, posix, resolve } from "node:path";
+import { writeCacheEntry } from "../common/cache-files.js";
 import { BerthError } from "../common/berth-error.js";
 import { canonicalJson, digest } from "../common/canonical-json.js";
 import { compareText } from "../common/text.js";
@@ -75,23 +76,90 @@ export async function readBuildContexts(map: {
   if (sources.size > 0) await new Promise((resolve) => setImmediate(resolve));
   // Images built from the same folder and Dockerfile read it once (only the base images differ).
   const folders = new Map<string, Promise<ContextDigest>>();
-  const read = await Promise.all(
-    [...sources].map(async ([image, { config, build }]) => {
-      const key =
-        build.generated === undefined
-          ? `${build.context}\0${build.dockerfile}`
-          : canonicalJson(build.generated);
-      let digest = folders.get(key);
-      if (digest === undefined) {
-        digest = readBuildContext(config, build);
-        folders.set(key, digest);
-      }
-      const shared = await digest;
-      const bases = baseImages(shared.instructions, build.args, build.target);
-      return [image, { ...shared, bases }] as const;
-    }),
+  const roots = [...new Set([...sources.values()].flatMap(({ build }) => contextRoots(build)))].sort();
+  const read = await withSavedDigests(roots, () =>
+    Promise.all(
+      [...sources].map(async ([image, { config, build }]) => {
+        const key =
+          build.generated === undefined
+            ? `${build.context}\0${build.dockerfile}`
+            : canonicalJson(build.generated);
+        let digest = folders.get(key);
+        if (digest === undefined) {
+          digest = readBuildContext(config, build);
+          folders.set(key, digest);
+        }
+        const shared = await digest;
+        const bases = baseImages(shared.instructions, build.args, build.target);
+        return [image, { ...shared, bases }] as const;
+      }),
+    ),
   );
   return Object.fromEntries(read);
+}
+
+/** The host paths a build reads its files from: its folder, or the files a generated one names. */
+function contextRoots(build: ResolvedBuild): string[] {
+  if (build.generated === undefined) return [resolve(build.context)];
+  return [...build.generated.add, ...build.generated.copy].map((file) => resolve(file.source));
+}
+
+/**
+ * Where the digests of context files outlive the process (the CLI's cache folder; see
+ * keepContextDigestsIn): one entry per set of context folders (a map's), read before its contexts
+ * and written after them when a digest changed.
+ */
+let savedDigests: string | undefined;
+
+/**
+ * The CLI keeps the digests of context files in berth's cache folder, so that a no-op run of a
+ * map that builds images opens no unchanged context file either; undefined: in the process only.
+ * Only digests are kept (16 hex digits of a hash per file path), never a file's content.
+ */
+export function keepContextDigestsIn(cacheFolder: string | undefined): void {
+  savedDigests = cacheFolder === undefined ? undefined : join(cacheFolder, "context-digests-v1");
+}
+
+/** Reads the contexts with the saved digests of their files loaded first, and saves them after. */
+async function withSavedDigests<T>(roots: readonly string[], read: () => Promise<T>): Promise<T> {
+  if (savedDigests === undefined || roots.length === 0) return read();
+  const folder = savedDigests;
+  const name = `${createHash("sha256").update(roots.join("\0")).digest("hex").slice(0, 32)}.json`;
+  const loaded = loadSaved(join(folder, name));
+  for (const [path, entry] of loaded) if (!fileDigests.has(path)) fileDigests.set(path, entry);
+  const result = await read();
+  const now = [...fileDigests].filter(([path]) =>
+    roots.some((root) => path === root || path.startsWith(`${root}/`)),
+  );
+  const changed = now.length !== loaded.size || now.some(([path, e]) => loaded.get(path)?.stamp !== e.stamp);
+  if (changed) writeCacheEntry(folder, name, JSON.stringify(Object.fromEntries(now)), MAX_SAVED_SETS);
+  return result;
+}
+
+/** Drops the digests kept in this process (as a new process starts; tests use it). */
+export function forgetContextDigests(): void {
+  fileDigests.clear();
+  texts.clear();
+}
+
+/** Sets of contexts whose digests are kept (the newest; each is a small file). */
+const MAX_SAVED_SETS = 200;
+
+function loadSaved(file: string): Map<string, { stamp: string; digest: string }> {
+  try {
+    const data = JSON.parse(readFileSync(file, "utf8")) as Record<
+      string,
+      { stamp?: unknown; digest?: unknown }
+    >;
+    const out = new Map<string, { stamp: string; digest: string }>();
+    for (const [path, e] of Object.entries(data))
+      if (typeof e.stamp === "string" && typeof e.digest === "string")
+        out.set(path, { stamp: e.stamp, digest: e.digest });
+    return out;
+  } catch {
+    // No entry yet, or one that cannot be read: the files are read (a cache only makes berth faster).
+    return new Map();
+  }
 }
 
 /** Reads a context and digests it (no archive). */
@@ -298,10 +366,11 @@ function parsedOnce<T>(text: string, parse: (text: string) => T): T {
 function fileDigest(entry: Entry): string {
   if (entry.kind !== "file" || entry.content !== undefined || entry.stamp === undefined)
     return entryDigest(entry);
-  const known = fileDigests.get(entry.source);
+  const path = resolve(entry.source);
+  const known = fileDigests.get(path);
   if (known?.stamp === entry.stamp) return known.digest;
   const digestNow = entryDigest(entry);
-  fileDigests.set(entry.source, { stamp: entry.stamp, digest: digestNow });
+  fileDigests.set(path, { stamp: entry.stamp, digest: digestNow });
   return digestNow;
 }
 

@@ -1,9 +1,25 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { packBuildContext, readBuildContext } from "../../../src/desired/build-context.js";
+import {
+  forgetContextDigests,
+  keepContextDigestsIn,
+  packBuildContext,
+  readBuildContext,
+  readBuildContexts,
+} from "../../../src/desired/build-context.js";
 import type { ResolvedBuild } from "../../../src/map/model.js";
 
 /**
@@ -97,5 +113,35 @@ describe("context file digests kept by lstat figures", () => {
     const files = await digestOf(build);
     expect(Object.keys(files).sort()).toEqual([".dockerignore", "a.txt"]);
     expect(await ended).toBe(124);
+  });
+
+  it("are kept in a cache folder for the next process, which still sees a change made in between", async () => {
+    const folder = join(root, "cache");
+    keepContextDigestsIn(folder);
+    try {
+      const build = context("saved", { "a.txt": "aaaa", "b.txt": "bb" });
+      const file = join(build.context, "a.txt");
+      const WHEN = 1_700_000_000;
+      utimesSync(file, WHEN, WHEN);
+      await sleep(1100);
+      const first = await readBuildContexts({ containers: [{ config: "app", image: "app:1", build }] });
+      const saved = readdirSync(join(folder, "context-digests-v1"));
+      expect(saved).toHaveLength(1);
+      // Digests only: no file's content is written.
+      const text = readFileSync(join(folder, "context-digests-v1", saved[0] as string), "utf8");
+      expect(text).not.toContain("aaaa");
+      expect(Object.keys(JSON.parse(text) as object).sort()).toEqual([
+        join(build.context, "a.txt"),
+        join(build.context, "b.txt"),
+      ]);
+      forgetContextDigests();
+      writeFileSync(file, "cccc");
+      utimesSync(file, WHEN, WHEN);
+      const second = await readBuildContexts({ containers: [{ config: "app", image: "app:1", build }] });
+      expect(second["app:1"]?.files["a.txt"]).not.toBe(first["app:1"]?.files["a.txt"]);
+      expect(second["app:1"]?.files["b.txt"]).toBe(first["app:1"]?.files["b.txt"]);
+    } finally {
+      keepContextDigestsIn(undefined);
+    }
   });
 });

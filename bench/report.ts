@@ -1,3 +1,4 @@
+import type { BuiltNoopResult } from "./built-images.js";
 import type { Machine } from "./machine.js";
 import { PLANNER_ROUNDS, type PlannerFigures, type PlannerResult } from "./planner.js";
 import type { HotSpot } from "./profile.js";
@@ -33,6 +34,7 @@ export interface BenchResults {
   noop: NoopResult[];
   startup?: StartupResult;
   change?: ChangeResult;
+  built?: BuiltNoopResult;
   planner: PlannerResult[];
   profiles: PlannerProfile[];
   /** Scenarios that could not be measured, with why. */
@@ -165,6 +167,18 @@ export function evaluate(results: BenchResults): Target[] {
       passMedian: Math.max(up.median, st.median) <= 2.3,
     });
   } else targets.push(notMeasured("d.scaling", "plan() 20,000 / 10,000 CPU time ratio at most 2.3"));
+  const e = results.built;
+  const builtGoal =
+    "no-op update of 20 built images: 0 build calls, within 1.10× of the same map with pulled images";
+  if (e) {
+    targets.push({
+      id: "e.built",
+      goal: builtGoal.replace("20", String(e.n)),
+      measured: `${fmtRatio(e.apiRatio)} (API); ${fmtRatio(e.cliRatio)} (CLI); ${e.buildCalls} build calls`,
+      pass: e.buildCalls === 0 && e.apiRatio.min <= 1.1 && e.cliRatio.min <= 1.1,
+      passMedian: e.buildCalls === 0 && e.apiRatio.median <= 1.1 && e.cliRatio.median <= 1.1,
+    });
+  } else targets.push(notMeasured("e.built", builtGoal));
   return targets;
 }
 
@@ -276,6 +290,23 @@ export function markdownSection(results: BenchResults, targets: Target[]): strin
     );
   }
 
+  const e = results.built;
+  if (e) {
+    out.push(
+      `### (e) No-op update of ${e.n} built images`,
+      "",
+      `A map of ${e.n} configs, each building its image from a folder of ${e.filesPerContext} small files (\`build: ctxN\`), against the same ${e.n} containers made from an image already on the engine (as after a pull). Both converged first; then no-op updates of the two interleaved, in-process (\`loadMap\` + \`reconcile(update)\`) and as CLI processes.`,
+      "",
+      "| | built images | pulled images | built ÷ pulled | engine calls (API) |",
+      "| --- | --- | --- | --- | --- |",
+      `| berth API | ${fmtStat(e.builtApi)} | ${fmtStat(e.pulledApi)} | ${fmtRatio(e.apiRatio)} | ${e.builtCalls} / ${e.pulledCalls} |`,
+      `| berth CLI | ${fmtStat(e.builtCli)} | ${fmtStat(e.pulledCli)} | ${fmtRatio(e.cliRatio)} | |`,
+      "",
+      `Build calls over all ${e.builtApi.runs.length} API no-op updates of the built map: ${e.buildCalls}.`,
+      "",
+    );
+  }
+
   if (results.planner.length > 0) {
     out.push(
       "### (d) The pure planner",
@@ -366,6 +397,16 @@ export function jsonSummary(results: BenchResults, targets: Target[]): Record<st
       berthMs: statOut(results.change.berth),
       berthOverFloor: ratioOut(ratio(results.change.berth, results.change.floor)),
       converged: results.change.converged,
+    },
+    built: results.built && {
+      n: results.built.n,
+      builtApiMs: statOut(results.built.builtApi),
+      pulledApiMs: statOut(results.built.pulledApi),
+      builtCliMs: statOut(results.built.builtCli),
+      pulledCliMs: statOut(results.built.pulledCli),
+      builtOverPulledApi: ratioOut(results.built.apiRatio),
+      builtOverPulledCli: ratioOut(results.built.cliRatio),
+      buildCalls: results.built.buildCalls,
     },
     planner: results.planner.map((p) => ({
       size: p.size,

@@ -3,7 +3,7 @@
  * run, on the test engine. Writes a dated section to BENCHMARKS.md and prints a one-line JSON
  * summary last (only that line with --json). See BENCHMARKS.md for what is measured and how.
  *
- *   node --expose-gc --import tsx bench/run.ts [--json] [--runs N] [--only a,b,c,d] [--quick] [--no-write]
+ *   node --expose-gc --import tsx bench/run.ts [--json] [--runs N] [--only a,b,c,d,e] [--quick] [--no-write]
  *
  * Exit code: 0 when every scenario ran (whether or not its targets pass), 1 when one failed.
  */
@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LABEL } from "../src/model/labels.js";
+import { builtNoop } from "./built-images.js";
 import { dockerClient, removeByLabel } from "./engine.js";
 import { FLOOR_LABEL } from "./floor.js";
 import { currentLoad, describeMachine } from "./machine.js";
@@ -27,9 +28,10 @@ import {
   type BenchContext,
 } from "./scenarios.js";
 
-const FULL = { noop: [10, 100, 300], startup: 50, change: 50, planner: [1_000, 10_000, 20_000] };
+const FULL = { noop: [10, 100, 300], startup: 50, change: 50, planner: [1_000, 10_000, 20_000], built: 20 };
 /** --quick: small sizes, to check the bench itself (most targets are then "not measured"). */
-const QUICK = { noop: [10], startup: 10, change: 10, planner: [500, 1_000] };
+const QUICK = { noop: [10], startup: 10, change: 10, planner: [500, 1_000], built: 5 };
+const SCENARIOS = ["a", "b", "c", "d", "e"];
 const RUNS_MARKER = "<!-- bench:runs (newest first; `npm run bench` adds a section here) -->";
 
 interface Args {
@@ -41,7 +43,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, quick: false, runs: 5, only: new Set(["a", "b", "c", "d"]), write: true };
+  const args: Args = { json: false, quick: false, runs: 5, only: new Set(SCENARIOS), write: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--json") args.json = true;
@@ -53,11 +55,13 @@ function parseArgs(argv: readonly string[]): Args {
       args.runs = n;
     } else if (arg === "--only") {
       const list = (argv[++i] ?? "").split(",").filter((s) => s !== "");
-      if (list.length === 0 || list.some((s) => !["a", "b", "c", "d"].includes(s)))
-        throw new Error("--only takes a comma-separated list of a, b, c, d");
+      if (list.length === 0 || list.some((s) => !SCENARIOS.includes(s)))
+        throw new Error(`--only takes a comma-separated list of ${SCENARIOS.join(", ")}`);
       args.only = new Set(list);
     } else
-      throw new Error(`unknown argument ${arg} (use --json, --runs N, --only a,b,c,d, --quick, --no-write)`);
+      throw new Error(
+        `unknown argument ${arg} (use --json, --runs N, --only a,b,c,d,e, --quick, --no-write)`,
+      );
   }
   return args;
 }
@@ -179,6 +183,10 @@ async function main(): Promise<number> {
     if (args.only.has("c"))
       await attempt(`(c) change N=${sizes.change}`, async () => {
         results.change = await rootChange(ctx, sizes.change);
+      });
+    if (args.only.has("e"))
+      await attempt(`(e) built images N=${sizes.built}`, async () => {
+        results.built = await builtNoop(ctx, sizes.built);
       });
   } finally {
     await cleanUp(ctx);

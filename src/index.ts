@@ -109,6 +109,15 @@ export {
   type SavedPlanRequest,
 } from "./reconcile.js";
 export { cleanup, type CleanupOptions, type CleanupOutcome } from "./cleanup.js";
+export {
+  push,
+  pushItems,
+  type PushEvent,
+  type PushItem,
+  type PushOptions,
+  type PushOutcome,
+  type PushResult,
+} from "./push.js";
 export type { CleanupItem } from "./plan/cleanup-planner.js";
 export { BerthError, isBerthError, UsageError, isUsageError } from "./common/berth-error.js";
 export {

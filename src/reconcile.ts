@@ -340,7 +340,8 @@ async function clearStaleLocksFrom(map: LoadedMap, engines: Engines, observed: O
   }
 }
 
-async function lockAll(
+/** Takes the map's lock on every engine, in name order (see applyUnderLock); `berth cleanup` uses it too. */
+export async function lockAll(
   map: LoadedMap,
   engines: Engines,
   options: Pick<RunOptions, "lockTimeoutMs" | "onProgress" | "clock" | "signal">,

@@ -1,6 +1,6 @@
 import { userInfo } from "node:os";
 import { systemClock, type Clock } from "../common/clock.js";
-import type { EngineWriter } from "../engine/engine.js";
+import type { EngineReader, EngineWriter } from "../engine/engine.js";
 import type { ContainerSummary } from "../engine/engine-types.js";
 import { isEngineConflictError, isEngineError, isEngineNotFoundError } from "../engine/engine-errors.js";
 import { LABEL } from "../model/labels.js";
@@ -246,14 +246,14 @@ interface LockEntry {
 interface LockView {
   /** The lock itself; undefined when only renewals were found. */
   lock: LockEntry | undefined;
-  renewals: { id: string; renews: string | undefined; until: number }[];
+  renewals: { id: string; name: string; renews: string | undefined; until: number }[];
   holder: string;
   /** When the lease runs out: the later of the lock's expiry label and its renewal's name. */
   until: number;
 }
 
 /** The map's lock and renewals now (one list call); undefined when there are none. */
-async function readLock(engine: EngineWriter, mapName: string): Promise<LockView | undefined> {
+async function readLock(engine: EngineReader, mapName: string): Promise<LockView | undefined> {
   const found = await engine.listContainers({ [LABEL.map]: mapName, [LABEL.kind]: "lock" });
   return lockView(found.map(entryOf), mapName);
 }
@@ -268,7 +268,7 @@ export function lockView(entries: readonly LockEntry[], mapName: string): LockVi
   const lock = ours.find((e) => e.name === lockName(mapName));
   const renewals = ours
     .filter((e) => e.name.startsWith(`berth-lock-renewal.${mapName}.`))
-    .map((e) => ({ id: e.id, renews: e.labels[RENEWS_LABEL], until: renewalUntil(e.name) }));
+    .map((e) => ({ id: e.id, name: e.name, renews: e.labels[RENEWS_LABEL], until: renewalUntil(e.name) }));
   if (lock === undefined && renewals.length === 0) return undefined;
   const times = [Date.parse(lock?.labels[LABEL.lockExpires] ?? "")];
   for (const r of renewals) if (lock !== undefined && r.renews === lock.id) times.push(r.until);
@@ -321,6 +321,51 @@ export async function clearStaleLocks(
   if (fresh === undefined || !isStale(fresh, clock.now(), identity, probe)) return false;
   await clearLock(engine, fresh);
   return true;
+}
+
+/** What the map's lock on one engine is now: none, held by a live run, or stale (with its containers). */
+export type LockState =
+  | { state: "free" }
+  | { state: "held"; holder: string }
+  | { state: "stale"; holder: string; objects: { id: string; name: string }[] };
+
+/** The map's lock on the engine now (one list call), judged as acquireLock judges it. */
+export async function lockState(
+  engine: EngineReader,
+  mapName: string,
+  options: ClearOptions = {},
+): Promise<LockState> {
+  return judgeLock(await readLock(engine, mapName), options);
+}
+
+/**
+ * `berth cleanup`: removes the map's lock when it is stale (its holder is gone, or its lease ran
+ * out), with its renewals, and renewals left without a lock; returns what it found, so the caller
+ * can say what it removed.
+ */
+export async function clearStaleLock(
+  engine: EngineWriter,
+  mapName: string,
+  options: ClearOptions = {},
+): Promise<LockState> {
+  const view = await readLock(engine, mapName);
+  const found = judgeLock(view, options);
+  if (found.state === "stale" && view !== undefined) await clearLock(engine, view);
+  return found;
+}
+
+function judgeLock(view: LockView | undefined, options: ClearOptions): LockState {
+  if (view === undefined) return { state: "free" };
+  const stale = isStale(
+    view,
+    (options.clock ?? systemClock).now(),
+    options.identity ?? thisProcess(),
+    options.probe ?? systemProbe,
+  );
+  if (!stale) return { state: "held", holder: view.holder };
+  const objects = view.renewals.map(({ id, name }) => ({ id, name }));
+  if (view.lock !== undefined) objects.push({ id: view.lock.id, name: view.lock.name });
+  return { state: "stale", holder: view.holder, objects };
 }
 
 /**

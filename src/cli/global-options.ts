@@ -4,6 +4,7 @@ import { delimiter, join } from "node:path";
 import { UsageError } from "../common/berth-error.js";
 import { loadMap, type LoadedMap, type LoadMapOptions } from "../load-map.js";
 import { cacheDirectory, FileParseCache, type ParseCache } from "../map/parse-cache.js";
+import { keepContextDigestsIn } from "../desired/build-context.js";
 import { Writable } from "node:stream";
 import type { Logger } from "pino";
 import type { ProgressListener } from "../apply/progress-events.js";
@@ -105,9 +106,14 @@ function readStdin(io: CliIo): string {
   }
 }
 
-/** The cache of parsed map files (see FileParseCache), unless `--no-cache` or BERTH_CACHE_DIR="". */
+/**
+ * The run's use of berth's cache folder, unless `--no-cache` or BERTH_CACHE_DIR="": the cache of
+ * parsed map files (see FileParseCache), and the digests of build context files (see
+ * keepContextDigestsIn).
+ */
 export function parseCacheFor(command: Command, io: CliIo): { parseCache?: ParseCache } {
   const dir = globalOptions(command).cache === false ? undefined : cacheDirectory(io.env);
+  keepContextDigestsIn(dir);
   return dir === undefined ? {} : { parseCache: new FileParseCache(dir) };
 }
 

@@ -15,6 +15,7 @@ import {
 } from "./argv.js";
 import { processIo, type CliIo } from "./cli-io.js";
 import { cleanupCommand } from "./commands/cleanup-command.js";
+import { pushCommand } from "./commands/push-command.js";
 import { configCommand, graphCommand, validateCommand } from "./commands/map-commands.js";
 import { applyCommand, buildCommand, planCommand, runCommands } from "./commands/run-commands.js";
 import { logsCommand, statusCommand } from "./commands/status-commands.js";
@@ -63,6 +64,7 @@ export function buildProgram(io: CliIo, options: { jsonErrors?: boolean } = {}):
     configCommand(io),
     graphCommand(io),
     buildCommand(io),
+    pushCommand(io),
     planCommand(io),
     ...runCommands(io),
     applyCommand(io),

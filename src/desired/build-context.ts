@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
 
-import { posix } from "node:path";
+import { join, posix, resolve } from "node:path";
+import { writeCacheEntry } from "../common/cache-files.js";
 import { BerthError } from "../common/berth-error.js";
 import { canonicalJson, digest } from "../common/canonical-json.js";
 import { compareText } from "../common/text.js";
@@ -16,11 +17,6 @@ import { hasExceptions, isIgnored, parseDockerignore, type IgnoreRule } from "./
 const lstat = (path: string) => settled(() => lstatSync(path));
 const readdir = (path: string) => settled(() => readdirSync(path));
 const readlink = (path: string) => settled(() => readlinkSync(path, "utf8"));
-function readFile(path: string): Promise<Buffer>;
-function readFile(path: string, encoding: "utf8"): Promise<string>;
-function readFile(path: string, encoding?: "utf8"): Promise<Buffer | string> {
-  return settled(() => (encoding === undefined ? readFileSync(path) : readFileSync(path, encoding)));
-}
 
 function settled<T>(read: () => T): Promise<T> {
   try {
@@ -58,8 +54,13 @@ interface Entry {
   kind: "file" | "dir" | "symlink";
   mode: number;
   mtime: number;
-  content: Buffer;
+  /** A file's content, read only when needed (see fileDigest); always set for a generated one. */
+  content: Buffer | undefined;
   linkTarget: string;
+  /** Where a file is read from on the host. */
+  source: string;
+  /** What lstat said of it (size, times, inode, mode); undefined when too recent to trust. */
+  stamp: string | undefined;
 }
 
 /** The contexts of every image the map builds, read in parallel, by image reference. */
@@ -70,25 +71,95 @@ export async function readBuildContexts(map: {
   for (const container of map.containers)
     if (container.build !== undefined && !sources.has(container.image))
       sources.set(container.image, { config: container.config, build: container.build });
+  // The reads below are synchronous (see above) and hold the event loop: let the engine requests
+  // the caller started alongside (observe) leave first, so the engine answers while they run.
+  if (sources.size > 0) await new Promise((resolve) => setImmediate(resolve));
   // Images built from the same folder and Dockerfile read it once (only the base images differ).
   const folders = new Map<string, Promise<ContextDigest>>();
-  const read = await Promise.all(
-    [...sources].map(async ([image, { config, build }]) => {
-      const key =
-        build.generated === undefined
-          ? `${build.context}\0${build.dockerfile}`
-          : canonicalJson(build.generated);
-      let digest = folders.get(key);
-      if (digest === undefined) {
-        digest = readBuildContext(config, build);
-        folders.set(key, digest);
-      }
-      const shared = await digest;
-      const bases = baseImages(shared.instructions, build.args, build.target);
-      return [image, { ...shared, bases }] as const;
-    }),
+  const roots = [...new Set([...sources.values()].flatMap(({ build }) => contextRoots(build)))].sort();
+  const read = await withSavedDigests(roots, () =>
+    Promise.all(
+      [...sources].map(async ([image, { config, build }]) => {
+        const key =
+          build.generated === undefined
+            ? `${build.context}\0${build.dockerfile}`
+            : canonicalJson(build.generated);
+        let digest = folders.get(key);
+        if (digest === undefined) {
+          digest = readBuildContext(config, build);
+          folders.set(key, digest);
+        }
+        const shared = await digest;
+        const bases = baseImages(shared.instructions, build.args, build.target);
+        return [image, { ...shared, bases }] as const;
+      }),
+    ),
   );
   return Object.fromEntries(read);
+}
+
+/** The host paths a build reads its files from: its folder, or the files a generated one names. */
+function contextRoots(build: ResolvedBuild): string[] {
+  if (build.generated === undefined) return [resolve(build.context)];
+  return [...build.generated.add, ...build.generated.copy].map((file) => resolve(file.source));
+}
+
+/**
+ * Where the digests of context files outlive the process (the CLI's cache folder; see
+ * keepContextDigestsIn): one entry per set of context folders (a map's), read before its contexts
+ * and written after them when a digest changed.
+ */
+let savedDigests: string | undefined;
+
+/**
+ * The CLI keeps the digests of context files in berth's cache folder, so that a no-op run of a
+ * map that builds images opens no unchanged context file either; undefined: in the process only.
+ * Only digests are kept (16 hex digits of a hash per file path), never a file's content.
+ */
+export function keepContextDigestsIn(cacheFolder: string | undefined): void {
+  savedDigests = cacheFolder === undefined ? undefined : join(cacheFolder, "context-digests-v1");
+}
+
+/** Reads the contexts with the saved digests of their files loaded first, and saves them after. */
+async function withSavedDigests<T>(roots: readonly string[], read: () => Promise<T>): Promise<T> {
+  if (savedDigests === undefined || roots.length === 0) return read();
+  const folder = savedDigests;
+  const name = `${createHash("sha256").update(roots.join("\0")).digest("hex").slice(0, 32)}.json`;
+  const loaded = loadSaved(join(folder, name));
+  for (const [path, entry] of loaded) if (!fileDigests.has(path)) fileDigests.set(path, entry);
+  const result = await read();
+  const now = [...fileDigests].filter(([path]) =>
+    roots.some((root) => path === root || path.startsWith(`${root}/`)),
+  );
+  const changed = now.length !== loaded.size || now.some(([path, e]) => loaded.get(path)?.stamp !== e.stamp);
+  if (changed) writeCacheEntry(folder, name, JSON.stringify(Object.fromEntries(now)), MAX_SAVED_SETS);
+  return result;
+}
+
+/** Drops the digests kept in this process (as a new process starts; tests use it). */
+export function forgetContextDigests(): void {
+  fileDigests.clear();
+  texts.clear();
+}
+
+/** Sets of contexts whose digests are kept (the newest; each is a small file). */
+const MAX_SAVED_SETS = 200;
+
+function loadSaved(file: string): Map<string, { stamp: string; digest: string }> {
+  try {
+    const data = JSON.parse(readFileSync(file, "utf8")) as Record<
+      string,
+      { stamp?: unknown; digest?: unknown }
+    >;
+    const out = new Map<string, { stamp: string; digest: string }>();
+    for (const [path, e] of Object.entries(data))
+      if (typeof e.stamp === "string" && typeof e.digest === "string")
+        out.set(path, { stamp: e.stamp, digest: e.digest });
+    return out;
+  } catch {
+    // No entry yet, or one that cannot be read: the files are read (a cache only makes berth faster).
+    return new Map();
+  }
 }
 
 /** Reads a context and digests it (no archive). */
@@ -118,13 +189,13 @@ async function collect(
       hint: "build.context is relative to the map file's folder; create it or fix the path",
     });
   const dockerfilePath = posix.normalize(build.dockerfile);
-  const dockerfileText = await readFile(posix.join(build.context, dockerfilePath), "utf8").catch(() => {
+  const dockerfileText = await readText(posix.join(build.context, dockerfilePath)).catch(() => {
     throw new BuildContextError(`${where}: Dockerfile ${dockerfilePath} cannot be read`, {
       hint: "add it, or name another one with build.dockerfile (relative to the context)",
     });
   });
-  const ignoreText = await readFile(posix.join(build.context, ".dockerignore"), "utf8").catch(() => "");
-  const rules = parseDockerignore(ignoreText);
+  const ignoreText = await readText(posix.join(build.context, ".dockerignore")).catch(() => "");
+  const rules = parsedOnce(ignoreText, parseDockerignore);
   const entries: Entry[] = [];
   await walk(build.context, "", rules, entries, where);
   // The Dockerfile and .dockerignore always go (as the Docker client sends them).
@@ -149,10 +220,13 @@ function digested(
   const files: Record<string, string> = {};
   for (const entry of entries) {
     if (entry.path === dockerfilePath) continue;
-    files[names.get(entry) ?? entry.path] = entryDigest(entry);
-    if (!keepContent) entry.content = EMPTY;
+    files[names.get(entry) ?? entry.path] = fileDigest(entry);
   }
-  const instructions = parseDockerfile(dockerfileText);
+  for (const entry of entries) {
+    if (keepContent) contentOf(entry);
+    else entry.content = undefined;
+  }
+  const instructions = parsedOnce(dockerfileText, parseDockerfile);
   return {
     digest: {
       files,
@@ -180,7 +254,16 @@ async function collectGenerated(
 ): Promise<{ digest: ContextDigest; entries: Entry[] }> {
   const text = generateDockerfile(generated);
   const entries: Entry[] = [
-    { path: "Dockerfile", kind: "file", mode: 0o644, mtime: 0, content: Buffer.from(text), linkTarget: "" },
+    {
+      path: "Dockerfile",
+      kind: "file",
+      mode: 0o644,
+      mtime: 0,
+      content: Buffer.from(text),
+      linkTarget: "",
+      source: "",
+      stamp: undefined,
+    },
   ];
   const names = new Map<Entry, string>();
   for (const file of [...generated.add, ...generated.copy]) {
@@ -218,20 +301,97 @@ async function walk(root: string, relative: string, rules: IgnoreRule[], out: En
   }
 }
 
+/** An entry as lstat sees it: a file's content is not read here (an ignored one never is). */
 async function entryOf(root: string, path: string): Promise<Entry> {
   const full = posix.join(root, path);
   const stat = await lstat(full);
-  const base = { path, mode: stat.mode & 0o7777, mtime: Math.floor(stat.mtimeMs / 1000) };
-  if (stat.isSymbolicLink())
-    return { ...base, kind: "symlink", content: EMPTY, linkTarget: await readlink(full) };
-  if (stat.isDirectory()) return { ...base, kind: "dir", content: EMPTY, linkTarget: "" };
-  return { ...base, kind: "file", content: await readFile(full), linkTarget: "" };
+  const base = {
+    path,
+    mode: stat.mode & 0o7777,
+    mtime: Math.floor(stat.mtimeMs / 1000),
+    content: undefined,
+    source: full,
+    stamp: stampOf(stat),
+  };
+  if (stat.isSymbolicLink()) return { ...base, kind: "symlink", linkTarget: await readlink(full) };
+  if (stat.isDirectory()) return { ...base, kind: "dir", linkTarget: "" };
+  return { ...base, kind: "file", linkTarget: "" };
+}
+
+/**
+ * Digests of context files taken in this process, by host path, with the lstat figures they were
+ * taken under: an update run again (the API in a long-lived process) reads no file whose size,
+ * times, inode and mode did not change. The change time moves with every write and cannot be set
+ * by hand. A file changed within the last second is not kept: timestamps are coarse, and a
+ * second write in the same tick of the clock could leave every figure as it was.
+ */
+const fileDigests = new Map<string, { stamp: string; digest: string }>();
+const RECENT_MS = 1000;
+
+function stampOf(stat: Stats): string | undefined {
+  const now = Date.now();
+  if (now - stat.mtimeMs < RECENT_MS || now - stat.ctimeMs < RECENT_MS) return undefined;
+  return `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}:${stat.mode}`;
+}
+
+/** Texts a context's reading needs (its Dockerfile, .dockerignore), kept as the digests above are. */
+const texts = new Map<string, { stamp: string; text: string }>();
+
+/** A text file (its link followed, as the builder does), from `texts` when its figures did not change. */
+function readText(path: string): Promise<string> {
+  return settled(() => {
+    const stamp = stampOf(statSync(path));
+    const known = texts.get(path);
+    if (stamp !== undefined && known?.stamp === stamp) return known.text;
+    const text = readFileSync(path, "utf8");
+    if (stamp !== undefined) texts.set(path, { stamp, text });
+    return text;
+  });
+}
+
+/** Parsed Dockerfiles and ignore files, by their text: the same text parses the same. */
+const parsed = new Map<string, unknown>();
+
+function parsedOnce<T>(text: string, parse: (text: string) => T): T {
+  const key = `${parse.name}\0${text}`;
+  if (!parsed.has(key)) {
+    // Bounded: a long-lived process whose Dockerfiles keep changing does not keep every version.
+    if (parsed.size >= 500) parsed.clear();
+    parsed.set(key, parse(text));
+  }
+  return parsed.get(key) as T;
+}
+
+/** An entry's digest; a file's content is read only when its digest is not known for its stamp. */
+function fileDigest(entry: Entry): string {
+  if (entry.kind !== "file" || entry.content !== undefined || entry.stamp === undefined)
+    return entryDigest(entry);
+  const path = resolve(entry.source);
+  const known = fileDigests.get(path);
+  if (known?.stamp === entry.stamp) return known.digest;
+  const digestNow = entryDigest(entry);
+  fileDigests.set(path, { stamp: entry.stamp, digest: digestNow });
+  return digestNow;
 }
 
 function entryDigest(entry: Entry): string {
   const hash = createHash("sha256").update(`${entry.kind}\0${entry.mode.toString(8)}\0${entry.linkTarget}\0`);
-  if (entry.kind === "file") hash.update(entry.content);
+  if (entry.kind === "file") hash.update(contentOf(entry));
   return hash.digest("hex").slice(0, 16);
+}
+
+/** A file's content, read once (synchronously, as above); empty for a folder or a link. */
+function contentOf(entry: Entry): Buffer {
+  if (entry.content !== undefined) return entry.content;
+  if (entry.kind !== "file") return (entry.content = EMPTY);
+  try {
+    entry.content = readFileSync(entry.source);
+  } catch (err) {
+    throw new BuildContextError(
+      `build context file ${entry.source} cannot be read: ${(err as Error).message}`,
+    );
+  }
+  return entry.content;
 }
 
 // ---- tar (ustar, with pax headers for long names) -------------------------------------------------
@@ -252,10 +412,11 @@ function tarOf(entries: readonly Entry[]): Buffer {
       );
       chunks.push(padded(body));
     }
-    const size = entry.kind === "file" ? entry.content.length : 0;
+    const content = contentOf(entry);
+    const size = entry.kind === "file" ? content.length : 0;
     const type = entry.kind === "file" ? "0" : entry.kind === "dir" ? "5" : "2";
     chunks.push(header({ name, mode: entry.mode, size, mtime: entry.mtime, type, link: entry.linkTarget }));
-    if (size > 0) chunks.push(padded(entry.content));
+    if (size > 0) chunks.push(padded(content));
   }
   chunks.push(Buffer.alloc(BLOCK * 2));
   return Buffer.concat(chunks);

@@ -25,8 +25,11 @@ import {
   EngineUnreachableError,
   ImageBuildError,
   ImagePullError,
+  ImagePushError,
 } from "./engine-errors.js";
 import { BuildProgress } from "./build-progress.js";
+import { PushProgress } from "./push-progress.js";
+import { registryOf } from "./registry-auth.js";
 import { logEngineCall, logEngineRequest, logEngineRetry, type EngineLog } from "./engine-log.js";
 import {
   backoffMs,
@@ -53,6 +56,7 @@ import type {
   ImageSummary,
   NetworkCreateBody,
   NetworkSummary,
+  PushResult,
   RegistryAuth,
   VolumeCreateBody,
   VolumeSummary,
@@ -458,6 +462,50 @@ export class DockerEngine implements EngineWriter {
     if (progress.imageId === undefined)
       throw new ImageBuildError(this.context(context), "the engine named no image id", progress.failure());
     return { imageId: progress.imageId };
+  }
+
+  async pushImage(
+    reference: string,
+    auth?: RegistryAuth,
+    onProgress?: (line: string) => void,
+  ): Promise<PushResult> {
+    const context = { operation: "push image", object: `image ${reference}` };
+    const { repository, tag } = splitReference(reference);
+    const stream = await this.dial<Readable>(context, {
+      method: "POST",
+      path: `/images/${encodeURIComponent(repository)}/push`,
+      query: { tag },
+      stream: true,
+      timeoutMs: 0,
+      // The engine wants the header even for a registry that needs no credentials.
+      authconfig: auth ?? { serveraddress: registryOf(reference) },
+    }).catch((err: unknown) => {
+      // An unknown local image, a refused registry: an HTTP error before any stream starts.
+      if (err instanceof EngineError && !(err instanceof EngineUnreachableError)) {
+        throw new ImagePushError(this.context(context), err.engineMessage, { cause: err });
+      }
+      throw err;
+    });
+    const progress = new PushProgress(onProgress);
+    await new Promise<void>((resolve, reject) => {
+      this.modem.followProgress(
+        stream,
+        (err) => (err ? reject(err) : resolve()),
+        (event) => progress.add(event),
+      );
+    }).catch((err: unknown) => {
+      throw new ImagePushError(this.context(context), messageOf(err), { cause: err });
+    });
+    if ((stream as Partial<IncomingMessage>).complete === false) {
+      throw new EngineTruncatedReplyError(
+        this.context(context),
+        `the engine at ${this.address()} closed the connection before the push finished`,
+        { mayHaveBeenApplied: true },
+      );
+    }
+    // Like a pull, a refused push is answered 200 and reported inside the stream.
+    if (progress.error !== undefined) throw new ImagePushError(this.context(context), progress.error);
+    return { digest: progress.digest };
   }
 
   async tagImage(source: string, repository: string, tag: string): Promise<void> {

@@ -92,6 +92,11 @@ export class ImagePullError extends EngineError {
   readonly code = "image-pull";
 }
 
+/** An image push failed (the engine refused it, or the progress stream carried an error). */
+export class ImagePushError extends EngineError {
+  readonly code = "image-push";
+}
+
 /** What a failed build's output said: the step that failed and the last lines before it. */
 export interface BuildFailure {
   /** N of the last `Step N/M : …` line (the classic builder numbers the Dockerfile's instructions). */
@@ -132,4 +137,5 @@ export const isEngineTruncatedReplyError = (e: unknown): e is EngineTruncatedRep
 export const isUncertainOutcome = (e: unknown): e is EngineError =>
   e instanceof EngineError && e.mayHaveBeenApplied;
 export const isImagePullError = (e: unknown): e is ImagePullError => e instanceof ImagePullError;
+export const isImagePushError = (e: unknown): e is ImagePushError => e instanceof ImagePushError;
 export const isImageBuildError = (e: unknown): e is ImageBuildError => e instanceof ImageBuildError;

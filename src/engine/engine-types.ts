@@ -243,6 +243,11 @@ export interface BuildRequest {
   signal?: AbortSignal;
 }
 
+/** What a finished push reports: the digest the registry stored the image under. */
+export interface PushResult {
+  digest: string | undefined;
+}
+
 export interface BuildResult {
   imageId: string;
 }

@@ -4,6 +4,7 @@ import type {
   BuildRequest,
   BuildResult,
   ContainerCreateBody,
+  PushResult,
   ContainerDetails,
   ContainerSummary,
   ContainerUpdateBody,
@@ -99,6 +100,11 @@ export interface EngineWriter extends EngineReader {
   /** Builds an image; each line of the builder's output goes to `onOutput`. Fails with ImageBuildError. */
   buildImage(request: BuildRequest, onOutput?: (line: string) => void): Promise<BuildResult>;
   tagImage(source: string, repository: string, tag: string): Promise<void>;
+  /**
+   * Pushes a local image reference to its registry (`auth` travels in the X-Registry-Auth header
+   * only); each progress line goes to `onProgress`. Fails with ImagePushError.
+   */
+  pushImage(reference: string, auth?: RegistryAuth, onProgress?: (line: string) => void): Promise<PushResult>;
   removeImage(reference: string): Promise<void>;
   /** Imports a tar stream as an image (used to make berth's own tiny lock image). */
   importImage(tar: Buffer, repository: string, tag: string): Promise<void>;

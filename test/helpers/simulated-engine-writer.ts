@@ -22,6 +22,7 @@ import {
 import type {
   BuildRequest,
   BuildResult,
+  PushResult,
   ContainerCreateBody,
   ContainerDetails,
   ContainerSummary,
@@ -224,6 +225,16 @@ export class SimulatedEngineWriter implements EngineWriter {
       const id = this.engine.images[normalizeImageReference(source)];
       if (id === undefined) throw new SimulationError(`No such image: ${source}`, 404);
       this.engine.tagImage(`${repository}:${tag}`, id);
+    });
+  }
+
+  /** A push of a local image succeeds (the simulation has no registry to receive it). */
+  pushImage(reference: string): Promise<PushResult> {
+    return this.call("push image", `image ${reference}`, () => {
+      const id = this.engine.images[normalizeImageReference(reference)];
+      if (id === undefined)
+        throw new SimulationError(`An image does not exist locally with the tag: ${reference}`, 404);
+      return { digest: undefined };
     });
   }
 

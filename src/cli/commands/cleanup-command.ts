@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { cleanup, type CleanupOutcome } from "../../cleanup.js";
 import { openEngines } from "../../reconcile.js";
 import type { CliIo } from "../cli-io.js";
@@ -8,19 +8,35 @@ import { clientsFor } from "./run-commands.js";
 
 /**
  * `berth cleanup`: the map's ended containers it no longer has, and the untagged images built for
- * it (docker-map's cleanup_containers / cleanup_images). One line per object on stdout; the total
- * on stderr.
+ * it (docker-map's cleanup_containers / cleanup_images), berth's own leftovers (a lock whose
+ * holder is gone, helpers and `_berth-new` containers of interrupted runs), and with --volumes
+ * the map's named volumes it no longer has. One line per object on stdout; the total on stderr.
  */
 export function cleanupCommand(io: CliIo): Command {
   return new Command("cleanup")
-    .description("remove the map's exited containers it no longer has and dangling images built for it")
-    .option("--containers", "only containers")
+    .description(
+      "remove the map's exited containers it no longer has, dangling images built for it, and berth's leftovers",
+    )
+    .option("--containers", "only containers (berth's leftovers included)")
     .option("--images", "only images")
-    .option("--dry-run", "list what would be removed; change nothing")
+    .option("--volumes", "also the map's named volumes the map no longer has and no container mounts")
+    .option("--dry-run", "list what would be removed; change nothing (takes no lock)")
+    .option(
+      "--lock-timeout <seconds>",
+      "how long to wait for another run on the same map (default: 30)",
+      seconds,
+    )
     .addOption(outputOption(["text", "json", "yaml"], "text"))
     .action(
       async (
-        flags: { containers?: boolean; images?: boolean; dryRun?: boolean; output?: OutputFormat },
+        flags: {
+          containers?: boolean;
+          images?: boolean;
+          volumes?: boolean;
+          dryRun?: boolean;
+          lockTimeout?: number;
+          output?: OutputFormat;
+        },
         command: Command,
       ) => {
         const map = loadMapFor(command, io);
@@ -29,10 +45,19 @@ export function cleanupCommand(io: CliIo): Command {
           ...(flags.dryRun === true ? { dryRun: true } : {}),
           ...(flags.containers === true ? { containers: true } : {}),
           ...(flags.images === true ? { images: true } : {}),
+          ...(flags.volumes === true ? { volumes: true } : {}),
+          ...(flags.lockTimeout === undefined ? {} : { lockTimeoutMs: flags.lockTimeout * 1000 }),
+          ...(io.signal === undefined ? {} : { signal: io.signal }),
+          onProgress: (event) => {
+            if (event.type === "lock-wait")
+              io.stderr.write(`cleanup: waiting for the lock of map ${event.map}, held by ${event.holder}\n`);
+          },
         });
         const format = formatOf(flags, "text");
-        if (format === "json") io.stdout.write(`${JSON.stringify(outcomes, null, 2)}\n`);
-        else if (format === "yaml") io.stdout.write(toYaml(outcomes));
+        // The data: what was removed (or would be), and the bytes the removed images took.
+        const report = { objects: outcomes, freedBytes: freedBytes(outcomes, flags.dryRun === true) };
+        if (format === "json") io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else if (format === "yaml") io.stdout.write(toYaml(report));
         else for (const outcome of outcomes) io.stdout.write(`${line(outcome)}\n`);
         io.stderr.write(`${summary(outcomes, flags.dryRun === true)}\n`);
       },
@@ -45,9 +70,22 @@ function line(o: CleanupOutcome): string {
 
 function summary(outcomes: readonly CleanupOutcome[], dryRun: boolean): string {
   const done = outcomes.filter((o) => o.result === (dryRun ? "would remove" : "removed"));
-  const bytes = done.reduce((sum, o) => sum + o.size, 0);
+  const bytes = freedBytes(outcomes, dryRun);
   const verb = dryRun ? "would remove" : "removed";
-  return `cleanup: ${verb} ${done.length} object(s), ${megabytes(bytes)} of images`;
+  return `cleanup: ${verb} ${done.length} object(s), ${megabytes(bytes)} freed by images (containers' and volumes' space not measured)`;
+}
+
+/** Bytes of the images removed (or, in a dry run, that would be). */
+function freedBytes(outcomes: readonly CleanupOutcome[], dryRun: boolean): number {
+  return outcomes
+    .filter((o) => o.result === (dryRun ? "would remove" : "removed"))
+    .reduce((sum, o) => sum + o.size, 0);
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of seconds");
+  return n;
 }
 
 function megabytes(bytes: number): string {

@@ -75,4 +75,77 @@ describe("planCleanup", () => {
     });
     expect(items).toEqual([]);
   });
+
+  it("berth's leftovers only when asked: helpers, and temporaries the next update would not adopt", () => {
+    const temporary = (name: string, replaces: string, created: number, labels = mine) => ({
+      ...container(name, "created", { ...labels, "berth.replaces": replaces }),
+      Created: created,
+    });
+    const input = {
+      mapName: "m",
+      client: "default",
+      wanted: new Set(["m.web", "m.db"]),
+      containers: [
+        container("m.web", "running", mine),
+        temporary("m.web_berth-new", "m.web", 5),
+        // m.db is gone: its newest temporary is what the next update renames; the older one goes.
+        temporary("m.db_berth-new", "m.db", 9),
+        temporary("m.db_berth-new-old", "m.db", 3),
+        // Renamed already: the container itself, under its final name.
+        temporary("m.api", "m.api", 1),
+        container("m.berth-helper-1", "running", { "berth.map": "m", "berth.kind": "helper" }),
+        container("o.berth-helper-1", "exited", { "berth.map": "o", "berth.kind": "helper" }),
+        container("m.x_berth-new", "created", { "berth.replaces": "m.x" }),
+        container("berth-lock.m", "created", { "berth.map": "m", "berth.kind": "lock" }),
+      ],
+      images: [],
+      containersToo: true,
+      imagesToo: true,
+    };
+    expect(planCleanup(input)).toEqual([]);
+    const items = planCleanup({ ...input, leftoversToo: true });
+    expect(items.map((i) => [i.name, i.force ?? false])).toEqual([
+      ["m.web_berth-new", false],
+      ["m.db_berth-new-old", false],
+      ["m.berth-helper-1", true],
+    ]);
+  });
+
+  it("--volumes: the map's volumes it no longer has, that no remaining container mounts", () => {
+    const mounting = (name: string, state: string, labels: Record<string, string>, volume: string) => ({
+      ...container(name, state, labels),
+      Mounts: [{ Type: "volume", Name: volume }],
+    });
+    const volume = (name: string, labels: Record<string, string> | null) => ({ Name: name, Labels: labels });
+    const input = {
+      mapName: "m",
+      client: "default",
+      wanted: new Set(["m.web"]),
+      containers: [
+        mounting("m.web", "running", mine, "m.data"),
+        mounting("m.old", "exited", mine, "m.old-data"),
+        mounting("foreign", "exited", {}, "m.foreign-used"),
+      ],
+      images: [],
+      containersToo: true,
+      imagesToo: false,
+      volumes: [
+        volume("m.data", { "berth.map": "m" }),
+        volume("m.declared", { "berth.map": "m" }),
+        volume("m.old-data", { "berth.map": "m" }),
+        volume("m.foreign-used", { "berth.map": "m" }),
+        volume("m.gone", { "berth.map": "m" }),
+        volume("m.unlabelled", null),
+        volume("o.gone", { "berth.map": "o" }),
+      ],
+      mapVolumes: new Set(["m.data", "m.declared"]),
+    };
+    expect(planCleanup(input).filter((i) => i.kind === "volume")).toEqual([]);
+    const items = planCleanup({ ...input, volumesToo: true });
+    expect(items.map((i) => `${i.kind} ${i.name}`)).toEqual([
+      "container m.old",
+      "volume m.old-data",
+      "volume m.gone",
+    ]);
+  });
 });

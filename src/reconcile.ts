@@ -27,7 +27,14 @@ import { plan, planOptions } from "./plan/plan.js";
 import type { Plan, PlanAction, PlanOptions } from "./plan/plan-types.js";
 import type { ClientContext } from "./map/clients-file.js";
 import type { SwarmDesired } from "./plan/swarm-planner.js";
-import { engineClientsOf, swarmClientsOf, swarmDesired, swarmManagersOf } from "./swarm-part.js";
+import {
+  engineClientsOf,
+  observeNodeVolumes,
+  reachableNodesOf,
+  swarmClientsOf,
+  swarmDesired,
+  swarmManagersOf,
+} from "./swarm-part.js";
 
 /** Engines by client name, one writer each (readers are read-only views of them). */
 export type Engines = Record<string, EngineWriter>;
@@ -44,18 +51,46 @@ export function openEngines(
 ): Engines {
   const out: Engines = {};
   // A swarm's node clients are reached through their manager: the manager is opened instead.
-  for (const name of engineClientsOf(map, clients)) {
-    const baseUrl = clients[name]?.base_url;
-    // A client's Docker context (resolved when the clients file was read) wins over the CLI's choice.
-    const endpoint =
-      clients[name]?.endpoint ?? (name === DEFAULT_CLIENT ? options.defaultEndpoint : undefined);
-    out[name] = new DockerEngine({
-      name,
-      ...(baseUrl === undefined ? {} : { baseUrl }),
-      ...(baseUrl === undefined && endpoint !== undefined ? { endpoint } : {}),
-      ...(options.log === undefined ? {} : { log: options.log }),
-    });
-  }
+  for (const name of engineClientsOf(map, clients)) out[name] = openEngine(name, clients, options);
+  return out;
+}
+
+/** One engine of the clients file: its `base_url`, else its context, else (default) the CLI's choice. */
+function openEngine(
+  name: string,
+  clients: Record<string, ClientConfig>,
+  options: { defaultEndpoint?: DockerEndpoint; log?: EngineLog },
+): EngineWriter {
+  const baseUrl = clients[name]?.base_url;
+  // A client's Docker context (resolved when the clients file was read) wins over the CLI's choice.
+  const endpoint = clients[name]?.endpoint ?? (name === DEFAULT_CLIENT ? options.defaultEndpoint : undefined);
+  return new DockerEngine({
+    name,
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(baseUrl === undefined && endpoint !== undefined ? { endpoint } : {}),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+}
+
+/**
+ * Whether a run removes the map's volumes on its swarms' nodes: only then are the node clients
+ * with an address opened and looked at (no other run contacts them).
+ */
+function removesNodeVolumes(request: Partial<PlanOptions>): boolean {
+  return (request.action === "shutdown" || request.action === "remove") && request.removeVolumes === true;
+}
+
+/** The engines, and for a run that removes node volumes, the swarm node clients berth can open. */
+function withNodeEngines<T extends EngineReader>(
+  map: LoadedMap,
+  engines: Record<string, T>,
+  request: Partial<PlanOptions> & { clients?: Record<string, ClientConfig> | undefined },
+  open: (engine: EngineWriter) => T,
+): Record<string, T> {
+  if (!removesNodeVolumes(request)) return engines;
+  const clients = request.clients ?? {};
+  const out = { ...engines };
+  for (const node of reachableNodesOf(map, clients)) out[node] ??= open(openEngine(node, clients, {}));
   return out;
 }
 
@@ -121,6 +156,9 @@ export async function observeAndPlan(
   const reconciles = options.action === "update" || options.action === "startup";
   const observed = reconciles ? await observeNamespaceStarts(readers, refreshed, map.name) : refreshed;
   const swarm = swarmDesired(map, clientConfigs, observed);
+  if (removesNodeVolumes(options))
+    for (const desired of swarm)
+      desired.nodeVolumes = await observeNodeVolumes(map, clientConfigs, desired, observed, readers, skip);
   const planned = plan({
     map,
     observed,
@@ -190,9 +228,11 @@ const NOTHING_DONE: ApplyResult = { ok: true, interrupted: false, results: [], d
  */
 export async function reconcile(
   map: LoadedMap,
-  engines: Engines,
+  mapEngines: Engines,
   options: ReconcileOptions,
 ): Promise<ReconcileResult> {
+  const planned = options.savedPlan === undefined ? options : options.savedPlan.options;
+  const engines = withNodeEngines(map, mapEngines, { ...planned, clients: options.clients }, (e) => e);
   const readers = readersOf(engines);
   if (options.savedPlan !== undefined) {
     const saved = options.savedPlan;
@@ -235,9 +275,10 @@ export async function reconcile(
  */
 export async function dryRun(
   map: LoadedMap,
-  readers: Record<string, EngineReader>,
+  mapReaders: Record<string, EngineReader>,
   options: PlanRequest & { firstLook?: Record<string, EngineReader> | undefined },
 ): Promise<Plan> {
+  const readers = withNodeEngines(map, mapReaders, options, readOnly);
   const request: PlanRequest = { ...planOptions(options), clients: options.clients, ...planHook(options) };
   const first = await firstLook(map, options.firstLook, readers, request);
   if (first !== undefined && (first.plan.steps.length === 0 || options.firstLook === undefined))

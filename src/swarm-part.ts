@@ -4,10 +4,16 @@ import { baseUrlEndpoint } from "./engine/docker-engine.js";
 import type { LoadedMap } from "./load-map.js";
 import type { ClientConfig } from "./map/clients-file.js";
 import type { ObservedState } from "./observe/observed-state.js";
-import type { SwarmDesired } from "./plan/swarm-planner.js";
+import type { SwarmDesired, SwarmNodeObserved, SwarmNodeVolumes } from "./plan/swarm-planner.js";
+import type { EngineReader } from "./engine/engine.js";
+import { isEngineUnreachableError } from "./engine/engine-errors.js";
+import { LABEL } from "./model/labels.js";
+import { PlanError } from "./plan/plan-context.js";
 import {
   desiredServices,
   isSwarmClient,
+  nodeClientsOf,
+  SWARM_LABEL,
   recordedSalt,
   swarmManagerOf,
   swarmNetworks,
@@ -89,4 +95,92 @@ export function swarmDesired(
     const networks = swarmNetworks(map.resolved, clients).filter((n) => n.client === manager);
     return { manager, services, networks, ipvs };
   });
+}
+
+/** The swarm label Docker puts on a task's container: the name of its service. */
+const TASK_SERVICE_LABEL = "com.docker.swarm.service.name";
+
+/** A node client berth can open: it has its own `base_url` or Docker context. */
+export function nodeHasAddress(config: ClientConfig | undefined): boolean {
+  return config?.base_url !== undefined || config?.endpoint !== undefined;
+}
+
+/** The node clients of the map's swarms that berth can open (own base_url or context), sorted. */
+export function reachableNodesOf(map: LoadedMap, clients: Readonly<Record<string, ClientConfig>>): string[] {
+  return swarmManagersOf(map, clients)
+    .flatMap((manager) => nodeClientsOf(clients, manager))
+    .filter((node) => nodeHasAddress(clients[node]))
+    .sort();
+}
+
+/**
+ * The map's volumes on each node of a swarm berth can reach (the manager and its node clients
+ * with an address): one volume list per node (berth's labels), and one container list on a node
+ * that holds some, for the task containers of the map's services that mount them. Looked at only
+ * for `--volumes` on shutdown or remove.
+ */
+export async function observeNodeVolumes(
+  map: LoadedMap,
+  clients: Readonly<Record<string, ClientConfig>>,
+  desired: SwarmDesired,
+  observed: ObservedState,
+  readers: Readonly<Record<string, EngineReader>>,
+  skip: Readonly<Record<string, string>>,
+): Promise<SwarmNodeVolumes> {
+  const { manager } = desired;
+  const services = new Set([
+    ...desired.services.map((s) => s.name),
+    ...(observed.clients[manager]?.swarm?.services ?? [])
+      .filter((s) => s.mapName === map.name)
+      .map((s) => s.name),
+  ]);
+  const ours = (service: string | undefined) =>
+    service !== undefined &&
+    (services.has(service) || [...services].some((s) => service.startsWith(`${s}-prep-`)));
+  const out: SwarmNodeVolumes = { nodes: [], unreachable: [] };
+  const nodes = [manager, ...nodeClientsOf(clients, manager)];
+  for (const node of nodes) {
+    if (node !== manager && !nodeHasAddress(clients[node])) {
+      out.unreachable.push({ client: node, why: "no base_url or context in the clients file" });
+      continue;
+    }
+    if (node in skip) {
+      out.unreachable.push({ client: node, why: skip[node] ?? "did not answer" });
+      continue;
+    }
+    const reader = readers[node];
+    // A first look through other readers cannot see the node: the look through the engines does.
+    if (reader === undefined) throw new PlanError(`no engine for swarm node client ${node}`);
+    try {
+      out.nodes.push(await observeNode(reader, node, map.name, manager, ours));
+    } catch (err) {
+      if (!isEngineUnreachableError(err)) throw err;
+      out.unreachable.push({ client: node, why: "its engine did not answer" });
+    }
+  }
+  return out;
+}
+
+async function observeNode(
+  reader: EngineReader,
+  node: string,
+  mapName: string,
+  manager: string,
+  ours: (service: string | undefined) => boolean,
+): Promise<SwarmNodeObserved> {
+  const volumes = (await reader.listVolumes({ [LABEL.map]: mapName, [LABEL.kind]: "volume" }))
+    .filter((v) => v.Labels?.[SWARM_LABEL.client] === manager)
+    .map((v) => ({ name: v.Name, key: v.Labels?.[LABEL.alias] }));
+  if (volumes.length === 0) return { client: node, volumes, tasks: [] };
+  const names = new Set(volumes.map((v) => v.name));
+  const tasks = (await reader.listContainers({ [TASK_SERVICE_LABEL]: true }))
+    .filter((c) => ours(c.Labels?.[TASK_SERVICE_LABEL]))
+    .map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? c.Id).replace(/^\//, ""),
+      service: c.Labels?.[TASK_SERVICE_LABEL] ?? "",
+      volumes: (c.Mounts ?? []).flatMap((m) => (m.Type === "volume" && m.Name !== undefined ? [m.Name] : [])),
+    }))
+    .filter((t) => t.volumes.some((v) => names.has(v)));
+  return { client: node, volumes, tasks };
 }

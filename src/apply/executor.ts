@@ -284,7 +284,9 @@ function executionContext(
 function swarmLookup(managers: readonly SwarmDesired[]): SwarmLookup {
   const services = new Map(managers.flatMap((m) => m.services.map((s) => [s.name, s] as const)));
   const networks = new Map(managers.flatMap((m) => m.networks.map((n) => [n.name, n] as const)));
+  const volumeNodes = new Set(managers.flatMap((m) => (m.nodeVolumes?.nodes ?? []).map((n) => n.client)));
   return {
+    isVolumeNode: (client) => volumeNodes.has(client),
     service: (name) => {
       const found = services.get(name);
       if (found === undefined) throw new Error(`service ${name} is not in the map`);

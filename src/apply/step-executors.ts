@@ -41,6 +41,9 @@ import { PullProgress } from "./pull-progress.js";
 /** How long a swarm manager may hold the name of an overlay network it has just removed. */
 const OVERLAY_NAME_RELEASE_MS = 10_000;
 
+/** How long a swarm node's task containers may hold a volume after their service went. */
+const NODE_VOLUME_RELEASE_MS = 20_000;
+
 /** What the step executors share during one apply. */
 export interface ExecutionContext {
   engine(client: string): EngineWriter;
@@ -227,13 +230,20 @@ export const executors: Executors = {
   },
 
   "remove-volume": async (step, ctx) => {
-    try {
-      await ctx.engine(step.object.client).removeVolume(step.object.name);
-    } catch (err) {
-      if (isEngineNotFoundError(err)) return "already gone";
-      throw err;
+    // On a swarm node, the tasks of a removed service leave asynchronously: the engine says
+    // "in use" until they have, so a bounded wait there; elsewhere in use is an answer.
+    const deadline =
+      ctx.clock.now() + (ctx.swarm?.isVolumeNode(step.object.client) ? NODE_VOLUME_RELEASE_MS : 0);
+    for (;;) {
+      try {
+        await ctx.engine(step.object.client).removeVolume(step.object.name);
+        return undefined;
+      } catch (err) {
+        if (isEngineNotFoundError(err)) return "already gone";
+        if (!isEngineConflictError(err) || ctx.clock.now() >= deadline) throw err;
+      }
+      await ctx.clock.sleep(500, ctx.signal);
     }
-    return undefined;
   },
 
   "prepare-volume": async (step, ctx) => {

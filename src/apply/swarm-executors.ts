@@ -16,6 +16,8 @@ import type { ExecutionContext, StepOutcome } from "./step-executors.js";
 export interface SwarmLookup {
   service(name: string): DesiredService;
   network(name: string): DesiredSwarmNetwork;
+  /** Whether the plan removes the map's volumes on this client as a swarm node (tasks may still hold them). */
+  isVolumeNode(client: string): boolean;
 }
 
 /** Update states in which Swarm went back to the previous spec, or stopped half-way. */

@@ -25,6 +25,27 @@ export interface SwarmDesired {
   networks: DesiredSwarmNetwork[];
   /** Whether the swarm's kernel routes virtual IPs; without, services use dnsrr and host-mode ports. */
   ipvs: boolean;
+  /**
+   * The map's named volumes on the swarm's nodes, looked at (observed) only for `shutdown
+   * --volumes` and `remove --volumes`: undefined otherwise (see reconcile.ts).
+   */
+  nodeVolumes?: SwarmNodeVolumes;
+}
+
+/** What berth saw of the map's volumes on the nodes of one swarm it can reach. */
+export interface SwarmNodeVolumes {
+  /** Per reachable node engine (the manager's own included), by client name. */
+  nodes: SwarmNodeObserved[];
+  /** Node clients berth cannot reach (no `base_url` or `context`), or that did not answer, with why. */
+  unreachable: { client: string; why: string }[];
+}
+
+export interface SwarmNodeObserved {
+  client: string;
+  /** The map's volumes of this swarm on the node (berth's labels: map, kind volume, swarm client). */
+  volumes: { name: string; key: string | undefined }[];
+  /** Task containers of the map's services on the node (left after `service rm`, e.g. a completed job's). */
+  tasks: { id: string; name: string; service: string; volumes: string[] }[];
 }
 
 export interface SwarmPlanInput {
@@ -358,10 +379,7 @@ function planSwarmTeardown(input: SwarmPlanInput, swarm: ObservedSwarm): void {
       builder.add({ type: "remove-service", object, service: service.name, serviceId: service.id }),
     );
   }
-  if (input.options.removeVolumes)
-    builder.warn(
-      `swarm manager \`${desired.manager}\`: named volumes live on the swarm's nodes and stay: berth talks to the manager only (remove them on each node with \`docker volume rm\`)`,
-    );
+  if (input.options.removeVolumes) planNodeVolumes(input, everything, removed);
   if (!everything) return;
   const networks = observed.networks
     .filter(
@@ -379,6 +397,73 @@ function planSwarmTeardown(input: SwarmPlanInput, swarm: ObservedSwarm): void {
     builder.fingerprint({ object, id: network.id });
     builder.change(object, "remove", [{ message: `${input.options.action}: overlay network removed` }]);
     builder.add({ type: "remove-network", object, networkId: network.id, ifUnused: true, after: removed });
+  }
+}
+
+/**
+ * With --volumes, when every service of the map goes: the map's named volumes on each node berth
+ * can reach, once the services are gone and the task containers that mount them (a completed job's
+ * stay after \`service rm\`) are removed. Nodes it cannot reach keep theirs, named in a warning.
+ */
+function planNodeVolumes(input: SwarmPlanInput, everything: boolean, serviceRemovals: string[]): void {
+  const { desired, builder } = input;
+  const seen = desired.nodeVolumes;
+  if (!everything) {
+    builder.warn(
+      `swarm manager \`${desired.manager}\`: named volumes stay while some of the map's services run (shut the whole map down to remove them)`,
+    );
+    return;
+  }
+  if (seen === undefined)
+    throw new PlanError(`no observation of the volumes on the nodes of swarm ${desired.manager}`);
+  for (const node of seen.nodes) planOneNode(input, node, serviceRemovals);
+  if (seen.unreachable.length > 0)
+    builder.warn(
+      `swarm manager \`${desired.manager}\`: named volumes on ${seen.unreachable.map((u) => `\`${u.client}\` (${u.why})`).join(", ")} stay: remove them there with \`docker volume rm\``,
+    );
+}
+
+function planOneNode(input: SwarmPlanInput, node: SwarmNodeObserved, serviceRemovals: string[]): void {
+  const { builder, options } = input;
+  const names = new Set(node.volumes.map((v) => v.name));
+  /** Volume name → the removals of the task containers that mount it. */
+  const holders = new Map<string, string[]>();
+  for (const task of [...node.tasks].sort((a, b) => compareText(a.name, b.name))) {
+    const holds = task.volumes.filter((v) => names.has(v));
+    if (holds.length === 0) continue;
+    const object: ObjectRef = { kind: "container", name: task.name, client: node.client };
+    builder.fingerprint({ object, id: task.id });
+    builder.change(object, "remove", [
+      {
+        message: `${options.action} --volumes: task container of service ${task.service} holds volume ${holds.join(", ")}`,
+      },
+    ]);
+    const id = builder.add({
+      type: "remove-container",
+      object,
+      container: task.id,
+      removeVolumes: false,
+      force: true,
+      after: serviceRemovals,
+    });
+    for (const v of holds) holders.set(v, [...(holders.get(v) ?? []), id]);
+  }
+  for (const volume of [...node.volumes].sort((a, b) => compareText(a.name, b.name))) {
+    const object: ObjectRef = {
+      kind: "volume",
+      name: volume.name,
+      client: node.client,
+      ...(volume.key === undefined ? {} : { key: volume.key }),
+    };
+    builder.fingerprint({ object, id: volume.name });
+    builder.change(object, "remove", [
+      { message: `${options.action} --volumes: on swarm node ${node.client}` },
+    ]);
+    builder.add({
+      type: "remove-volume",
+      object,
+      after: [...serviceRemovals, ...(holders.get(volume.name) ?? [])],
+    });
   }
 }
 

@@ -253,8 +253,64 @@ describe("planSwarm", () => {
     ]);
     expect(plan.steps.at(-1)?.after).toHaveLength(3);
     expect(plan.warnings).toEqual([]);
-    // Volumes are on the nodes, which berth does not talk to: --volumes says so rather than pretend.
-    const withVolumes = planOf(want, observed, "shutdown", true);
-    expect(withVolumes.warnings.join()).toMatch(/named volumes live on the swarm's nodes and stay/);
+  });
+
+  it("shutdown --volumes removes the map's volumes on the nodes it saw, after the services and the task containers that hold them", () => {
+    const want: SwarmDesired = {
+      ...desired(),
+      nodeVolumes: {
+        nodes: [
+          {
+            client: "e5",
+            volumes: [{ name: "shop.data", key: "data" }],
+            tasks: [
+              { id: "t1", name: "shop-migrate.1.abc", service: "shop-migrate", volumes: ["shop.data"] },
+              { id: "t2", name: "shop-app.1.def", service: "shop-app", volumes: [] },
+            ],
+          },
+          { client: "sw", volumes: [], tasks: [] },
+        ],
+        unreachable: [{ client: "e4", why: "no base_url or context in the clients file" }],
+      },
+    };
+    const ours = running(want);
+    const plan = planOf(want, observedClient(ours.services, ours.tasks), "shutdown", true);
+    const byType = (type: string) => plan.steps.filter((s) => s.type === type);
+    const services = byType("remove-service").map((s) => s.id);
+    const [task] = byType("remove-container");
+    const [volume] = byType("remove-volume");
+    // Only the task container that mounts the volume goes; it goes once the services are gone.
+    expect(byType("remove-container")).toHaveLength(1);
+    expect(task).toMatchObject({
+      object: { client: "e5", name: "shop-migrate.1.abc" },
+      container: "t1",
+      force: true,
+    });
+    expect(task?.after).toEqual([...services].sort());
+    expect(volume).toMatchObject({
+      object: { kind: "volume", client: "e5", name: "shop.data", key: "data" },
+    });
+    expect(volume?.after).toEqual([...services, task?.id].sort());
+    expect(plan.changes.find((c) => c.object.kind === "volume")?.reasons[0]?.message).toMatch(
+      /on swarm node e5/,
+    );
+    // A node berth cannot open keeps its volumes, and the warning names it.
+    expect(plan.warnings.join()).toMatch(
+      /named volumes on `e4` \(no base_url or context in the clients file\) stay/,
+    );
+    // Without --volumes nothing on the nodes is touched.
+    expect(
+      planOf(want, observedClient(ours.services, ours.tasks), "shutdown").steps.map((s) => s.type),
+    ).not.toContain("remove-volume");
+  });
+
+  it("a second shutdown --volumes, with nothing left on the nodes, plans nothing", () => {
+    const want: SwarmDesired = {
+      ...desired(),
+      nodeVolumes: { nodes: [{ client: "e5", volumes: [], tasks: [] }], unreachable: [] },
+    };
+    const plan = planOf(want, observedClient(), "shutdown", true);
+    expect(plan.steps).toEqual([]);
+    expect(plan.warnings).toEqual([]);
   });
 });

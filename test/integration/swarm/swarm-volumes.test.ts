@@ -1,13 +1,15 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { LABEL } from "../../../src/model/labels.js";
-import { tempFolder, writeMap } from "../../helpers/cli.js";
+import type { Plan } from "../../../src/plan/plan-types.js";
+import { berth, tempFolder, writeMap } from "../../helpers/cli.js";
 import { EXTRA_ENGINES, extraEngine, FIXTURE_IMAGES, SWARM, uniqueMapName } from "../../helpers/engine.js";
 import { runJson } from "../../helpers/plan-json.js";
 import { removeSwarmMapObjects } from "../../helpers/swarm-cleanup.js";
 
 /**
  * `shutdown --volumes` on a swarm: the map's named volume pinned on e5 (a node client with its own
- * base_url) goes, after the completed job's task container that holds it; plain `shutdown` keeps it.
+ * base_url) goes, after the task containers that hold it (the completed job's, which Swarm leaves,
+ * and the service's running one); plain `shutdown` keeps it.
  */
 const folder = tempFolder("swarm-volumes");
 // e4 is a node client without an address: berth cannot reach its engine, and says so.
@@ -35,6 +37,12 @@ fill:
   persistent: true
   attaches: [data]
   command: [sh, -c, "echo filled > /data/x"]
+web:
+  image: ${FIXTURE_IMAGES.base1}
+  clients: [e5]
+  uses: [data]
+  depends_on: {fill: completed}
+  command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]
 `,
   `${name}.yaml`,
 );
@@ -52,6 +60,12 @@ describe("Swarm: shutdown --volumes", () => {
     expect(up.code, up.stderr).toBe(0);
     expect(await volumesOnE5()).toEqual([`${name}.data`]);
 
+    const planned = await berth([...fileArgs(file), "plan", "--action", "shutdown", "--volumes", "--json"]);
+    expect(planned.code, planned.stderr).toBe(0);
+    const steps = (JSON.parse(planned.stdout) as Plan).steps;
+    // While the service runs, its task container holds the volume too: both go, after the services.
+    expect(steps.filter((s) => s.type === "remove-container")).toHaveLength(2);
+
     const down = await runJson(fileArgs(file), "shutdown");
     expect(down.code, down.stderr).toBe(0);
     expect(down.plan.steps.map((s) => s.type)).not.toContain("remove-volume");
@@ -61,10 +75,13 @@ describe("Swarm: shutdown --volumes", () => {
     expect(wipe.code, wipe.stderr).toBe(0);
     const removal = wipe.plan.steps.find((s) => s.type === "remove-volume");
     expect(removal?.object).toMatchObject({ client: "e5", name: `${name}.data`, key: "data" });
-    // The completed job's task container held the volume: it goes first.
-    const task = wipe.plan.steps.find((s) => s.type === "remove-container");
-    expect(task?.object.client).toBe("e5");
-    expect(removal?.after).toContain(task?.id);
+    // The completed job's task container holds the volume after `shutdown` (the service's running
+    // one, too, while Swarm has not removed it yet): they go first.
+    const tasks = wipe.plan.steps.filter((s) => s.type === "remove-container");
+    expect(tasks.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(tasks.map((t) => t.object.client))).toEqual(new Set(["e5"]));
+    expect(tasks.some((t) => t.object.name.startsWith(`${name}-fill.`))).toBe(true);
+    expect(removal?.after).toEqual(expect.arrayContaining(tasks.map((t) => t.id)));
     expect(wipe.plan.warnings.join("\n")).toMatch(/named volumes on `e4` \(no base_url or context/);
     expect(await volumesOnE5()).toEqual([]);
 

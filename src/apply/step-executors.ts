@@ -41,6 +41,14 @@ import { PullProgress } from "./pull-progress.js";
 /** How long a swarm manager may hold the name of an overlay network it has just removed. */
 const OVERLAY_NAME_RELEASE_MS = 10_000;
 
+/** How long a swarm manager may still count a departed container or task on a network. */
+const SWARM_NETWORK_RELEASE_MS = 20_000;
+
+/** The swarm manager's answer while a task (or a node's attachment) it has not yet seen leave is on a network. */
+function isSwarmTaskStillAttached(err: unknown): boolean {
+  return /is in use by task/i.test(err instanceof Error ? err.message : String(err));
+}
+
 /** How long a swarm node's task containers may hold a volume after their service went. */
 const NODE_VOLUME_RELEASE_MS = 20_000;
 
@@ -175,14 +183,24 @@ export const executors: Executors = {
 
   "remove-network": async (step, ctx) => {
     const engine = ctx.engine(step.object.client);
-    try {
-      await engine.removeNetwork(step.networkId);
-    } catch (err) {
-      if (isEngineNotFoundError(err)) return "already gone";
-      if (step.ifUnused && (isEngineConflictError(err) || /active endpoints/i.test(String(err)))) {
-        return "kept: still used by containers outside the map";
+    // A swarm manager learns that a node's container or task left a network asynchronously: it
+    // refuses the removal ("in use by task") until it has, so a bounded wait on that answer only.
+    const deadline = ctx.clock.now() + SWARM_NETWORK_RELEASE_MS;
+    for (;;) {
+      try {
+        await engine.removeNetwork(step.networkId);
+        break;
+      } catch (err) {
+        if (isEngineNotFoundError(err)) return "already gone";
+        if (isSwarmTaskStillAttached(err) && ctx.clock.now() < deadline) {
+          await ctx.clock.sleep(500, ctx.signal);
+          continue;
+        }
+        if (step.ifUnused && (isEngineConflictError(err) || /active endpoints/i.test(String(err)))) {
+          return "kept: still used by containers outside the map";
+        }
+        throw err;
       }
-      throw err;
     }
     const network = ctx.map.networks.find((n) => n.key === step.object.key);
     // A swarm manager answers before the overlay is gone: the step is done once it is.

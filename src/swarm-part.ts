@@ -145,7 +145,7 @@ export async function observeNodeVolumes(
       continue;
     }
     if (node in skip) {
-      out.unreachable.push({ client: node, why: skip[node] ?? "did not answer" });
+      out.unreachable.push({ client: node, why: skip[node] ?? "did not answer", down: true });
       continue;
     }
     const reader = readers[node];
@@ -155,7 +155,7 @@ export async function observeNodeVolumes(
       out.nodes.push(await observeNode(reader, node, map.name, manager, ours));
     } catch (err) {
       if (!isEngineUnreachableError(err)) throw err;
-      out.unreachable.push({ client: node, why: "its engine did not answer" });
+      out.unreachable.push({ client: node, why: "its engine did not answer", down: true });
     }
   }
   return out;

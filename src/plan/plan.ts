@@ -23,7 +23,7 @@ import {
 import { planOrphans } from "./orphan-planner.js";
 import { planReconcile } from "./reconcile-planner.js";
 import { TeardownPlanner } from "./teardown-planner.js";
-import { planSwarm, type SwarmDesired } from "./swarm-planner.js";
+import { planSwarm, swarmNodesDown, type SwarmDesired } from "./swarm-planner.js";
 
 export interface PlanInput {
   map: LoadedMap;
@@ -149,8 +149,16 @@ export function plan(input: PlanInput): Plan {
     warnings: builder.warnings,
     observed: builder.observed(),
     summary: summarize(builder),
-    ...(Object.keys(unreachable).length === 0 ? {} : { unreachable: { ...unreachable } }),
+    ...unanswered(unreachable, swarmNodesDown(input.swarm?.managers ?? [])),
   };
+}
+
+function unanswered(
+  engines: Readonly<Record<string, string>>,
+  swarmNodes: Readonly<Record<string, string>>,
+): { unreachable?: Record<string, string> } {
+  const all = { ...swarmNodes, ...engines };
+  return Object.keys(all).length === 0 ? {} : { unreachable: all };
 }
 
 /**

@@ -36,8 +36,11 @@ export interface SwarmDesired {
 export interface SwarmNodeVolumes {
   /** Per reachable node engine (the manager's own included), by client name. */
   nodes: SwarmNodeObserved[];
-  /** Node clients berth cannot reach (no `base_url` or `context`), or that did not answer, with why. */
-  unreachable: { client: string; why: string }[];
+  /**
+   * Node clients berth cannot reach (no `base_url` or `context`), or that did not answer (`down`),
+   * with why.
+   */
+  unreachable: { client: string; why: string; down?: boolean }[];
 }
 
 export interface SwarmNodeObserved {
@@ -417,10 +420,27 @@ function planNodeVolumes(input: SwarmPlanInput, everything: boolean, serviceRemo
   if (seen === undefined)
     throw new PlanError(`no observation of the volumes on the nodes of swarm ${desired.manager}`);
   for (const node of seen.nodes) planOneNode(input, node, serviceRemovals);
-  if (seen.unreachable.length > 0)
+  const noAddress = seen.unreachable.filter((u) => u.down !== true);
+  if (noAddress.length > 0)
     builder.warn(
-      `swarm manager \`${desired.manager}\`: named volumes on ${seen.unreachable.map((u) => `\`${u.client}\` (${u.why})`).join(", ")} stay: remove them there with \`docker volume rm\``,
+      `swarm manager \`${desired.manager}\`: named volumes on ${noAddress.map((u) => `\`${u.client}\` (${u.why})`).join(", ")} stay: remove them there with \`docker volume rm\``,
     );
+  // Said as an engine that did not answer (the run's exit code is 1: swarmNodesDown).
+  for (const u of seen.unreachable.filter((n) => n.down === true))
+    builder.warn(
+      `engine \`${u.client}\` did not answer (${u.why}): the map's named volumes on this node of swarm \`${desired.manager}\` stay; run again once it answers`,
+    );
+}
+
+/**
+ * The swarm nodes whose volumes `--volumes` was to remove but whose engine did not answer: the
+ * plan counts them with the engines that did not answer, so the run that asked is not a success.
+ */
+export function swarmNodesDown(managers: readonly SwarmDesired[]): Record<string, string> {
+  const down: Record<string, string> = {};
+  for (const desired of managers)
+    for (const u of desired.nodeVolumes?.unreachable ?? []) if (u.down === true) down[u.client] = u.why;
+  return down;
 }
 
 function planOneNode(input: SwarmPlanInput, node: SwarmNodeObserved, serviceRemovals: string[]): void {

@@ -6,7 +6,7 @@ import { PlanBuilder } from "../../../src/plan/plan-builder.js";
 import { isPlanError } from "../../../src/plan/plan-context.js";
 import { planOptions } from "../../../src/plan/plan.js";
 import type { PlanAction } from "../../../src/plan/plan-types.js";
-import { planSwarm, type SwarmDesired } from "../../../src/plan/swarm-planner.js";
+import { planSwarm, swarmNodesDown, type SwarmDesired } from "../../../src/plan/swarm-planner.js";
 import { desiredServices, swarmNetworks } from "../../../src/swarm/swarm.js";
 import { mapOf } from "../../helpers/plan-fixtures.js";
 
@@ -312,5 +312,25 @@ describe("planSwarm", () => {
     const plan = planOf(want, observedClient(), "shutdown", true);
     expect(plan.steps).toEqual([]);
     expect(plan.warnings).toEqual([]);
+  });
+
+  it("a node whose engine did not answer keeps its volumes and counts as an engine that did not answer (the run fails)", () => {
+    const want: SwarmDesired = {
+      ...desired(),
+      nodeVolumes: {
+        nodes: [{ client: "sw", volumes: [], tasks: [] }],
+        unreachable: [
+          { client: "e4", why: "no base_url or context in the clients file" },
+          { client: "e5", why: "its engine did not answer", down: true },
+        ],
+      },
+    };
+    const plan = planOf(want, observedClient(), "shutdown", true);
+    expect(plan.warnings).toContain(
+      "engine `e5` did not answer (its engine did not answer): the map's named volumes on this node of swarm `sw` stay; run again once it answers",
+    );
+    // Only the node that was to answer and did not makes the run incomplete; one without an
+    // address is a documented limit, said in a warning.
+    expect(swarmNodesDown([want])).toEqual({ e5: "its engine did not answer" });
   });
 });

@@ -344,12 +344,20 @@ export class DockerEngine implements EngineWriter {
       .map((line) => JSON.parse(line) as EngineEvent);
   }
 
-  async containerLogs(id: string, options: LogOptions): Promise<Readable> {
+  containerLogs(id: string, options: LogOptions): Promise<Readable> {
+    return this.logsOf("container", id, options);
+  }
+
+  /**
+   * A container's or a service's output: one stream of stdout and stderr, demultiplexed. No call
+   * deadline (a followed log lasts as long as the caller wants); the caller's signal ends it.
+   */
+  private async logsOf(kind: "container" | "service", id: string, options: LogOptions): Promise<Readable> {
     const raw = await this.dial<Readable>(
-      { operation: "logs", object: `container ${id}` },
+      { operation: "logs", object: `${kind} ${id}` },
       {
         method: "GET",
-        path: `/containers/${encodeURIComponent(id)}/logs`,
+        path: `/${kind}s/${encodeURIComponent(id)}/logs`,
         query: {
           stdout: true,
           stderr: true,
@@ -803,29 +811,8 @@ export class DockerEngine implements EngineWriter {
     });
   }
 
-  async serviceLogs(idOrName: string, options: LogOptions): Promise<Readable> {
-    const raw = await this.dial<Readable>(
-      { operation: "logs", object: `service ${idOrName}` },
-      {
-        method: "GET",
-        path: `/services/${encodeURIComponent(idOrName)}/logs`,
-        query: {
-          stdout: true,
-          stderr: true,
-          follow: options.follow ?? false,
-          tail: options.tail === undefined ? "all" : String(options.tail),
-          timestamps: options.timestamps ?? false,
-        },
-        stream: true,
-        timeoutMs: 0,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-    );
-    const out = new PassThrough();
-    this.modem.demuxStream(raw, out, out);
-    raw.on("end", () => out.end());
-    raw.on("error", (err) => out.destroy(err));
-    return out;
+  serviceLogs(idOrName: string, options: LogOptions): Promise<Readable> {
+    return this.logsOf("service", idOrName, options);
   }
 
   async createService(spec: ServiceSpec, auth?: RegistryAuth): Promise<string> {

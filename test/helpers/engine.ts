@@ -1,4 +1,7 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { DockerEngine } from "../../src/engine/docker-engine.js";
 import { isEngineNotFoundError } from "../../src/engine/engine-errors.js";
 import { LABEL } from "../../src/model/labels.js";
@@ -26,6 +29,32 @@ export const EXTRA_ENGINES = {
 
 /** The swarm of e4 (manager) and e5 (worker); its nodes carry this label with the engine's name. */
 export const SWARM = { manager: "e4", worker: "e5", nodeLabel: "berth.test.node" } as const;
+
+/** Where scripts/test-engines-extra.sh keeps an extra engine's dockerd pid. */
+export const extraEnginePidFile = (client: keyof typeof EXTRA_ENGINES) =>
+  `/run/berth-engines/${client}/dockerd.pid`;
+
+/** Stops an extra engine's dockerd (TERM, as the script's --down does) and waits until it is gone. */
+export async function stopExtraEngine(client: keyof typeof EXTRA_ENGINES): Promise<void> {
+  const pid = Number(readFileSync(extraEnginePidFile(client), "utf8").trim());
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 120; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${client}'s dockerd did not stop within 30 s`);
+}
+
+/** Brings the extra engines back (the script starts only those that do not answer). */
+export function startExtraEngines(): void {
+  const script = fileURLToPath(new URL("../../scripts/test-engines-extra.sh", import.meta.url));
+  const done = spawnSync("bash", [script], { encoding: "utf8" });
+  if (done.status !== 0) throw new Error(`test-engines-extra.sh failed: ${done.stderr}`);
+}
 
 export function extraEngine(client: keyof typeof EXTRA_ENGINES): DockerEngine {
   return new DockerEngine({ name: client, baseUrl: EXTRA_ENGINES[client], callTimeoutMs: 60_000 });

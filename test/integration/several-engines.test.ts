@@ -1,9 +1,7 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { LABEL } from "../../src/model/labels.js";
-import { berth, REPO_ROOT, tempFolder, writeMap } from "../helpers/cli.js";
+import { berth, tempFolder, writeMap } from "../helpers/cli.js";
 import {
   EXTRA_ENGINES,
   extraEngine,
@@ -11,6 +9,9 @@ import {
   mapContainers,
   removeMapObjects,
   uniqueMapName,
+  extraEnginePidFile,
+  startExtraEngines,
+  stopExtraEngine,
 } from "../helpers/engine.js";
 import { loadClientsFile } from "../../src/map/clients-file.js";
 import { loadMap, observeAndPlan, openEngines, readOnly, reconcile } from "../../src/index.js";
@@ -400,27 +401,7 @@ describe("a no-op update over two engines", () => {
 });
 
 describe("an engine that stops answering", () => {
-  const e3Pid = join("/run/berth-engines/e3/dockerd.pid");
-
-  /** Stops e3's dockerd (TERM, as the script's --down does) and waits until it is gone. */
-  async function stopE3(): Promise<void> {
-    const pid = Number(readFileSync(e3Pid, "utf8").trim());
-    process.kill(pid, "SIGTERM");
-    for (let i = 0; i < 120; i++) {
-      try {
-        process.kill(pid, 0);
-      } catch {
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error("e3's dockerd did not stop within 30 s");
-  }
-
-  function startE3(): void {
-    const done = spawnSync("bash", [join(REPO_ROOT, "scripts/test-engines-extra.sh")], { encoding: "utf8" });
-    if (done.status !== 0) throw new Error(`test-engines-extra.sh failed: ${done.stderr}`);
-  }
+  const e3Pid = extraEnginePidFile("e3");
 
   it("is named; the other engine converges; a run after it is back converges", async () => {
     const name = newMap("hosts-down");
@@ -441,7 +422,7 @@ containers:
       `${name}.yaml`,
     );
     expect(existsSync(e3Pid), "e3 runs (scripts/test-engines-extra.sh)").toBe(true);
-    await stopE3();
+    await stopExtraEngine("e3");
     try {
       const run = await runJson(fileArgs(file), "startup");
       expect(run.code).toBe(1);
@@ -462,7 +443,7 @@ containers:
       );
       expect(status.stdout).toMatch(new RegExp(`container ${name}\\.db +unreachable`));
     } finally {
-      startE3();
+      startExtraEngines();
     }
     const back = await runJson(fileArgs(file), "startup");
     expect(back.code, back.stderr).toBe(0);

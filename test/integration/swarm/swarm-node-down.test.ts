@@ -1,9 +1,14 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { berth, REPO_ROOT, tempFolder, writeMap } from "../../helpers/cli.js";
-import { FIXTURE_IMAGES, SWARM, uniqueMapName } from "../../helpers/engine.js";
+import { berth, tempFolder, writeMap } from "../../helpers/cli.js";
+import {
+  extraEnginePidFile,
+  FIXTURE_IMAGES,
+  startExtraEngines,
+  stopExtraEngine,
+  SWARM,
+  uniqueMapName,
+} from "../../helpers/engine.js";
 import { runJson } from "../../helpers/plan-json.js";
 import { removeSwarmMapObjects } from "../../helpers/swarm-cleanup.js";
 import { manager, writeSwarmClients } from "../../helpers/swarm.js";
@@ -35,26 +40,12 @@ anywhere:
   `${name}.yaml`,
 );
 const pinned = `${name}-pinned`;
-const workerPid = "/run/berth-engines/e5/dockerd.pid";
+const workerPid = extraEnginePidFile("e5");
 
 afterAll(async () => {
   await removeSwarmMapObjects(name);
   folder.remove();
 });
-
-async function stopWorker(): Promise<void> {
-  const pid = Number(readFileSync(workerPid, "utf8").trim());
-  process.kill(pid, "SIGTERM");
-  for (let i = 0; i < 120; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error("e5's dockerd did not stop within 30 s");
-}
 
 async function nodeState(label: string, wanted: string): Promise<void> {
   for (let i = 0; i < 120; i++) {
@@ -65,17 +56,12 @@ async function nodeState(label: string, wanted: string): Promise<void> {
   throw new Error(`node ${label} is not ${wanted} after 60 s`);
 }
 
-function startWorker(): void {
-  const done = spawnSync("bash", [join(REPO_ROOT, "scripts/test-engines-extra.sh")], { encoding: "utf8" });
-  if (done.status !== 0) throw new Error(`test-engines-extra.sh failed: ${done.stderr}`);
-}
-
 describe("a swarm node that stops", () => {
   it("shows in status; update reports the tasks that cannot be placed", async () => {
     const up = await runJson(fileArgs(file), "startup");
     expect(up.code, up.stderr).toBe(0);
     expect(existsSync(workerPid), "e5 runs (scripts/test-engines-extra.sh)").toBe(true);
-    await stopWorker();
+    await stopExtraEngine("e5");
     try {
       await nodeState("e5", "down");
       const status = await berth([...fileArgs(file), "status"]);
@@ -99,7 +85,7 @@ describe("a swarm node that stops", () => {
         ),
       );
     } finally {
-      startWorker();
+      startExtraEngines();
     }
     await nodeState("e5", "ready");
     const back = await runJson(fileArgs(file), "update");

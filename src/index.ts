@@ -51,7 +51,9 @@ export { PlanError, isPlanError, type NameConflicts } from "./plan/plan-context.
 export {
   PLAN_FORMAT,
   planHasChanges,
+  planLeavesUndone,
   type Plan,
+  type Undone,
   type PlanAction,
   type PlanOptions,
   type Step,

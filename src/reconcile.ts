@@ -24,7 +24,7 @@ import { observeNamespaceStarts } from "./observe/namespaces.js";
 import type { ObservedState } from "./observe/observed-state.js";
 import { isPlanError, type NameConflicts } from "./plan/plan-context.js";
 import { plan, planOptions } from "./plan/plan.js";
-import type { Plan, PlanAction, PlanOptions } from "./plan/plan-types.js";
+import { planLeavesUndone, type Plan, type PlanAction, type PlanOptions } from "./plan/plan-types.js";
 import type { ClientContext } from "./map/clients-file.js";
 import type { SwarmDesired } from "./plan/swarm-planner.js";
 import {
@@ -255,7 +255,7 @@ export async function reconcile(
   const pullsFirst = request.pull === "always";
   if (!pullsFirst) {
     const first = await firstLook(map, options.firstLook, readers, request);
-    if (first !== undefined && first.plan.steps.length === 0 && first.plan.unreachable === undefined) {
+    if (first !== undefined && first.plan.steps.length === 0 && !planLeavesUndone(first.plan)) {
       await clearStaleLocksFrom(map, engines, first.observed);
       return { plan: first.plan, result: NOTHING_DONE };
     }
@@ -337,7 +337,7 @@ async function applyUnderLock(
       registryAuth: options.registryAuth ?? registryAuthFrom(),
       swarm: planned.swarm,
     });
-    const result = planned.plan.unreachable === undefined ? applied : { ...applied, ok: false };
+    const result = planLeavesUndone(planned.plan) ? { ...applied, ok: false } : applied;
     return { plan: planned.plan, result };
   } finally {
     await Promise.all(locks.map((lock) => lock.release()));

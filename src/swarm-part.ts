@@ -3,7 +3,7 @@ import { socketPathOf } from "./engine/docker-context.js";
 import { baseUrlEndpoint } from "./engine/docker-engine.js";
 import type { LoadedMap } from "./load-map.js";
 import type { ClientConfig } from "./map/clients-file.js";
-import type { ObservedState } from "./observe/observed-state.js";
+import type { ObservedNode, ObservedState } from "./observe/observed-state.js";
 import type { SwarmDesired, SwarmNodeObserved, SwarmNodeVolumes } from "./plan/swarm-planner.js";
 import type { EngineReader } from "./engine/engine.js";
 import { isEngineUnreachableError } from "./engine/engine-errors.js";
@@ -117,7 +117,9 @@ export function reachableNodesOf(map: LoadedMap, clients: Readonly<Record<string
  * The map's volumes on each node of a swarm berth can reach (the manager and its node clients
  * with an address): one volume list per node (berth's labels), and one container list on a node
  * that holds some, for the task containers of the map's services that mount them. Looked at only
- * for `--volumes` on shutdown or remove.
+ * for `--volumes` on shutdown or remove. A node client without an address is unreachable, unless
+ * it stands for the manager's own node (one `GET /info` of the manager tells): the manager's
+ * engine lists and removes the volumes there.
  */
 export async function observeNodeVolumes(
   map: LoadedMap,
@@ -139,8 +141,12 @@ export async function observeNodeVolumes(
     (services.has(service) || [...services].some((s) => service.startsWith(`${s}-prep-`)));
   const out: SwarmNodeVolumes = { nodes: [], unreachable: [] };
   const nodes = [manager, ...nodeClientsOf(clients, manager)];
+  const ownNode = lazyOwnNode(readers[manager], skip, manager);
   for (const node of nodes) {
     if (node !== manager && !nodeHasAddress(clients[node])) {
+      // The manager's own node: its volumes are those the manager's engine lists (below).
+      const labelled = nodeIdOfClient(observed.clients[manager]?.swarm?.nodes ?? [], clients[manager], node);
+      if (labelled !== undefined && labelled === (await ownNode())) continue;
       out.unreachable.push({ client: node, why: "no base_url or context in the clients file" });
       continue;
     }
@@ -159,6 +165,41 @@ export async function observeNodeVolumes(
     }
   }
   return out;
+}
+
+/**
+ * The swarm node a node client stands for: the one whose node label (the manager's `node_label`)
+ * is the client's name; undefined when no node, or more than one, has it.
+ */
+export function nodeIdOfClient(
+  nodes: readonly ObservedNode[],
+  managerConfig: ClientConfig | undefined,
+  client: string,
+): string | undefined {
+  const label = managerConfig?.node_label;
+  if (label === undefined) return undefined;
+  const found = nodes.filter((n) => n.labels[label] === client);
+  return found.length === 1 ? found[0]?.id : undefined;
+}
+
+/** The manager engine's own node id (`GET /info`, asked once, only when needed); undefined when unknown. */
+function lazyOwnNode(
+  reader: EngineReader | undefined,
+  skip: Readonly<Record<string, string>>,
+  manager: string,
+): () => Promise<string | undefined> {
+  let asked: Promise<string | undefined> | undefined;
+  return () => {
+    if (reader === undefined || manager in skip) return Promise.resolve(undefined);
+    asked ??= reader.info().then(
+      (info) => info.Swarm?.NodeID,
+      (err: unknown) => {
+        if (isEngineUnreachableError(err)) return undefined;
+        throw err;
+      },
+    );
+    return asked;
+  };
 }
 
 async function observeNode(

@@ -1,5 +1,5 @@
 import { compareText } from "../common/text.js";
-import type { Fingerprint, ObjectChange, ObjectRef, Reason, Step, ChangeKind } from "./plan-types.js";
+import type { ChangeKind, Fingerprint, ObjectChange, ObjectRef, Reason, Step, Undone } from "./plan-types.js";
 
 type NewStep = Step extends infer S
   ? S extends Step
@@ -15,6 +15,7 @@ export class PlanBuilder {
   readonly steps: Step[] = [];
   readonly changes: ObjectChange[] = [];
   readonly warnings: string[] = [];
+  readonly undone: Undone[] = [];
   private readonly fingerprints = new Map<string, Fingerprint>();
   private readonly ids = new Set<string>();
 
@@ -67,6 +68,12 @@ export class PlanBuilder {
 
   warn(message: string): void {
     if (!this.warnings.includes(message)) this.warnings.push(message);
+  }
+
+  /** A part of the asked work this plan cannot do (see Plan.undone): the run is not a success. */
+  leaveUndone(entry: Undone): void {
+    if (!this.undone.some((u) => u.client === entry.client && u.message === entry.message))
+      this.undone.push(entry);
   }
 
   fingerprint(print: Fingerprint): void {

@@ -257,6 +257,23 @@ export interface Plan {
    * for what waits for their containers; a run with any is not a success.
    */
   unreachable?: Record<string, string>;
+  /**
+   * Parts of the asked work that this plan cannot do (an engine that did not answer, a swarm node
+   * berth cannot reach whose volumes `--volumes` was to remove): each with the client, the object
+   * when one is known, and what to do. A plan with any does not do all that was asked: a run of it
+   * is not a success (exit 1), whatever its steps do. Absent when empty.
+   */
+  undone?: Undone[];
+}
+
+/** One part of the asked work a plan leaves undone (see Plan.undone). */
+export interface Undone {
+  /** The engine (client) where it is not done. */
+  client: string;
+  /** The object left as it is, when one is known. */
+  object?: ObjectRef;
+  /** What is not done, why, and what to do. */
+  message: string;
 }
 
 export const emptySummary = (): PlanSummary => ({
@@ -271,3 +288,6 @@ export const emptySummary = (): PlanSummary => ({
 
 /** True when the plan would change something on an engine. */
 export const planHasChanges = (plan: Plan): boolean => plan.steps.length > 0;
+
+/** True when the plan leaves part of the asked work undone (Plan.undone): its run is not a success. */
+export const planLeavesUndone = (plan: Pick<Plan, "undone">): boolean => (plan.undone ?? []).length > 0;

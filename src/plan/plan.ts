@@ -150,6 +150,7 @@ export function plan(input: PlanInput): Plan {
     observed: builder.observed(),
     summary: summarize(builder),
     ...unanswered(unreachable, swarmNodesDown(input.swarm?.managers ?? [])),
+    ...(builder.undone.length === 0 ? {} : { undone: builder.undone }),
   };
 }
 
@@ -178,7 +179,7 @@ function waitingOnUnreachable(map: LoadedMap, unreachable: Readonly<Record<strin
   return out;
 }
 
-/** Says, in the plan's warnings, what is not planned because an engine did not answer. */
+/** Says, in the plan's undone work, what is not planned because an engine did not answer. */
 function reportUnreachable(
   builder: PlanBuilder,
   map: LoadedMap,
@@ -189,13 +190,15 @@ function reportUnreachable(
     const waiting = map.resolved.containers
       .filter((c) => blocked.has(c.key) && c.dependsOn.some((d) => dependsOnClient(map, d.container, client)))
       .map((c) => `\`${c.key}\``);
-    builder.warn(
-      `engine \`${client}\` did not answer (${why}): nothing was planned or changed on it` +
+    builder.leaveUndone({
+      client,
+      message:
+        `engine \`${client}\` did not answer (${why}): nothing was planned or changed on it` +
         (waiting.length > 0
           ? `, nor for ${waiting.join(", ")}, which ${waiting.length === 1 ? "waits" : "wait"} for containers on it`
           : "") +
         "; run again once it answers",
-    );
+    });
   }
 }
 

@@ -70,7 +70,10 @@ const STYLE: Record<ChangeKind, Parameters<Paint>[0]> = {
   skip: "dim",
 };
 
-/** The plan for people: one block per object with its reasons, then warnings and a summary line. */
+/**
+ * The plan for people: one block per object with its reasons, then the work it leaves undone, the
+ * warnings and a summary line.
+ */
 export function renderPlanText(plan: Plan, options: { color?: boolean } = {}): string {
   const paint = painter(options.color ?? false);
   const lines: string[] = [];
@@ -81,6 +84,9 @@ export function renderPlanText(plan: Plan, options: { color?: boolean } = {}): s
     lines.push(...renderChange(change, paint));
   }
   if (plan.changes.length > 0) lines.push("");
+  const undone = plan.undone ?? [];
+  for (const u of undone) lines.push(paint("red", `undone: ${u.message}`));
+  if (undone.length > 0) lines.push("");
   for (const warning of plan.warnings) lines.push(paint("yellow", `warning: ${warning}`));
   if (plan.warnings.length > 0) lines.push("");
   lines.push(summaryLine(plan));
@@ -143,8 +149,12 @@ function leftAsIs(plan: Plan): string[] {
     out.push(`${orphans} object(s) of the map are no longer in it (\`--remove-orphans\` removes them)`);
   const skipped = count("skip");
   if (skipped > 0) out.push(`${skipped} object(s) are left as they are (see their reasons above)`);
+  const undone = plan.undone?.length ?? 0;
+  if (undone > 0) out.push(undoneText(undone));
   return out;
 }
+
+const undoneText = (n: number) => `${n} part(s) of the work asked for cannot be done`;
 
 export function summaryLine(plan: Plan): string {
   if (plan.steps.length === 0) {
@@ -163,7 +173,8 @@ export function summaryLine(plan: Plan): string {
     `${s.remove} to remove`,
   ];
   if (s.other > 0) parts.push(`${s.other} other change(s)`);
-  return `Plan: ${parts.join(", ")} (${plan.steps.length} step(s)).`;
+  const undone = plan.undone?.length ?? 0;
+  return `Plan: ${parts.join(", ")} (${plan.steps.length} step(s))${undone > 0 ? `; ${undoneText(undone)}` : ""}.`;
 }
 
 export function renderPlanJson(plan: Plan): string {

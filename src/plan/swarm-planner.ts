@@ -37,8 +37,8 @@ export interface SwarmNodeVolumes {
   /** Per reachable node engine (the manager's own included), by client name. */
   nodes: SwarmNodeObserved[];
   /**
-   * Node clients berth cannot reach (no `base_url` or `context`), or that did not answer (`down`),
-   * with why.
+   * Node clients berth cannot reach (no `base_url` or `context`, and not the manager's own node),
+   * or that did not answer (`down`), with why: their volumes are left undone (Plan.undone).
    */
   unreachable: { client: string; why: string; down?: boolean }[];
 }
@@ -406,7 +406,7 @@ function planSwarmTeardown(input: SwarmPlanInput, swarm: ObservedSwarm): void {
 /**
  * With --volumes, when every service of the map goes: the map's named volumes on each node berth
  * can reach, once the services are gone and the task containers that mount them (a completed job's
- * stay after \`service rm\`) are removed. Nodes it cannot reach keep theirs, named in a warning.
+ * stay after \`service rm\`) are removed. Nodes it cannot reach keep theirs: left undone (Plan.undone).
  */
 function planNodeVolumes(input: SwarmPlanInput, everything: boolean, serviceRemovals: string[]): void {
   const { desired, builder } = input;
@@ -420,16 +420,15 @@ function planNodeVolumes(input: SwarmPlanInput, everything: boolean, serviceRemo
   if (seen === undefined)
     throw new PlanError(`no observation of the volumes on the nodes of swarm ${desired.manager}`);
   for (const node of seen.nodes) planOneNode(input, node, serviceRemovals);
-  const noAddress = seen.unreachable.filter((u) => u.down !== true);
-  if (noAddress.length > 0)
-    builder.warn(
-      `swarm manager \`${desired.manager}\`: named volumes on ${noAddress.map((u) => `\`${u.client}\` (${u.why})`).join(", ")} stay: remove them there with \`docker volume rm\``,
-    );
-  // Said as an engine that did not answer (the run's exit code is 1: swarmNodesDown).
-  for (const u of seen.unreachable.filter((n) => n.down === true))
-    builder.warn(
-      `engine \`${u.client}\` did not answer (${u.why}): the map's named volumes on this node of swarm \`${desired.manager}\` stay; run again once it answers`,
-    );
+  // Volumes berth cannot remove are work asked for and not done: the run is not a success.
+  for (const u of seen.unreachable)
+    builder.leaveUndone({
+      client: u.client,
+      message:
+        u.down === true
+          ? `engine \`${u.client}\` did not answer (${u.why}): the map's named volumes on this node of swarm \`${desired.manager}\` stay; run again once it answers`
+          : `the map's named volumes on swarm node \`${u.client}\` (of \`${desired.manager}\`) stay: berth cannot reach its engine (${u.why}); give client \`${u.client}\` a \`base_url\` or \`context\` in the clients file and run again, or remove them on that node with \`docker volume rm\``,
+    });
 }
 
 /**

@@ -5,17 +5,26 @@ import { writeMap } from "./cli.js";
 /**
  * The test swarm as a clients file sees it: `sw` is the manager (e4's engine) with node label
  * berth.test.node, and e4 and e5 its node clients (a config placed on one runs on that node).
+ * Node clients have no address unless named in `addressed` (then their own engine's base_url:
+ * berth can reach them, as `--volumes` needs).
  */
-export function writeSwarmClients(dir: string): string {
+export function writeSwarmClients(
+  dir: string,
+  options: { addressed?: readonly ("e4" | "e5")[]; file?: string } = {},
+): string {
+  const node = (client: "e4" | "e5") =>
+    options.addressed?.includes(client) === true
+      ? `${client}: {swarm: sw, base_url: "${EXTRA_ENGINES[client]}"}`
+      : `${client}: {swarm: sw}`;
   return writeMap(
     dir,
     [
       `sw: {base_url: "${EXTRA_ENGINES[SWARM.manager]}", mode: swarm, node_label: ${SWARM.nodeLabel}}`,
-      "e4: {swarm: sw}",
-      "e5: {swarm: sw}",
+      node("e4"),
+      node("e5"),
       "",
     ].join("\n"),
-    "swarm-clients.yaml",
+    options.file ?? "swarm-clients.yaml",
   );
 }
 

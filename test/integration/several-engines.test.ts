@@ -426,11 +426,14 @@ containers:
     try {
       const run = await runJson(fileArgs(file), "startup");
       expect(run.code).toBe(1);
-      // `--progress quiet` writes errors only: the plan's warnings say why the run is incomplete.
-      const warnings = run.plan.warnings.join("\n");
-      expect(warnings).toContain("engine `e3` did not answer");
-      expect(warnings).toContain(EXTRA_ENGINES.e3);
-      expect(warnings).toContain("nor for `web`, which waits for containers on it");
+      // The plan's undone work says why the run is incomplete; `--progress quiet` writes it as errors.
+      expect(run.plan.undone?.map((u) => u.client)).toEqual(["e3"]);
+      const undone = run.plan.undone?.[0]?.message ?? "";
+      expect(undone).toContain("engine `e3` did not answer");
+      expect(undone).toContain(EXTRA_ENGINES.e3);
+      expect(undone).toContain("nor for `web`, which waits for containers on it");
+      expect(run.stderr).toContain(`error: ${undone}`);
+      expect(run.plan.warnings.join("\n")).not.toContain("did not answer");
       expect(run.result.ok).toBe(false);
       expect(run.plan.unreachable).toHaveProperty("e3");
       expect(new Set(run.plan.steps.map((s) => s.object.client))).toEqual(new Set(["e2"]));

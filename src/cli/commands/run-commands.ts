@@ -8,7 +8,7 @@ import { loadMap, type LoadedMap } from "../../load-map.js";
 import { loadClientsFile, type ClientConfig } from "../../map/clients-file.js";
 import { DEFAULT_RUN_OPTIONS as RUN } from "../../apply/run-defaults.js";
 import { DEFAULT_PLAN_OPTIONS } from "../../plan/plan.js";
-import { PLAN_ACTIONS, type Plan, type PlanAction } from "../../plan/plan-types.js";
+import { PLAN_ACTIONS, planLeavesUndone, type Plan, type PlanAction } from "../../plan/plan-types.js";
 import { renderPlanJson, renderPlanText, summaryLine } from "../../plan/render-plan.js";
 import {
   buildImages,
@@ -160,8 +160,9 @@ function printPlan(
         ? toYaml(JSON.parse(renderPlanJson(plan)))
         : renderPlanText(plan, { color: useColor(io, "stdout") }),
   );
-  // A plan that leaves out an engine that did not answer is not the whole answer (its warning says which).
-  if (plan.unreachable !== undefined) return EXIT.error;
+  // A plan that leaves part of the asked work undone (an engine that did not answer, volumes on a
+  // node berth cannot reach) is not the whole answer: exit 1, never "no changes" (plan.undone says what).
+  if (planLeavesUndone(plan)) return EXIT.error;
   return flags.detailedExitcode && plan.steps.length > 0 ? EXIT.changes : EXIT.ok;
 }
 
@@ -354,12 +355,14 @@ function reportRun(
   const failed = result.results.filter((r) => r.status === "failed");
   const skipped = result.results.filter((r) => r.status === "skipped" || r.status === "cancelled");
   const done = result.results.length - failed.length - skipped.length;
-  // An engine that did not answer leaves its part undone: said as an error (even when quiet), as
-  // the exit code says.
-  const undone = plan.warnings.filter((w) => isUnansweredEngine(plan, w));
-  const warnings = plan.warnings.filter((w) => !undone.includes(w));
-  const errors = [...failed.map((failure) => failure.message ?? failure.id), ...undone];
-  const incomplete = failed.length > 0 || plan.unreachable !== undefined;
+  // Work the plan leaves undone (an engine that did not answer, …): said as an error (even when
+  // quiet), as the exit code says.
+  const warnings = plan.warnings;
+  const errors = [
+    ...failed.map((failure) => failure.message ?? failure.id),
+    ...(plan.undone ?? []).map((u) => u.message),
+  ];
+  const incomplete = failed.length > 0 || planLeavesUndone(plan);
   const code =
     plan.steps.length > 0 && result.interrupted ? EXIT.interrupted : incomplete ? EXIT.error : EXIT.ok;
   if (flags.progress === "json") {
@@ -401,13 +404,6 @@ function reportRun(
     );
   }
   return code;
-}
-
-/** The plan's warning that an engine did not answer (plan.ts reportUnreachable). */
-function isUnansweredEngine(plan: Plan, warning: string): boolean {
-  return Object.keys(plan.unreachable ?? {}).some((client) =>
-    warning.startsWith(`engine \`${client}\` did not answer`),
-  );
 }
 
 const ORPHAN_VOLUMES =

@@ -2,27 +2,22 @@ import { afterAll, describe, expect, it } from "vitest";
 import { LABEL } from "../../../src/model/labels.js";
 import type { Plan } from "../../../src/plan/plan-types.js";
 import { berth, tempFolder, writeMap } from "../../helpers/cli.js";
-import { EXTRA_ENGINES, extraEngine, FIXTURE_IMAGES, SWARM, uniqueMapName } from "../../helpers/engine.js";
+import { extraEngine, FIXTURE_IMAGES, SWARM, uniqueMapName } from "../../helpers/engine.js";
 import { runJson } from "../../helpers/plan-json.js";
 import { removeSwarmMapObjects } from "../../helpers/swarm-cleanup.js";
+import { writeSwarmClients } from "../../helpers/swarm.js";
 
 /**
  * `shutdown --volumes` on a swarm: the map's named volume pinned on e5 (a node client with its own
  * base_url) goes, after the task containers that hold it (the completed job's, which Swarm leaves,
- * and the service's running one); plain `shutdown` keeps it.
+ * and the service's running one); plain `shutdown` keeps it; with e5 given no address it stays and
+ * the run fails, saying so.
  */
 const folder = tempFolder("swarm-volumes");
-// e4 is a node client without an address: berth cannot reach its engine, and says so.
-const clientsFile = writeMap(
-  folder.dir,
-  [
-    `sw: {base_url: "${EXTRA_ENGINES[SWARM.manager]}", mode: swarm, node_label: ${SWARM.nodeLabel}}`,
-    "e4: {swarm: sw}",
-    `e5: {swarm: sw, base_url: "${EXTRA_ENGINES[SWARM.worker]}"}`,
-    "",
-  ].join("\n"),
-  "swarm-clients.yaml",
-);
+// e4 is a node client without an address, but it is the manager's own node: the manager's engine
+// removes its volumes. e5 has its own base_url; without it, berth cannot reach e5's volumes.
+const clientsFile = writeSwarmClients(folder.dir, { addressed: ["e5"] });
+const unaddressedClients = writeSwarmClients(folder.dir, { file: "unaddressed-clients.yaml" });
 const name = uniqueMapName("swvol");
 const fileArgs = (file: string) => ["-f", file, "--clients", clientsFile];
 const file = writeMap(
@@ -71,6 +66,28 @@ describe("Swarm: shutdown --volumes", () => {
     expect(down.plan.steps.map((s) => s.type)).not.toContain("remove-volume");
     expect(await volumesOnE5()).toEqual([`${name}.data`]);
 
+    // e5 without an address: its volume cannot be removed, and the run says so (exit 1), naming
+    // the node and what to do; `plan --detailed-exitcode` does not say "no changes" either.
+    const unaddressed = ["-f", file, "--clients", unaddressedClients];
+    const dry = await berth([
+      ...unaddressed,
+      "plan",
+      "--action",
+      "shutdown",
+      "--volumes",
+      "--detailed-exitcode",
+    ]);
+    expect(dry.code, dry.stderr).toBe(1);
+    expect(dry.stdout).toContain("undone: the map's named volumes on swarm node `e5` (of `sw`) stay");
+    const undone = await runJson(unaddressed, "shutdown", ["--volumes"]);
+    expect(undone.code, undone.stderr).toBe(1);
+    expect(undone.plan.undone?.map((u) => u.client)).toEqual(["e5"]);
+    expect(undone.stderr).toContain(
+      "error: the map's named volumes on swarm node `e5` (of `sw`) stay: berth cannot reach its engine (no base_url or context in the clients file); give client `e5` a `base_url` or `context`",
+    );
+    expect(undone.result.ok).toBe(false);
+    expect(await volumesOnE5()).toEqual([`${name}.data`]);
+
     const wipe = await runJson(fileArgs(file), "shutdown", ["--volumes"]);
     expect(wipe.code, wipe.stderr).toBe(0);
     const removal = wipe.plan.steps.find((s) => s.type === "remove-volume");
@@ -82,7 +99,9 @@ describe("Swarm: shutdown --volumes", () => {
     expect(new Set(tasks.map((t) => t.object.client))).toEqual(new Set(["e5"]));
     expect(tasks.some((t) => t.object.name.startsWith(`${name}-fill.`))).toBe(true);
     expect(removal?.after).toEqual(expect.arrayContaining(tasks.map((t) => t.id)));
-    expect(wipe.plan.warnings.join("\n")).toMatch(/named volumes on `e4` \(no base_url or context/);
+    // e4 (no address) is the manager's own node: nothing is left undone there.
+    expect(wipe.plan.undone).toBeUndefined();
+    expect(wipe.plan.warnings.join("\n")).not.toContain("e4");
     expect(await volumesOnE5()).toEqual([]);
 
     const again = await runJson(fileArgs(file), "shutdown", ["--volumes"]);

@@ -11,8 +11,10 @@ import {
   stepSummary,
   waitsFor,
 } from "../../helpers/plan-fixtures.js";
-import { worldFor } from "../../helpers/simulated-engine.js";
-import type { Plan } from "../../../src/plan/plan-types.js";
+import { observeWorld, worldFor } from "../../helpers/simulated-engine.js";
+import { planLeavesUndone, type Plan } from "../../../src/plan/plan-types.js";
+import { plan } from "../../../src/plan/plan.js";
+import { renderPlanText } from "../../../src/plan/render-plan.js";
 
 /** Every `after` names a step of the plan (no stand-in for another engine's step is left). */
 function expectClosed(made: Plan): void {
@@ -148,5 +150,46 @@ both: {image: "web:1", depends_on: db}
     expectClosed(made);
     expect(stepsOfType(made, "stop-container").map((s) => s.object.key)).toEqual(["web"]);
     expect(stepFor(made, "stop-container", "web").after).toEqual([]);
+  });
+});
+
+describe("an engine that did not answer", () => {
+  const MAP = `
+clients: [h1, h2]
+db: {image: "db:1", clients: h2}
+web: {image: "web:1", clients: h1, depends_on: db}
+solo: {image: "solo:1", clients: h1}
+`;
+
+  it("is work left undone (plan.undone, not a warning), and the text plan never says no changes", async () => {
+    const map = mapOf(MAP);
+    const observed = await observeWorld(worldFor(map), map);
+    const h1 = observed.clients.h1;
+    if (h1 === undefined) throw new Error("no h1");
+    const made = plan({
+      map,
+      observed: { clients: { h1 }, unreachable: { h2: "no engine answers at tcp://h2:2375" } },
+      options: { action: "update" },
+    });
+    expect(made.undone).toEqual([
+      {
+        client: "h2",
+        message:
+          "engine `h2` did not answer (no engine answers at tcp://h2:2375): nothing was planned or changed on it, nor for `web`, which waits for containers on it; run again once it answers",
+      },
+    ]);
+    expect(made.warnings.join("\n")).not.toContain("did not answer");
+    expect(planLeavesUndone(made)).toBe(true);
+    expect(new Set(made.steps.map((s) => s.object.client))).toEqual(new Set(["h1"]));
+    const text = renderPlanText(made);
+    expect(text).toContain("undone: engine `h2` did not answer");
+    expect(text).toMatch(/; 1 part\(s\) of the work asked for cannot be done\.\n$/);
+  });
+
+  it("a plan with nothing undone has no undone key (its JSON is as before)", async () => {
+    const map = mapOf(MAP);
+    const made = await planWorld(map, worldFor(map));
+    expect(made).not.toHaveProperty("undone");
+    expect(planLeavesUndone(made)).toBe(false);
   });
 });

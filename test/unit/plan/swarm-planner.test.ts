@@ -294,10 +294,15 @@ describe("planSwarm", () => {
     expect(plan.changes.find((c) => c.object.kind === "volume")?.reasons[0]?.message).toMatch(
       /on swarm node e5/,
     );
-    // A node berth cannot open keeps its volumes, and the warning names it.
-    expect(plan.warnings.join()).toMatch(
-      /named volumes on `e4` \(no base_url or context in the clients file\) stay/,
-    );
+    // A node berth cannot open keeps its volumes: work left undone, naming the node and what to do.
+    expect(plan.undone).toEqual([
+      {
+        client: "e4",
+        message:
+          "the map's named volumes on swarm node `e4` (of `sw`) stay: berth cannot reach its engine (no base_url or context in the clients file); give client `e4` a `base_url` or `context` in the clients file and run again, or remove them on that node with `docker volume rm`",
+      },
+    ]);
+    expect(plan.warnings).toEqual([]);
     // Without --volumes nothing on the nodes is touched.
     expect(
       planOf(want, observedClient(ours.services, ours.tasks), "shutdown").steps.map((s) => s.type),
@@ -314,7 +319,7 @@ describe("planSwarm", () => {
     expect(plan.warnings).toEqual([]);
   });
 
-  it("a node whose engine did not answer keeps its volumes and counts as an engine that did not answer (the run fails)", () => {
+  it("a node whose engine did not answer, or that berth cannot reach, keeps its volumes: undone work, and the engine counts as one that did not answer", () => {
     const want: SwarmDesired = {
       ...desired(),
       nodeVolumes: {
@@ -326,11 +331,11 @@ describe("planSwarm", () => {
       },
     };
     const plan = planOf(want, observedClient(), "shutdown", true);
-    expect(plan.warnings).toContain(
+    expect(plan.undone.map((u) => u.client)).toEqual(["e4", "e5"]);
+    expect(plan.undone[1]?.message).toBe(
       "engine `e5` did not answer (its engine did not answer): the map's named volumes on this node of swarm `sw` stay; run again once it answers",
     );
-    // Only the node that was to answer and did not makes the run incomplete; one without an
-    // address is a documented limit, said in a warning.
+    expect(plan.warnings).toEqual([]);
     expect(swarmNodesDown([want])).toEqual({ e5: "its engine did not answer" });
   });
 });

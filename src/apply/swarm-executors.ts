@@ -96,6 +96,50 @@ export const swarmExecutors = {
     return undefined;
   },
 
+  /**
+   * Sets the replica count on the service's current spec (nothing else), with the version the plan
+   * saw. To 0 (`stop`, `kill`), done once no task of it runs: Swarm stops them after the answer.
+   */
+  "scale-service": async (step: StepOf<"scale-service">, ctx: ExecutionContext): Promise<StepOutcome> => {
+    const engine = ctx.engine(step.object.client);
+    const current = await engine.inspectService(step.serviceId);
+    await engine.updateService(step.serviceId, step.version, withReplicas(current.Spec, step.replicas));
+    if (step.replicas > 0) return `${step.replicas} replica(s)`;
+    await pollUntil({
+      probe: () => engine.listTasks({ service: [step.serviceId] }),
+      done: (tasks) => tasks.filter((t) => t.ServiceID === step.serviceId).every(hasStopped),
+      onTimeout: (tasks) =>
+        new WaitError(
+          step.object.client,
+          `service ${step.service}`,
+          "scale to 0",
+          `tasks still run after ${Math.round(ctx.waitTimeoutMs / 1000)} s: ${(tasks ?? [])
+            .filter((t) => !hasStopped(t))
+            .map((t) => `${t.ID.slice(0, 12)} ${t.Status.State}`)
+            .join(", ")}`,
+          { hint: "see `berth status`; run `berth stop` again, or `berth shutdown` to remove the service" },
+        ),
+      timeoutMs: ctx.waitTimeoutMs,
+      intervalMs: POLL_MS,
+      clock: ctx.clock,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    return "0 replicas: no task runs";
+  },
+
+  /**
+   * A rolling restart: the current spec with TaskTemplate.ForceUpdate one higher (as `docker
+   * service update --force`), sent with the version the plan saw, followed to its end as an update.
+   */
+  "restart-service": async (step: StepOf<"restart-service">, ctx: ExecutionContext): Promise<StepOutcome> => {
+    const engine = ctx.engine(step.object.client);
+    const current = await engine.inspectService(step.serviceId);
+    await engine.updateService(step.serviceId, step.version, withForceUpdate(current.Spec));
+    if (current.Spec.Mode?.ReplicatedJob !== undefined || current.Spec.Mode?.GlobalJob !== undefined)
+      return "job run again";
+    return followRollout(engine, step, ctx);
+  },
+
   "wait-service": async (step: StepOf<"wait-service">, ctx: ExecutionContext): Promise<StepOutcome> => {
     const engine = ctx.engine(step.object.client);
     const seconds = Math.round(ctx.waitTimeoutMs / 1000);
@@ -135,6 +179,23 @@ export const swarmExecutors = {
     return step.condition === "completed" ? "completed" : `${step.replicas} ${step.condition}`;
   },
 };
+
+/** A service's spec with another replica count (a replicated service only). */
+export function withReplicas(spec: ServiceSpec, replicas: number): ServiceSpec {
+  return { ...spec, Mode: { ...spec.Mode, Replicated: { ...spec.Mode?.Replicated, Replicas: replicas } } };
+}
+
+/** A service's spec with TaskTemplate.ForceUpdate one higher: Swarm replaces every task. */
+export function withForceUpdate(spec: ServiceSpec): ServiceSpec {
+  return {
+    ...spec,
+    TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate.ForceUpdate ?? 0) + 1 },
+  };
+}
+
+/** Task states after which a task runs no more (Swarm's terminal states). */
+const STOPPED_STATES = new Set(["complete", "shutdown", "failed", "rejected", "orphaned", "remove"]);
+const hasStopped = (task: TaskSummary): boolean => STOPPED_STATES.has(task.Status.State);
 
 /**
  * The spec to send: the desired one, with each Swarm secret it names created first (when it does
@@ -310,7 +371,7 @@ function exitCodes(tasks: readonly ObservedTask[]): string {
  */
 async function followRollout(
   engine: EngineWriter,
-  step: StepOf<"update-service">,
+  step: StepOf<"update-service"> | StepOf<"restart-service">,
   ctx: ExecutionContext,
 ): Promise<StepOutcome> {
   const sent = ctx.clock.now();
@@ -372,6 +433,8 @@ function rolloutProgress(look: ServiceLook): string {
   return `${status?.State ?? "no rolling update"}: ${running} task${running === 1 ? "" : "s"} running${message}${describeTasks(waiting, look.down)}`;
 }
 
-function stepFor(step: StepOf<"update-service">): StepOf<"update-service"> {
+function stepFor(
+  step: StepOf<"update-service"> | StepOf<"restart-service">,
+): StepOf<"update-service"> | StepOf<"restart-service"> {
   return step;
 }

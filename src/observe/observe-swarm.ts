@@ -1,7 +1,13 @@
 import type { EngineReader } from "../engine/engine.js";
 import type { NodeSummary, ServiceSummary, TaskSummary } from "../engine/swarm-types.js";
 import { LABEL } from "../model/labels.js";
-import type { ObservedNode, ObservedService, ObservedSwarm, ObservedTask } from "./observed-state.js";
+import type {
+  ObservedNode,
+  ObservedService,
+  ObservedSwarm,
+  ObservedTask,
+  ServiceMode,
+} from "./observed-state.js";
 
 /**
  * What a swarm manager runs for berth, in three calls whatever the map's size: the services with
@@ -35,6 +41,7 @@ export function observedService(service: ServiceSummary): ObservedService {
     kind: labels[LABEL.kind],
     specHash: labels[LABEL.specHash],
     replicas,
+    mode: modeOf(mode),
     runningTasks: service.ServiceStatus?.RunningTasks ?? 0,
     desiredTasks: service.ServiceStatus?.DesiredTasks ?? replicas,
     updateState: service.UpdateStatus?.State,
@@ -42,6 +49,13 @@ export function observedService(service: ServiceSummary): ObservedService {
     // The engine leaves out an index of 0: `JobIteration: {}` is the first run.
     jobIteration: service.JobStatus === undefined ? undefined : (service.JobStatus.JobIteration?.Index ?? 0),
   };
+}
+
+function modeOf(mode: NonNullable<ServiceSummary["Spec"]["Mode"]>): ServiceMode {
+  if (mode.Global !== undefined) return "global";
+  if (mode.ReplicatedJob !== undefined) return "replicated-job";
+  if (mode.GlobalJob !== undefined) return "global-job";
+  return "replicated";
 }
 
 export function observedTask(task: TaskSummary): ObservedTask {

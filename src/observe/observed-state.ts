@@ -150,6 +150,8 @@ export interface ObservedSwarm {
   nodes: ObservedNode[];
 }
 
+export type ServiceMode = "replicated" | "global" | "replicated-job" | "global-job";
+
 export interface ObservedService {
   id: string;
   name: string;
@@ -162,6 +164,11 @@ export interface ObservedService {
   specHash: string | undefined;
   /** Replicas (or a job's completions) asked for. */
   replicas: number;
+  /**
+   * How Swarm runs it: a replicated service (can be scaled), a global one (one task per node), or
+   * a job; undefined when not known (taken as replicated for a service, a replicated job for a job).
+   */
+  mode?: ServiceMode;
   runningTasks: number;
   desiredTasks: number;
   /** `updating`, `completed`, `paused`, `rollback_started`, `rollback_completed`, …; undefined before any update. */

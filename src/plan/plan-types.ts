@@ -164,6 +164,24 @@ export type Step =
       fields: string[];
     })
   | (StepBase & { type: "remove-service"; service: string; serviceId: string })
+  /**
+   * A replicated service's replica count set on its current spec, nothing else changed (`stop` and
+   * `kill`: 0, its spec and volumes kept; `start`, `update`: the map's count). To 0, done once no
+   * task of it runs.
+   */
+  | (StepBase & {
+      type: "scale-service";
+      service: string;
+      serviceId: string;
+      /** The version the plan saw: a service changed since is refused by the engine, never overwritten. */
+      version: number;
+      replicas: number;
+    })
+  /**
+   * A rolling restart of every task (`restart`): the current spec with TaskTemplate.ForceUpdate
+   * one higher, as `docker service update --force`; a job runs again.
+   */
+  | (StepBase & { type: "restart-service"; service: string; serviceId: string; version: number })
   | (StepBase & {
       type: "wait-service";
       service: string;

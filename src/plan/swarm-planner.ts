@@ -87,10 +87,7 @@ export function planSwarm(input: SwarmPlanInput): void {
     planSwarmTeardown(input, swarm);
     return;
   }
-  if (input.desired.services.some((s) => s.instanceKeys.some((k) => input.selected.has(k))))
-    input.builder.warn(
-      `\`berth ${options.action}\` does not act on services: client \`${input.desired.manager}\` is a swarm manager; use \`update\` or \`shutdown\``,
-    );
+  planSwarmActions(input, swarm);
 }
 
 // ---- startup and update ------------------------------------------------------------------------
@@ -241,10 +238,57 @@ function planService(
       return waitFor(builder, service, object, [updated]);
     }
   }
+  // Replicas set elsewhere (`berth stop`, `docker service scale`) are not in berth's labels: the
+  // map's count is set again, alone, without a rolling update.
+  const scaled = planScaleToMap(input, service, observed, object, after);
+  if (scaled !== undefined) return scaled;
   const short = shortOfReplicas(service, observed, swarm);
   if (short === undefined) return undefined;
   builder.change(object, "start", [{ message: short }]);
   return waitFor(builder, service, object, after);
+}
+
+/**
+ * A replicated service whose replica count is not the map's: scaled to the map's (`start` when it
+ * was stopped at 0, else `update` of the field), then waited for. Undefined when the count is the
+ * map's (or the service cannot be scaled).
+ */
+function planScaleToMap(
+  input: SwarmPlanInput,
+  service: DesiredService,
+  observed: ObservedService,
+  object: ObjectRef,
+  after: (string | undefined)[],
+  reason?: Reason,
+): string | undefined {
+  const wanted = replicasOf(service);
+  if (service.kind !== "service" || !isScalable(observed) || observed.replicas === wanted) return undefined;
+  const { builder } = input;
+  if (observed.replicas === 0)
+    builder.change(object, input.options.action === "restart" ? "restart" : "start", [
+      reason ?? {
+        message: `stopped (0 replicas, by \`berth stop\` or by hand): scaled back to the map's ${wanted}`,
+      },
+    ]);
+  else
+    builder.change(object, "update", [
+      { message: "replicas changed", field: "replicas", old: observed.replicas, new: wanted },
+    ]);
+  const scaled = builder.add({
+    type: "scale-service",
+    object,
+    service: service.name,
+    serviceId: observed.id,
+    version: observed.version,
+    replicas: wanted,
+    after,
+  });
+  return waitFor(builder, service, object, [scaled]);
+}
+
+/** A replicated service (not global, not a job): its replica count can be set. */
+function isScalable(observed: ObservedService): boolean {
+  return (observed.mode ?? (observed.kind === "job" ? "replicated-job" : "replicated")) === "replicated";
 }
 
 function waitFor(
@@ -357,6 +401,212 @@ function planOrphanServices(input: SwarmPlanInput, swarm: ObservedSwarm): void {
     builder.change(object, "remove", [{ message: "not in the map" }]);
     builder.add({ type: "remove-service", object, service: service.name, serviceId: service.id });
   }
+}
+
+// ---- start, stop, restart, kill ------------------------------------------------------------------
+
+/**
+ * `start`, `stop`, `restart` and `kill` on the map's services, as a Swarm user expects them: stop
+ * (and kill) scale a replicated service to 0, keeping it, its spec and volumes (dependents first);
+ * start sets the map's replica count again (dependencies first, each waited for); restart makes
+ * Swarm replace every task (ForceUpdate, as `docker service update --force`). A global service
+ * cannot be scaled, nor a job stopped while it runs: refused, saying what to do.
+ */
+function planSwarmActions(input: SwarmPlanInput, swarm: ObservedSwarm): void {
+  const { desired, mapName, options } = input;
+  const byName = new Map(ourServices(swarm, mapName, desired.manager).map((s) => [s.name, s]));
+  const targets = new Set(
+    desired.services.filter((s) => s.instanceKeys.some((k) => input.selected.has(k))).map((s) => s.name),
+  );
+  switch (options.action) {
+    case "stop":
+    case "kill": {
+      const scope = options.action === "stop" ? withDependents(desired.services, targets) : targets;
+      const stops = new Map<string, string>();
+      for (const service of [...dependencyOrder(desired.services)].reverse()) {
+        if (!scope.has(service.name)) continue;
+        const dependents = desired.services
+          .filter((d) => d.dependsOn.some((x) => x.service === service.name))
+          .map((d) => stops.get(d.name));
+        const step = planStopService(input, service, byName.get(service.name), swarm, dependents);
+        if (step !== undefined) stops.set(service.name, step);
+      }
+      return;
+    }
+    case "start": {
+      const ready = new Map<string, string | undefined>();
+      for (const service of dependencyOrder(selectedServices(desired.services, input.selected))) {
+        const after = service.dependsOn.map((d) => ready.get(d.service));
+        ready.set(service.name, planStartService(input, service, byName.get(service.name), swarm, after));
+      }
+      return;
+    }
+    case "restart":
+      for (const service of dependencyOrder(desired.services))
+        if (targets.has(service.name)) planRestartService(input, service, byName.get(service.name));
+      return;
+    case "startup":
+    case "update":
+    case "shutdown":
+    case "remove":
+      return; // planned by planSwarmReconcile and planSwarmTeardown
+  }
+}
+
+/** The named services and every service that depends on them, directly or not. */
+function withDependents(services: readonly DesiredService[], names: ReadonlySet<string>): Set<string> {
+  const out = new Set(names);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const s of services)
+      if (!out.has(s.name) && s.dependsOn.some((d) => out.has(d.service))) {
+        out.add(s.name);
+        grew = true;
+      }
+  }
+  return out;
+}
+
+function fingerprintService(builder: PlanBuilder, object: ObjectRef, observed: ObservedService | undefined) {
+  builder.fingerprint({
+    object,
+    id: observed?.id ?? null,
+    specHash: observed?.specHash ?? null,
+    ...(observed === undefined ? {} : { state: `${observed.replicas} replicas` }),
+  });
+}
+
+/** Tasks of a service that run or are on their way to (not ended, not shut down). */
+function liveTasks(observed: ObservedService, swarm: ObservedSwarm): ObservedTask[] {
+  const ended = new Set(["complete", "shutdown", "failed", "rejected", "orphaned", "remove"]);
+  return swarm.tasks.filter((t) => t.serviceId === observed.id && !ended.has(t.state));
+}
+
+/** `stop` / `kill` of one service: scaled to 0 after its dependents; returns the step, if any. */
+function planStopService(
+  input: SwarmPlanInput,
+  service: DesiredService,
+  observed: ObservedService | undefined,
+  swarm: ObservedSwarm,
+  after: (string | undefined)[],
+): string | undefined {
+  const { builder, options, desired } = input;
+  const object = serviceRef(service);
+  fingerprintService(builder, object, observed);
+  if (observed === undefined) return undefined;
+  const action = options.action;
+  const mode = observed.mode ?? (observed.kind === "job" ? "replicated-job" : "replicated");
+  if (mode === "global")
+    throw new PlanError(
+      `${desired.manager}: \`berth ${action}\` cannot stop global service \`${observed.name}\` (config \`${service.configKey}\`): it runs one task on every node and has no replica count to set to 0`,
+      {
+        hint: `\`berth shutdown ${service.configKey}\` removes it (its volumes stay); leave \`${service.configKey}\` out of the targets to stop the others`,
+      },
+    );
+  if (mode !== "replicated") {
+    const running = liveTasks(observed, swarm);
+    if (running.length === 0) return undefined;
+    throw new PlanError(
+      `${desired.manager}: \`berth ${action}\` cannot stop job \`${observed.name}\` (config \`${service.configKey}\`): ${running.length} of its tasks run, and Swarm stops a job's tasks only by removing it`,
+      {
+        hint: `wait for it to complete, or \`berth shutdown ${service.configKey}\` to remove it (its volumes stay)`,
+      },
+    );
+  }
+  if (observed.replicas === 0) return undefined;
+  const kill =
+    action === "kill"
+      ? [
+          {
+            message: `Swarm stops the tasks with the service's stop signal and grace period (${options.killSignal} is not sent: a service's tasks are not signalled one by one)`,
+          },
+        ]
+      : [];
+  builder.change(object, action === "kill" ? "kill" : "stop", [
+    {
+      message: `${action} requested: scaled to 0 replicas (from ${observed.replicas}); the service, its spec and volumes stay, and \`berth start\` or \`update\` brings the replicas back`,
+    },
+    ...kill,
+  ]);
+  return builder.add({
+    type: "scale-service",
+    object,
+    service: service.name,
+    serviceId: observed.id,
+    version: observed.version,
+    replicas: 0,
+    after,
+  });
+}
+
+/** `start` of one service: the map's replica count set again, or waited for when short. */
+function planStartService(
+  input: SwarmPlanInput,
+  service: DesiredService,
+  observed: ObservedService | undefined,
+  swarm: ObservedSwarm,
+  after: (string | undefined)[],
+): string | undefined {
+  const { builder } = input;
+  const object = serviceRef(service);
+  fingerprintService(builder, object, observed);
+  if (observed === undefined) {
+    builder.change(object, "skip", [{ message: `${service.kind} does not exist (startup creates it)` }]);
+    return undefined;
+  }
+  // A job ran when it was created or updated; `berth restart` runs it again.
+  if (service.kind === "job") return undefined;
+  const scaled = planScaleToMap(input, service, observed, object, after);
+  if (scaled !== undefined) return scaled;
+  const short = shortOfReplicas(service, observed, swarm);
+  if (short === undefined) return undefined;
+  builder.change(object, "start", [{ message: short }]);
+  return waitFor(builder, service, object, after);
+}
+
+/**
+ * `restart` of one service: every task replaced (a job run again), then waited for; a service
+ * stopped at 0 replicas is started with the map's count instead (as `docker restart` starts a
+ * stopped container).
+ */
+function planRestartService(
+  input: SwarmPlanInput,
+  service: DesiredService,
+  observed: ObservedService | undefined,
+): void {
+  const { builder } = input;
+  const object = serviceRef(service);
+  fingerprintService(builder, object, observed);
+  if (observed === undefined) {
+    builder.change(object, "skip", [{ message: `${service.kind} does not exist (startup creates it)` }]);
+    return;
+  }
+  if (observed.replicas === 0 && isScalable(observed)) {
+    planScaleToMap(input, service, observed, object, [], {
+      message: `restart requested: stopped (0 replicas), started with the map's ${replicasOf(service)}`,
+    });
+    return;
+  }
+  builder.change(object, "restart", [
+    {
+      message: `restart requested: Swarm replaces every task (${service.kind === "job" ? "the job runs again" : "a rolling restart"}, as \`docker service update --force\`)`,
+    },
+  ]);
+  const restarted = builder.add({
+    type: "restart-service",
+    object,
+    service: service.name,
+    serviceId: observed.id,
+    version: observed.version,
+  });
+  builder.add({
+    type: "wait-service",
+    object,
+    service: service.name,
+    condition: conditionOf(service),
+    replicas: service.kind === "job" || !isScalable(observed) ? replicasOf(service) : observed.replicas,
+    after: [restarted],
+  });
 }
 
 // ---- shutdown and remove -------------------------------------------------------------------------

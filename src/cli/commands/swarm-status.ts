@@ -9,7 +9,8 @@ export interface ServiceStatusRow {
   client: string;
   key?: string;
   /**
-   * A service: `running` (every replica), `completed` (a job), `partial`, `missing`, `name-taken`;
+   * A service: `running` (every replica), `completed` (a job), `partial`, `stopped` (scaled to 0),
+   * `missing`, `name-taken`;
    * a node: `ready`, `down`, `disconnected`, `unknown`.
    */
   state: string;
@@ -57,6 +58,8 @@ export function swarmStatusRows(
         const down = downNodes(seen.nodes);
         const count = tasks.filter((t) => (job ? t.state === "complete" : isRunning(t, down))).length;
         row.state = count >= wanted ? (job ? "completed" : "running") : "partial";
+        // Scaled to 0 (`berth stop`): stopped, as a stopped container is; `start` brings it back.
+        if (!job && found.replicas === 0 && count === 0) row.state = "stopped";
         row.replicas = { running: count, desired: wanted };
         row.tasks = tasks
           .sort((a, b) => (a.slot ?? 0) - (b.slot ?? 0) || b.since - a.since)

@@ -71,6 +71,8 @@ const WORDS: Record<StepType, { running: string; done: string; condition: string
   "create-service": { running: "Creating", done: "Created", condition: "created" },
   "update-service": { running: "Updating", done: "Updated", condition: "updated" },
   "remove-service": { running: "Removing", done: "Removed", condition: "removed" },
+  "scale-service": { running: "Scaling", done: "Scaled", condition: "scaled" },
+  "restart-service": { running: "Restarting tasks", done: "Restarted", condition: "restarted" },
   "wait-service": { running: "Waiting for tasks", done: "Running", condition: "running" },
 };
 

@@ -1,11 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { LABEL } from "../../../src/model/labels.js";
 import type { Plan } from "../../../src/plan/plan-types.js";
-import { berth, tempFolder, writeMap } from "../../helpers/cli.js";
-import { extraEngine, FIXTURE_IMAGES, SWARM, uniqueMapName } from "../../helpers/engine.js";
+import { berth } from "../../helpers/cli.js";
+import { extraEngine, FIXTURE_IMAGES, SWARM } from "../../helpers/engine.js";
 import { runJson } from "../../helpers/plan-json.js";
-import { removeSwarmMapObjects } from "../../helpers/swarm-cleanup.js";
-import { writeSwarmClients } from "../../helpers/swarm.js";
+import { IDLE, swarmTestMap, writeSwarmClients } from "../../helpers/swarm.js";
 
 /**
  * `shutdown --volumes` on a swarm: the map's named volume pinned on e5 (a node client with its own
@@ -13,18 +12,13 @@ import { writeSwarmClients } from "../../helpers/swarm.js";
  * and the service's running one); plain `shutdown` keeps it; with e5 given no address it stays and
  * the run fails, saying so.
  */
-const folder = tempFolder("swarm-volumes");
 // e4 is a node client without an address, but it is the manager's own node: the manager's engine
 // removes its volumes. e5 has its own base_url; without it, berth cannot reach e5's volumes.
-const clientsFile = writeSwarmClients(folder.dir, { addressed: ["e5"] });
-const unaddressedClients = writeSwarmClients(folder.dir, { file: "unaddressed-clients.yaml" });
-const name = uniqueMapName("swvol");
-const fileArgs = (file: string) => ["-f", file, "--clients", clientsFile];
-const file = writeMap(
-  folder.dir,
-  `
-name: ${name}
-clients: [e5]
+const swarm = swarmTestMap("swvol", { addressed: ["e5"] });
+const unaddressedClients = writeSwarmClients(swarm.dir, { file: "unaddressed-clients.yaml" });
+const { name } = swarm;
+const fileArgs = swarm.args;
+const file = swarm.write(`
 volumes: {data: {default_path: /data}}
 fill:
   image: ${FIXTURE_IMAGES.base1}
@@ -37,17 +31,12 @@ web:
   clients: [e5]
   uses: [data]
   depends_on: {fill: completed}
-  command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]
-`,
-  `${name}.yaml`,
-);
+  command: [sh, -c, "${IDLE}"]
+`);
 const e5 = () => extraEngine(SWARM.worker);
 const volumesOnE5 = async () => (await e5().listVolumes({ [LABEL.map]: name })).map((v) => v.Name);
 
-afterAll(async () => {
-  await removeSwarmMapObjects(name);
-  folder.remove();
-});
+afterAll(() => swarm.cleanup());
 
 describe("Swarm: shutdown --volumes", () => {
   it("keeps the node's volume on shutdown, removes it with --volumes, then plans nothing", async () => {

@@ -105,9 +105,10 @@ function planOf(
   observed: ObservedClient,
   action: PlanAction = "update",
   removeVolumes = false,
+  targets?: readonly string[],
 ) {
   const builder = new PlanBuilder();
-  const selected = new Set(map().resolved.containers.map((c) => c.key));
+  const selected = new Set(targets ?? map().resolved.containers.map((c) => c.key));
   planSwarm({
     mapName: "shop",
     desired: want,
@@ -337,5 +338,190 @@ describe("planSwarm", () => {
     );
     expect(plan.warnings).toEqual([]);
     expect(swarmNodesDown([want])).toEqual({ e5: "its engine did not answer" });
+  });
+});
+
+/** The map's services as `berth stop` leaves them: replicated ones at 0 replicas, their tasks shut down. */
+function stoppedWorld(want: SwarmDesired): { services: ObservedService[]; tasks: ObservedTask[] } {
+  const { services, tasks } = running(want);
+  return {
+    services: services.map((s) =>
+      s.kind === "job" ? s : { ...s, version: s.version + 1, replicas: 0, runningTasks: 0, desiredTasks: 0 },
+    ),
+    tasks: tasks.map((t) =>
+      t.jobIteration === undefined ? { ...t, state: "shutdown", desiredState: "shutdown" } : t,
+    ),
+  };
+}
+
+const stepText = (plan: PlanBuilder) =>
+  plan.steps.map((s) => {
+    const detail = s.type === "scale-service" ? ` ${s.replicas}` : "";
+    return `${s.type} ${s.object.name}${detail} <- ${s.after.join(", ")}`;
+  });
+
+describe("planSwarm: start, stop, restart, kill act on services", () => {
+  const APP_KEYS = ["app.a", "app.b", "app.c"];
+
+  it("stop scales each replicated service to 0, dependents first, with its reason; the completed job is left", () => {
+    const want = desired();
+    const { services, tasks } = running(want);
+    const plan = planOf(want, observedClient(services, tasks), "stop");
+    expect(stepText(plan)).toEqual([
+      "scale-service shop-app 0 <- ",
+      "scale-service shop-db 0 <- scale-service:sw/shop-app",
+    ]);
+    const app = plan.steps[0];
+    expect(app).toMatchObject({
+      serviceId: "id-shop-app",
+      version: services.find((x) => x.name === "shop-app")?.version,
+    });
+    expect(plan.changes.map((c) => `${c.change} ${c.object.name}`)).toEqual([
+      "stop shop-app",
+      "stop shop-db",
+    ]);
+    expect(plan.changes[0]?.reasons[0]?.message).toBe(
+      "stop requested: scaled to 0 replicas (from 3); the service, its spec and volumes stay, and `berth start` or `update` brings the replicas back",
+    );
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it("stop of a target takes its dependents too; kill acts on the targets only, saying the signal is not sent", () => {
+    const want = desired();
+    const { services, tasks } = running(want);
+    const stop = planOf(want, observedClient(services, tasks), "stop", false, ["db"]);
+    expect(stop.steps.map((s) => s.object.name)).toEqual(["shop-app", "shop-db"]);
+    const kill = planOf(want, observedClient(services, tasks), "kill", false, ["db"]);
+    expect(stepText(kill)).toEqual(["scale-service shop-db 0 <- "]);
+    expect(kill.changes[0]?.change).toBe("kill");
+    expect(kill.changes[0]?.reasons[1]?.message).toMatch(/SIGKILL is not sent/);
+  });
+
+  it("a second stop of stopped services plans nothing", () => {
+    const want = desired();
+    const { services, tasks } = stoppedWorld(want);
+    const plan = planOf(want, observedClient(services, tasks), "stop");
+    expect(plan.steps).toEqual([]);
+    expect(plan.changes).toEqual([]);
+  });
+
+  it("start brings back the map's replicas, dependencies first and waited for; a second start plans nothing", () => {
+    const first = desired();
+    const { services, tasks } = stoppedWorld(first);
+    const want = desired("1", saltsOf(first));
+    const plan = planOf(want, observedClient(services, tasks), "start");
+    expect(stepText(plan)).toEqual([
+      "scale-service shop-db 1 <- ",
+      "wait-service shop-db <- scale-service:sw/shop-db",
+      "scale-service shop-app 3 <- wait-service:sw/shop-db",
+      "wait-service shop-app <- scale-service:sw/shop-app",
+    ]);
+    expect(plan.changes.map((c) => `${c.change} ${c.object.name}`)).toEqual([
+      "start shop-db",
+      "start shop-app",
+    ]);
+    const again = running(want);
+    expect(planOf(want, observedClient(again.services, again.tasks), "start").steps).toEqual([]);
+  });
+
+  it("update after stop brings the replicas back (the labels alone would say nothing changed), without a rolling update", () => {
+    const first = desired();
+    const { services, tasks } = stoppedWorld(first);
+    const observed = observedClient(services, tasks);
+    observed.networks.push({
+      id: "net",
+      name: "shop_default",
+      driver: "overlay",
+      options: {},
+      internal: false,
+      labels: first.networks[0]?.spec.Labels ?? {},
+      mapName: "shop",
+    });
+    for (const action of ["update", "startup"] as const) {
+      const plan = planOf(desired("1", saltsOf(first)), observed, action);
+      expect(plan.steps.map((s) => s.type)).not.toContain("update-service");
+      expect(stepText(plan).filter((s) => s.startsWith("scale-service"))).toEqual([
+        "scale-service shop-db 1 <- ",
+        "scale-service shop-app 3 <- wait-service:sw/shop-db",
+      ]);
+      expect(plan.changes.find((c) => c.object.name === "shop-app")?.reasons[0]?.message).toBe(
+        "stopped (0 replicas, by `berth stop` or by hand): scaled back to the map's 3",
+      );
+    }
+  });
+
+  it("update sets the map's replica count again on a service scaled by hand, the field as its reason", () => {
+    const first = desired();
+    const { services, tasks } = running(first);
+    const scaled = services.map((s) => (s.name === "shop-app" ? { ...s, replicas: 5 } : s));
+    const plan = planOf(desired("1", saltsOf(first)), observedClient(scaled, tasks));
+    expect(plan.changes.find((c) => c.object.name === "shop-app")).toEqual({
+      object: { kind: "service", name: "shop-app", client: "sw", key: "app" },
+      change: "update",
+      reasons: [{ message: "replicas changed", field: "replicas", old: 5, new: 3 }],
+    });
+    expect(stepText(plan).filter((s) => s.includes("shop-app"))).toEqual([
+      // (The overlay is missing in this observation: it is created first.)
+      "scale-service shop-app 3 <- create-swarm-network:sw/shop_default",
+      "wait-service shop-app <- scale-service:sw/shop-app",
+    ]);
+  });
+
+  it("restart replaces every task of the targets (ForceUpdate) and waits; a stopped one is started; a missing one is skipped", () => {
+    const want = desired();
+    const { services, tasks } = running(want);
+    const plan = planOf(want, observedClient(services, tasks), "restart", false, APP_KEYS);
+    expect(stepText(plan)).toEqual([
+      "restart-service shop-app <- ",
+      "wait-service shop-app <- restart-service:sw/shop-app",
+    ]);
+    expect(plan.steps[0]).toMatchObject({
+      serviceId: "id-shop-app",
+      version: services.find((x) => x.name === "shop-app")?.version,
+    });
+    expect(plan.changes[0]?.reasons[0]?.message).toMatch(
+      /a rolling restart, as `docker service update --force`/,
+    );
+
+    const stopped = stoppedWorld(want);
+    const again = planOf(want, observedClient(stopped.services, stopped.tasks), "restart", false, APP_KEYS);
+    expect(stepText(again)[0]).toBe("scale-service shop-app 3 <- ");
+    expect(again.changes[0]?.change).toBe("restart");
+
+    const missing = planOf(want, observedClient(), "restart", false, APP_KEYS);
+    expect(missing.steps).toEqual([]);
+    expect(missing.changes[0]).toMatchObject({
+      change: "skip",
+      reasons: [{ message: "service does not exist (startup creates it)" }],
+    });
+  });
+
+  it("refuses to stop a global service, naming it and what to do", () => {
+    const want = desired();
+    const { services, tasks } = running(want);
+    const global = services.map((s) => (s.name === "shop-db" ? { ...s, mode: "global" as const } : s));
+    expect(() => planOf(want, observedClient(global, tasks), "stop", false, ["db"])).toThrow(
+      "sw: `berth stop` cannot stop global service `shop-db` (config `db`): it runs one task on every node and has no replica count to set to 0",
+    );
+    try {
+      planOf(want, observedClient(global, tasks), "kill", false, ["db"]);
+    } catch (err) {
+      expect(isPlanError(err)).toBe(true);
+      expect((err as { hint?: string }).hint).toMatch(/`berth shutdown db` removes it/);
+    }
+  });
+
+  it("refuses to stop a job whose tasks run; one that completed is left as it is", () => {
+    const want = desired();
+    const { services, tasks } = running(want);
+    const runningJob = tasks.map((t) =>
+      t.serviceId === "id-shop-migrate" ? { ...t, state: "running", desiredState: "complete" } : t,
+    );
+    expect(() => planOf(want, observedClient(services, runningJob), "stop", false, ["migrate"])).toThrow(
+      /cannot stop job `shop-migrate` \(config `migrate`\): 1 of its tasks run/,
+    );
+    // Stopping it stops what depends on it (app); the completed job itself is left as it is.
+    const done = planOf(want, observedClient(services, tasks), "stop", false, ["migrate"]);
+    expect(stepText(done)).toEqual(["scale-service shop-app 0 <- "]);
   });
 });

@@ -62,7 +62,10 @@ export const swarmExecutors = {
   "update-service": async (step: StepOf<"update-service">, ctx: ExecutionContext): Promise<StepOutcome> => {
     const service = swarmOf(ctx).service(step.service);
     const engine = ctx.engine(step.object.client);
-    const spec = await withSecrets(engine, service, ctx.map.name);
+    const spec = keepForceUpdate(
+      await withSecrets(engine, service, ctx.map.name),
+      await engine.inspectService(step.serviceId),
+    );
     const auth = ctx.registryAuth(spec.TaskTemplate.ContainerSpec.Image);
     await engine.updateService(step.serviceId, step.version, spec, auth === undefined ? {} : { auth });
     if (service.kind === "job") return "job run again";
@@ -191,6 +194,16 @@ export function withForceUpdate(spec: ServiceSpec): ServiceSpec {
     ...spec,
     TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate.ForceUpdate ?? 0) + 1 },
   };
+}
+
+/**
+ * The desired spec with the ForceUpdate counter the service has (raised by `berth restart`): a
+ * lower one is a change of the task template too, and Swarm would replace every task for it.
+ */
+export function keepForceUpdate(spec: ServiceSpec, current: ServiceSummary): ServiceSpec {
+  const force = current.Spec.TaskTemplate.ForceUpdate;
+  if (force === undefined || force === spec.TaskTemplate.ForceUpdate) return spec;
+  return { ...spec, TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: force } };
 }
 
 /** Task states after which a task runs no more (Swarm's terminal states). */

@@ -173,7 +173,10 @@ export function planCommand(io: CliIo): Command {
     .addOption(new Option("--action <action>", "the action to plan").choices(PLAN_ACTIONS).default("update"))
     .addOption(outputOption(["text", "json", "yaml"], "text"))
     .option("--json", "print the plan as JSON (schemas/plan.schema.json); same as -o json")
-    .option("--detailed-exitcode", "exit 2 when the plan has changes, 0 when it has none")
+    .option(
+      "--detailed-exitcode",
+      "exit 2 when the plan has changes, 0 when it has none (1 when part of the asked work cannot be done)",
+    )
     .option("--out <file>", "save the plan as JSON for a later `berth apply FILE`")
     .option("--remove-orphans", "plan the removal of containers the map no longer has")
     .option("--volumes", "shutdown/remove: plan the removal of volumes too")

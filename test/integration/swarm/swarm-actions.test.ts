@@ -118,4 +118,27 @@ describe("Swarm: start, stop, restart, kill", () => {
     expect(await runningTasks(db)).toEqual([]);
     expect(await runningTasks(app)).toHaveLength(2);
   });
+
+  it("an update after a restart keeps the ForceUpdate counter (a lower one would replace every task again)", async () => {
+    const force = (await spec(app)).force;
+    expect(force).toBeGreaterThan(0);
+    const changed = swarm.write(
+      `
+db:
+  image: ${FIXTURE_IMAGES.base1}
+  command: [sh, -c, "${IDLE}"]
+app:
+  image: ${FIXTURE_IMAGES.base1}
+  instances: [a, b]
+  command: [sh, -c, "${IDLE}"]
+  environment: {V: "2"}
+  depends_on: [db]
+`,
+      "changed.yaml",
+    );
+    const update = await runJson(swarm.args(changed), "update");
+    expect(update.code, update.stderr).toBe(0);
+    expect(update.plan.steps.map((s) => `${s.type} ${s.object.name}`)).toContain(`update-service ${app}`);
+    expect((await spec(app)).force).toBe(force);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ServiceSpec } from "../../../src/engine/swarm-types.js";
-import { withForceUpdate, withReplicas } from "../../../src/apply/swarm-executors.js";
+import type { ServiceSpec, ServiceSummary } from "../../../src/engine/swarm-types.js";
+import { keepForceUpdate, withForceUpdate, withReplicas } from "../../../src/apply/swarm-executors.js";
 
 /** What `scale-service` and `restart-service` send: the service's current spec, one thing changed. */
 const SPEC: ServiceSpec = {
@@ -24,5 +24,13 @@ describe("scale and restart of a service", () => {
     expect({ ...forced, TaskTemplate: SPEC.TaskTemplate }).toEqual(SPEC);
     const { ForceUpdate: _, ...unset } = SPEC.TaskTemplate;
     expect(withForceUpdate({ ...SPEC, TaskTemplate: unset }).TaskTemplate.ForceUpdate).toBe(1);
+  });
+
+  it("keepForceUpdate: an update sends the service's counter (a restart's), never a lower one", () => {
+    const { ForceUpdate: _, ...desired } = SPEC.TaskTemplate;
+    const current = { Spec: SPEC } as ServiceSummary;
+    expect(keepForceUpdate({ ...SPEC, TaskTemplate: desired }, current).TaskTemplate.ForceUpdate).toBe(2);
+    const never = { Spec: { ...SPEC, TaskTemplate: desired } } as ServiceSummary;
+    expect(keepForceUpdate({ ...SPEC, TaskTemplate: desired }, never).TaskTemplate).toEqual(desired);
   });
 });

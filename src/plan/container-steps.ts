@@ -32,13 +32,15 @@ type KeepDecision = Extract<Decision, { kind: "keep" }>;
 export function emitCreate(p: ContainerPlanning, key: string, reasons: Reason[], after: After): void {
   const ref = p.ctx.containerRef(key);
   const spec = p.ctx.spec(key);
+  const first = prerequisites(p, key, spec, { pull: true, causes: reasons });
   const created = p.ctx.builder.add({
     type: "create-container",
     object: ref,
     name: ref.name,
     temporary: false,
     carriedVolumes: [],
-    after: [...prerequisites(p, key, spec, { pull: true }), ...after],
+    after: [...first.after, ...after],
+    tolerates: first.tolerates,
   });
   p.index.set("exists", key, created);
   p.ctx.builder.change(ref, "create", reasons);
@@ -56,6 +58,7 @@ export function emitRecreate(
   const old = decision.old;
   const carried = carriedVolumes(old, spec);
   p.ctx.builder.change(ref, "recreate", decision.reasons);
+  const first = prerequisites(p, key, spec, { pull: true, causes: decision.reasons });
   if (decision.mode === "remove-first") {
     // A volume it mounts is made again, which needed the old container gone (resource-planner).
     const removed = p.index.get("removed", old.id) ?? removeOld(p, key, old, [after.adopted]);
@@ -65,7 +68,8 @@ export function emitRecreate(
       name: ref.name,
       temporary: false,
       carriedVolumes: carried,
-      after: [...prerequisites(p, key, spec, { pull: true }), removed],
+      after: [...first.after, removed],
+      tolerates: first.tolerates,
     });
     p.index.set("exists", key, created);
     emitStart(p, key, [created, ...connects(p, ref, spec, created)], created);
@@ -80,7 +84,8 @@ export function emitRecreate(
     temporary: true,
     carriedVolumes: carried,
     // A container left under the temporary name must be gone before the name is taken again.
-    after: [...prerequisites(p, key, spec, { pull: true }), after.adopted, ...after.leftovers],
+    after: [...first.after, after.adopted, ...after.leftovers],
+    tolerates: first.tolerates,
   });
   const removed = removeOld(p, key, old, [created]);
   const renamed = p.ctx.builder.add({
@@ -182,24 +187,28 @@ export function emitKeep(
 /** Starts (or restarts) a kept container after `before`; else marks it ready after them. */
 function emitRun(p: ContainerPlanning, key: string, decision: KeepDecision, before: After): void {
   const ref = p.ctx.containerRef(key);
-  const prerequisitesOf = () => prerequisites(p, key, p.ctx.spec(key), { pull: false });
+  const first = () => prerequisites(p, key, p.ctx.spec(key), { pull: false, causes: decision.reasons });
   if (decision.restart) {
     p.ctx.builder.change(ref, "restart", decision.reasons);
     const stopped = emitStop(p, key, decision.container, before);
-    emitStart(p, key, [stopped, ...prerequisitesOf()], decision.container);
+    const { after, tolerates } = first();
+    emitStart(p, key, [stopped, ...after], decision.container, tolerates);
   } else if (decision.start) {
     p.ctx.builder.change(ref, "start", decision.reasons);
-    emitStart(p, key, [...before, ...prerequisitesOf()], decision.container);
+    const { after, tolerates } = first();
+    emitStart(p, key, [...before, ...after], decision.container, tolerates);
   } else {
+    const running = before.filter((s): s is string => s !== undefined).at(-1);
+    if (running !== undefined) p.index.set("running", key, running);
     // A running container runs the exec commands it has not run yet (added, edited, failed).
     const execs =
       decision.container.state === "running"
         ? emitExecSteps(p.ctx, key, { kind: "running", id: decision.container.id }, [
             ...before,
-            ...prerequisitesOf(),
+            ...first().after,
           ])
         : undefined;
-    const ready = execs ?? before.filter((s): s is string => s !== undefined).at(-1);
+    const ready = execs ?? running;
     if (ready !== undefined) p.index.set("ready", key, ready);
   }
 }
@@ -262,16 +271,32 @@ function rejoinRecreatedNetworks(
   return steps;
 }
 
-/** What a container's first step waits for: its image (when it is made), volumes, networks, dependencies. */
+/**
+ * What a container's first step waits for: its image (when it is made), volumes, networks,
+ * dependencies. A dependency whose change is among `causes` (its replacement made this container's
+ * reference stale) need only run: its exec commands are waited for, but their failure does not
+ * hold this container back, or it would be left bound to a container that is gone.
+ */
 function prerequisites(
   p: ContainerPlanning,
   key: string,
   spec: ContainerSpec,
-  options: { pull: boolean },
-): After {
+  options: { pull: boolean; causes: readonly Reason[] },
+): { after: After; tolerates: string[] } {
   const after: After = options.pull ? [imageStep(p.ctx, p.index, spec.image)] : [];
-  for (const edge of p.ctx.graph.dependencyEdges(containerNode(key))) after.push(readyOf(p, edge));
-  return after;
+  const tolerates: string[] = [];
+  const causes = new Set(options.causes.flatMap((r) => (r.cause === undefined ? [] : [r.cause.object])));
+  for (const edge of p.ctx.graph.dependencyEdges(containerNode(key))) {
+    const ready = readyOf(p, edge);
+    after.push(ready);
+    const dependency = nodeKey(edge.dependency);
+    if (nodeKind(edge.dependency) !== "container" || !causes.has(dependency) || ready === undefined) continue;
+    const running = p.index.get("running", dependency);
+    if (ready === running) continue;
+    after.push(running);
+    tolerates.push(ready);
+  }
+  return { after, tolerates };
 }
 
 function readyOf(p: ContainerPlanning, edge: DependencyEdge): string | undefined {
@@ -366,13 +391,15 @@ function emitStart(
   key: string,
   after: After,
   created: string | ObservedContainer,
+  tolerates: readonly string[] = [],
 ): void {
   const occasion =
     typeof created === "string"
       ? { kind: "created" as const, made: created }
       : { kind: "started" as const, id: created.id };
-  const { started, last } = p.ctx.startSteps(key, [...after, ...waitsFor(p, key)], occasion);
+  const { started, last } = p.ctx.startSteps(key, [...after, ...waitsFor(p, key)], occasion, tolerates);
   if (!p.index.has("exists", key)) p.index.set("exists", key, started);
+  p.index.set("running", key, started);
   p.index.set("ready", key, last);
 }
 

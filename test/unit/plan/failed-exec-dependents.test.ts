@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import type { LoadedMap } from "../../../src/load-map.js";
+import { changeOf, deployed, mapOf, planWorld, stepFor, stepSummary } from "../../helpers/plan-fixtures.js";
+import { applyPlan, engineOf, worldFor, type SimulatedWorld } from "../../helpers/simulated-engine.js";
+
+/**
+ * A container replaced while its exec commands fail still runs: the dependents whose link or
+ * namespace it made stale must be made again all the same. Skipped (as after any failed step),
+ * they were left bound to the container that is gone: a restart of one then fails with "Cannot
+ * link to a non running container" (found by the convergence property, seed -840506850).
+ */
+
+const mapWith = (exec: string, env: string) =>
+  mapOf(`
+svc:
+  image: app:1
+  environment: {SERIAL: "${env}"}
+  exec_commands: [[${exec}, null, initial]]
+linker:
+  image: app:1
+  links: {svc: backend}
+side:
+  image: app:1
+  network_mode: svc
+`);
+
+const WORKS = "touch /ok";
+const FAILS = "sh -c 'exit 3'";
+
+/** Plans an update and applies it, failures allowed. */
+async function update(map: LoadedMap, world: SimulatedWorld) {
+  const made = await planWorld(map, world);
+  const applied = await applyPlan(world, made, map, { allowFailures: true });
+  return { made, world: applied.world, failed: Object.keys(applied.failed) };
+}
+
+describe("dependents of a container whose exec commands fail (simulated engine)", () => {
+  it("a replaced container's failing exec does not leave its link and network_mode dependents stale", async () => {
+    const world = await deployed(mapWith(WORKS, "1"));
+    const edited = mapWith(FAILS, "2");
+    const run = await update(edited, world);
+
+    expect(run.failed).toEqual(["exec:default/app.svc"]);
+    expect(engineOf(run.world).staleReferences()).toEqual([]);
+    for (const dependent of ["app.linker", "app.side"]) {
+      expect(engineOf(run.world).named(dependent).id).not.toBe(engineOf(world).named(dependent).id);
+      expect(engineOf(run.world).named(dependent).state).toBe("running");
+    }
+    // The dependents wait for the exec to end, but its failure does not hold them back.
+    const create = stepFor(run.made, "create-container", "linker");
+    expect(create.after).toContain("exec:default/app.svc");
+    expect(create.after).toContain("start-container:default/app.svc");
+    expect(create.tolerates).toEqual(["exec:default/app.svc"]);
+
+    // What is left is the failed command, run again; no dependent is made again.
+    const next = await planWorld(edited, run.world);
+    expect(stepSummary(next)).toEqual(["exec svc", "record-state berth-state.app"]);
+    expect(changeOf(next, "svc", "exec").reasons[0]?.message).toMatch(/failed last time \(exit 3\)/);
+  });
+
+  it("a dependent left stale by an interrupted run is made again while the command still fails", async () => {
+    const world = await deployed(mapWith(WORKS, "1"));
+    const edited = mapWith(FAILS, "2");
+    // Interrupted once svc is replaced and started: its dependents still hold the old one.
+    const replacing = await planWorld(edited, world);
+    const started = replacing.steps.findIndex((s) => s.id === "start-container:default/app.svc");
+    const cut = await applyPlan(world, replacing, edited, { stopAfter: started + 1, allowFailures: true });
+    expect(engineOf(cut.world).staleReferences()).toHaveLength(2);
+
+    const run = await update(edited, cut.world);
+    expect(run.failed).toEqual(["exec:default/app.svc"]);
+    expect(changeOf(run.made, "linker", "recreate").reasons[0]?.message).toMatch(/reference is stale/);
+    expect(engineOf(run.world).staleReferences()).toEqual([]);
+  });
+
+  it("a dependent made for the first time still waits for the dependency's exec to succeed", async () => {
+    const map = mapWith(FAILS, "1");
+    const run = await update(map, worldFor(map));
+    expect(run.failed).toEqual(["exec:default/app.svc"]);
+    expect(stepFor(run.made, "create-container", "linker").tolerates).toBeUndefined();
+    expect(engineOf(run.world).containers.map((c) => c.name)).not.toContain("app.linker");
+    expect(engineOf(run.world).containers.map((c) => c.name)).not.toContain("app.side");
+  });
+
+  it("a dependency that only starts (no exec command) is waited for as before: nothing tolerated", async () => {
+    const plain = (env: string) =>
+      mapOf(`
+svc: {image: "app:1", environment: {SERIAL: "${env}"}}
+linker: {image: "app:1", links: {svc: backend}}
+`);
+    const world = await deployed(plain("1"));
+    const made = await planWorld(plain("2"), world);
+    const create = stepFor(made, "create-container", "linker");
+    expect(create.after).toContain("start-container:default/app.svc");
+    expect(create.tolerates).toBeUndefined();
+  });
+});

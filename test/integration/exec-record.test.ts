@@ -136,4 +136,30 @@ linker:
     expect(retry.stdout).toContain("failed last time (exit 3)");
     expect(retry.stdout).not.toContain("linker");
   });
+
+  it("`berth restart` of a container whose restart command fails starts its network_mode sharer again", async () => {
+    const name = workspace.name("exec-restart");
+    const mapOf = (command: string) => `
+name: ${name}
+svc:
+  image: ${FIXTURE_IMAGES.base1}
+  exec_commands: [{cmd: [sh, -c, "${command}"], policy: restart}]
+side:
+  image: ${FIXTURE_IMAGES.base1}
+  network_mode: svc
+`;
+    const file = workspace.write(name, mapOf("true"));
+    const first = await berth(["-f", file, "update", "--progress", "quiet"]);
+    expect(first.code, first.stderr).toBe(0);
+
+    workspace.write(name, mapOf("exit 3"));
+    const restarted = await berth(["-f", file, "restart", "svc", "--progress", "quiet"]);
+    expect(restarted.code).toBe(1);
+    expect(restarted.stderr).toContain("exited with code 3");
+    // berth stopped side to bring it into svc's new namespace: it runs again, in that namespace.
+    const side = await engine.inspectContainer(`${name}.side`);
+    const svc = await engine.inspectContainer(`${name}.svc`);
+    expect(side.State.Running).toBe(true);
+    expect(Date.parse(side.State.StartedAt)).toBeGreaterThanOrEqual(Date.parse(svc.State.StartedAt));
+  });
 });

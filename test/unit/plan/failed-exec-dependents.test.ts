@@ -94,4 +94,26 @@ linker: {image: "app:1", links: {svc: backend}}
     expect(create.after).toContain("start-container:default/app.svc");
     expect(create.tolerates).toBeUndefined();
   });
+
+  it("`berth restart` of a container whose restart command fails starts its sharers again all the same", async () => {
+    const restartMap = (exec: string) =>
+      mapOf(`
+svc:
+  image: app:1
+  exec_commands: [[${exec}, null, restart]]
+side:
+  image: app:1
+  network_mode: svc
+`);
+    const world = await deployed(restartMap(WORKS));
+    const failing = restartMap(FAILS);
+    for (const targets of [["svc"], ["svc", "side"]]) {
+      const made = await planWorld(failing, world, { action: "restart", targets });
+      const applied = await applyPlan(world, made, failing, { allowFailures: true });
+      expect(Object.keys(applied.failed)).toEqual(["exec:default/app.svc"]);
+      // berth stopped side to restart it: it must not be left stopped.
+      expect(engineOf(applied.world).named("app.side").state).toBe("running");
+      expect(engineOf(applied.world).named("app.svc").state).toBe("running");
+    }
+  });
 });

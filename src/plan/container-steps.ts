@@ -87,7 +87,9 @@ export function emitRecreate(
     after: [...first.after, after.adopted, ...after.leftovers],
     tolerates: first.tolerates,
   });
-  const removed = removeOld(p, key, old, [created]);
+  // The old container serves until what the new one's start waits for (depends_on) holds: a
+  // dependency that fails then leaves it running, not a new container that cannot start.
+  const removed = removeOld(p, key, old, [created, ...waitsFor(p, key)]);
   const renamed = p.ctx.builder.add({
     type: "rename-container",
     object: ref,

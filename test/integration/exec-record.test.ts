@@ -162,4 +162,39 @@ side:
     expect(side.State.Running).toBe(true);
     expect(Date.parse(side.State.StartedAt)).toBeGreaterThanOrEqual(Date.parse(svc.State.StartedAt));
   });
+
+  it("a depends_on dependent replaced with a dependency whose command fails keeps serving until it succeeds", async () => {
+    const name = workspace.name("exec-dep");
+    const mapOf = (serial: number, command: string) => `
+name: ${name}
+db:
+  image: ${FIXTURE_IMAGES.base1}
+  environment: {SERIAL: "${serial}"}
+  exec_commands: [{cmd: [sh, -c, "${command}"], policy: initial}]
+web:
+  image: ${FIXTURE_IMAGES.base1}
+  environment: {SERIAL: "${serial}"}
+  depends_on: db
+`;
+    const file = workspace.write(name, mapOf(1, "true"));
+    expect((await berth(["-f", file, "update", "--progress", "quiet"])).code).toBe(0);
+    const oldWeb = (await engine.inspectContainer(`${name}.web`)).Id;
+
+    workspace.write(name, mapOf(2, "exit 3"));
+    const failed = await berth(["-f", file, "update", "--progress", "quiet"]);
+    expect(failed.code).toBe(1);
+    const web = await engine.inspectContainer(`${name}.web`);
+    expect(web.Id).toBe(oldWeb);
+    expect(web.State.Running).toBe(true);
+
+    workspace.write(name, mapOf(2, "true"));
+    const fixed = await berth(["-f", file, "update", "--progress", "quiet"]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const replaced = await engine.inspectContainer(`${name}.web`);
+    expect(replaced.Id).not.toBe(oldWeb);
+    expect(replaced.State.Running).toBe(true);
+    expect(replaced.Config.Env).toContain("SERIAL=2");
+    const next = await plan(file);
+    expect(next.code, next.stdout).toBe(0);
+  });
 });

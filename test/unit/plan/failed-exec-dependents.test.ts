@@ -116,4 +116,26 @@ side:
       expect(engineOf(applied.world).named("app.svc").state).toBe("running");
     }
   });
+
+  it("a depends_on dependent recreated with its dependency keeps its old container running when the dependency fails", async () => {
+    const both = (exec: string, env: string) =>
+      mapOf(`
+db:
+  image: app:1
+  environment: {SERIAL: "${env}"}
+  exec_commands: [[${exec}, null, initial]]
+web:
+  image: app:1
+  environment: {SERIAL: "${env}"}
+  depends_on: {db: {condition: started}}
+`);
+    const world = await deployed(both(WORKS, "1"));
+    const oldWeb = engineOf(world).named("app.web").id;
+    const run = await update(both(FAILS, "2"), world);
+    expect(run.failed).toEqual(["exec:default/app.db"]);
+    // The new web waits (created under a temporary name) for the next run; the old one serves.
+    const web = engineOf(run.world).named("app.web");
+    expect(web.id).toBe(oldWeb);
+    expect(web.state).toBe("running");
+  });
 });

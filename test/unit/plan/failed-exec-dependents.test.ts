@@ -49,7 +49,6 @@ describe("dependents of a container whose exec commands fail (simulated engine)"
     // The dependents wait for the exec to end, but its failure does not hold them back.
     const create = stepFor(run.made, "create-container", "linker");
     expect(create.after).toContain("exec:default/app.svc");
-    expect(create.after).toContain("start-container:default/app.svc");
     expect(create.tolerates).toEqual(["exec:default/app.svc"]);
 
     // What is left is the failed command, run again; no dependent is made again.
@@ -82,17 +81,30 @@ describe("dependents of a container whose exec commands fail (simulated engine)"
     expect(engineOf(run.world).containers.map((c) => c.name)).not.toContain("app.side");
   });
 
-  it("a dependency that only starts (no exec command) is waited for as before: nothing tolerated", async () => {
-    const plain = (env: string) =>
+  it("a dependent changed for its own reasons (no stale reference) still waits for the exec to succeed", async () => {
+    const linkerEnv = (env: string, exec: string) =>
       mapOf(`
-svc: {image: "app:1", environment: {SERIAL: "${env}"}}
-linker: {image: "app:1", links: {svc: backend}}
+svc:
+  image: app:1
+  exec_commands: [[${exec}, null, initial]]
+linker:
+  image: app:1
+  environment: {OWN: "${env}"}
+  links: {svc: backend}
 `);
-    const world = await deployed(plain("1"));
-    const made = await planWorld(plain("2"), world);
-    const create = stepFor(made, "create-container", "linker");
-    expect(create.after).toContain("start-container:default/app.svc");
-    expect(create.tolerates).toBeUndefined();
+    // svc's command fails at the first run and is run again at the next (svc is not replaced).
+    const first = await update(
+      linkerEnv("1", FAILS),
+      (await update(linkerEnv("1", WORKS), worldFor(linkerEnv("1", WORKS)))).world,
+    );
+    const oldLinker = engineOf(first.world).named("app.linker").id;
+    const run = await update(linkerEnv("2", FAILS), first.world);
+    expect(run.failed).toEqual(["exec:default/app.svc"]);
+    expect(stepFor(run.made, "create-container", "linker").tolerates).toBeUndefined();
+    // Its old container, bound to the svc that still runs, is left as it is.
+    expect(engineOf(run.world).named("app.linker").id).toBe(oldLinker);
+    expect(engineOf(run.world).named("app.linker").state).toBe("running");
+    expect(engineOf(run.world).staleReferences()).toEqual([]);
   });
 
   it("`berth restart` of a container whose restart command fails starts its sharers again all the same", async () => {

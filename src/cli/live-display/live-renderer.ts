@@ -42,12 +42,12 @@ const REFRESH_MS = 100;
  * of events in a second. A resize draws at once, at the new size.
  *
  * From the run's start to finish() the display owns stderr: anything else written to `io.stderr`
- * meanwhile (the logs of `--log-level`, an error) is held, and its whole lines are written above
- * the frame — the frame erased, the lines written, the frame drawn again below them — at the
- * next turn of the event loop, so that a burst of lines costs one redraw. Written as they came,
- * they would land inside the frame, and the next frame, erasing the lines it counts as its own,
- * would erase them or leave pieces of itself among them. A line left unfinished at the end is
- * written after the last frame.
+ * meanwhile (the logs of `--log-level`, an error) goes above the frame, whole lines only — the
+ * frame erased, the lines written at once (an error just before the process ends is not lost),
+ * the frame drawn again below them at the next turn of the event loop, so that a burst of lines
+ * costs one redraw. Written as they came, they would land inside the frame, and the next frame,
+ * erasing the lines it counts as its own, would erase them or leave pieces of itself among them.
+ * A line left unfinished at the end is written after the last frame.
  */
 export function liveDisplay(
   io: CliIo,
@@ -66,9 +66,9 @@ export function liveDisplay(
   let finished = false;
   /** The frame on the screen, and the width it was drawn for. */
   let shown: { lines: string[]; columns: number } | undefined;
-  /** What others wrote on stderr while the display owned it, not yet written (see above). */
+  /** What others wrote on stderr while the display owned it, not yet written: an unfinished line. */
   let held = "";
-  let flushQueued = false;
+  let redrawQueued = false;
   /** Gives stderr back to the CLI (set while the display owns it). */
   let giveBackStderr: (() => void) | undefined;
 
@@ -93,16 +93,18 @@ export function liveDisplay(
     shown = { lines: frame, columns: size().columns };
   };
   /** The whole lines held, written where the frame is (erased first): the frame is drawn after. */
-  function writeHeldLinesAbove(): void {
+  function writeHeldLinesAbove(): boolean {
     const end = held.lastIndexOf("\n") + 1;
-    if (end === 0) return;
+    if (end === 0) return false;
     update.clear();
+    shown = undefined;
     terminal.write(held.slice(0, end));
     held = held.slice(end);
+    return true;
   }
-  const flushHeld = () => {
-    flushQueued = false;
-    if (giveBackStderr !== undefined && held.includes("\n")) draw();
+  const redraw = () => {
+    redrawQueued = false;
+    if (giveBackStderr !== undefined) draw();
   };
   const takeStderr = () => {
     const own = io.stderr;
@@ -110,9 +112,9 @@ export function liveDisplay(
       ...(own.isTTY === undefined ? {} : { isTTY: own.isTTY }),
       write(text: string) {
         held += text;
-        if (!flushQueued) {
-          flushQueued = true;
-          setImmediate(flushHeld);
+        if (writeHeldLinesAbove() && !redrawQueued) {
+          redrawQueued = true;
+          setImmediate(redraw);
         }
         return true;
       },

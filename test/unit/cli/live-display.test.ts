@@ -447,11 +447,15 @@ describe("live display: other lines on stderr", () => {
     io.stderr.write("before the run\n");
     const display = liveDisplay(io, { refreshMs: 60_000, now: () => 0 });
     display.listener({ type: "run-start", map: "app", steps: plan.steps.length, time: 0, plan: plan.steps });
-    // A logger writes through io.stderr: held while the frame is drawn, written with the next turn.
+    // A logger writes through io.stderr: the line at once where the frame was, the frame again
+    // below it with the next turn.
     io.stderr.write("[00:00:00.001] INFO: apply started\n");
-    expect(stream.written).not.toContain("apply started");
+    expect(screenOf(stream.written)).toEqual(["before the run", "[00:00:00.001] INFO: apply started"]);
     await turn();
-    expect(screenOf(stream.written)[1]).toBe("[00:00:00.001] INFO: apply started");
+    expect(screenOf(stream.written).slice(1, 3)).toEqual([
+      "[00:00:00.001] INFO: apply started",
+      expect.stringMatching(/^\[\+\] 0\/5 running, map app /),
+    ]);
     for (const [index, step] of plan.steps.entries()) {
       display.listener({ type: "step-start", step, time: index });
       // A line in pieces is written once whole; two lines of one turn cost one redraw.
@@ -485,6 +489,20 @@ describe("live display: other lines on stderr", () => {
     expect(frame.slice(1, -1).every((l) => /^ ✔ (Container|Network) /.test(l))).toBe(true);
     expect(frame.slice(1, -1)).toHaveLength(5);
     expect(frame.at(-1)).toBe("an unfinished line");
+  });
+
+  it("keeps a log line written just before a resize: the frame erased for it is not erased again", async () => {
+    const plan = await startupPlan();
+    const { stream, io } = fakeTerminal(70, 12);
+    const display = liveDisplay(io, { refreshMs: 60_000, now: () => 0 });
+    display.listener({ type: "run-start", map: "app", steps: plan.steps.length, time: 0, plan: plan.steps });
+    io.stderr.write("a log line\n");
+    stream.columns = 40;
+    stream.emit("resize");
+    display.finish();
+    const screen = screenOf(stream.written);
+    expect(screen[0]).toBe("a log line");
+    expect(screen[1]).toMatch(/^\[\+\] 0\/5 done/);
   });
 
   it("leaves stderr alone off the live display (plain, json, quiet)", () => {

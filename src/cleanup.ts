@@ -113,7 +113,7 @@ async function decide(
   ]);
   const onClient = map.resolved.containers.filter((c) => c.clients.includes(client));
   const containersToo = both || options.containers === true;
-  return planCleanup({
+  const items = planCleanup({
     mapName: map.name,
     client,
     wanted: new Set(onClient.map((c) => c.name)),
@@ -125,6 +125,34 @@ async function decide(
     volumesToo,
     volumes,
     mapVolumes: new Set(map.resolved.volumes.map((v) => v.name)),
+  });
+  return withSizes(engine, map.name, items);
+}
+
+/**
+ * The items with the bytes removing each frees, as the engine measures them before anything is
+ * removed: a container's writable layer, a volume's contents (-1: the engine cannot tell); an
+ * image's size came with the image list. The engine is asked only for kinds there are items of:
+ * it measures each container of the map listed, and (before API 1.42) all of its disk for the
+ * volumes.
+ */
+async function withSizes(
+  engine: EngineReader,
+  mapName: string,
+  items: CleanupItem[],
+): Promise<CleanupItem[]> {
+  const [containers, volumes] = await Promise.all([
+    items.some((i) => i.kind === "container")
+      ? engine.containerSizes({ [LABEL.map]: mapName })
+      : Promise.resolve(new Map<string, number>()),
+    items.some((i) => i.kind === "volume")
+      ? engine.volumeSizes()
+      : Promise.resolve(new Map<string, number>()),
+  ]);
+  return items.map((item) => {
+    if (item.kind === "container") return { ...item, size: containers.get(item.id) ?? 0 };
+    if (item.kind === "volume") return { ...item, size: volumes.get(item.id) ?? -1 };
+    return item;
   });
 }
 

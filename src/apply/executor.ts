@@ -62,8 +62,9 @@ export interface ApplyResult {
 
 /**
  * Carries a plan out: a step starts once all its dependencies are done, at most `parallel` at a
- * time. A failed step skips everything that depends on it; independent branches go on. The
- * executor makes no decisions of its own.
+ * time. A failed step skips everything that depends on it, but for a step that tolerates its
+ * failure (Step.tolerates: the plan decided so); independent branches go on. The executor makes
+ * no decisions of its own.
  *
  * Except one: when a call that changes something fails without an answer (the connection closed,
  * the answer was cut off or late), the engine may have carried it out, and the plan no longer
@@ -111,7 +112,7 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
   const settle = (step: Step, result: StepResult) => {
     results.set(step.id, result);
     for (const next of dependents.get(step.id) ?? []) {
-      if (result.status !== "done" && !runsWhateverHappens(byId.get(next) as Step)) {
+      if (result.status !== "done" && !runsWhateverHappens(byId.get(next) as Step, step.id)) {
         skip(byId.get(next) as Step, `${step.id} ${result.status}`);
         continue;
       }
@@ -219,8 +220,9 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
  * The state record learns from the steps before it how they ended (a failed exec command is
  * recorded as failed): it waits for them to end, not to succeed.
  */
-function runsWhateverHappens(step: Step): boolean {
-  return step.type === "record-state";
+/** Whether `step` runs even though `dependency` (one of its `after`) did not end done. */
+function runsWhateverHappens(step: Step, dependency: string): boolean {
+  return step.type === "record-state" || step.tolerates?.includes(dependency) === true;
 }
 
 function isWait(step: Step): boolean {

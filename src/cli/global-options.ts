@@ -37,6 +37,12 @@ export function globalOptions(command: Command): GlobalOptions {
   const merged = command.optsWithGlobals<GlobalOptions>();
   const before = command.parent?.opts<GlobalOptions>() ?? {};
   const after = command.parent === null ? {} : command.opts<GlobalOptions>();
+  // optsWithGlobals lets the program's values win, its defaults too (`--log-level` is `warn`
+  // unless given): one given after the command is the later word, and wins.
+  if (command.parent !== null) {
+    for (const key of SINGLE_VALUED)
+      if (after[key] !== undefined) Object.assign(merged, { [key]: after[key] });
+  }
   // A negatable option's copy defaults to true: `--no-cache` before the command still counts.
   if (before.cache === false || after.cache === false) merged.cache = false;
   for (const key of ["file", "envFile"] as const) {
@@ -45,6 +51,9 @@ export function globalOptions(command: Command): GlobalOptions {
   }
   return merged;
 }
+
+/** The global options that take one value (the last given); `file` and `envFile` collect. */
+const SINGLE_VALUED = ["mapName", "host", "context", "clients", "logLevel", "logFormat"] as const;
 
 /** The engine of the `default` client: --host, --context, else as the docker CLI finds it (docker-context.ts). */
 export function endpointFor(command: Command, io: CliIo): DockerEndpoint {

@@ -96,6 +96,14 @@ export class PrefetchedReader implements EngineReader {
     );
   }
 
+  containerSizes(labels: LabelSelector): Promise<Map<string, number>> {
+    return this.inner.containerSizes(labels);
+  }
+
+  volumeSizes(): Promise<Map<string, number>> {
+    return this.inner.volumeSizes();
+  }
+
   ping(): Promise<void> {
     return this.inner.ping();
   }

@@ -293,6 +293,25 @@ export class DockerEngine implements EngineWriter {
     return this.dial<ImageSummary[]>(call, { method: "GET", path: "/images/json" });
   }
 
+  async containerSizes(labels: LabelSelector): Promise<Map<string, number>> {
+    const call = { operation: "measure containers", object: describeSelector(labels) };
+    const listed = await this.dial<{ Id: string; SizeRw?: number }[]>(call, {
+      method: "GET",
+      path: "/containers/json",
+      query: { all: true, size: true, filters: labelFilters(labels) },
+    });
+    return new Map(listed.map((c) => [c.Id, c.SizeRw ?? 0]));
+  }
+
+  async volumeSizes(): Promise<Map<string, number>> {
+    const call = { operation: "measure volumes", object: "volumes" };
+    // `type` narrows the scan to volumes on engines of API 1.42 and later; older ones ignore it.
+    const usage = await this.dial<{
+      Volumes?: { Name: string; UsageData?: { Size: number } | null }[] | null;
+    }>(call, { method: "GET", path: "/system/df", query: { type: "volume" } });
+    return new Map((usage.Volumes ?? []).map((v) => [v.Name, v.UsageData?.Size ?? -1]));
+  }
+
   async inspectContainer(idOrName: string): Promise<ContainerDetails> {
     return this.dial<ContainerDetails>(
       { operation: "inspect container", object: `container ${idOrName}` },

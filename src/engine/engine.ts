@@ -65,6 +65,18 @@ export interface EngineReader {
   listVolumes(labels: LabelSelector): Promise<VolumeSummary[]>;
   listNetworks(labels: LabelSelector): Promise<NetworkSummary[]>;
   listImages(): Promise<ImageSummary[]>;
+  /**
+   * Bytes each container's writable layer takes (`SizeRw` of the container list with `size`),
+   * by id, for the containers with these labels: the engine measures every one listed, so the
+   * selector should be narrow.
+   */
+  containerSizes(labels: LabelSelector): Promise<Map<string, number>>;
+  /**
+   * Bytes each volume's contents take (`UsageData.Size` of `GET /system/df`), by name; -1 where
+   * the engine cannot tell (a volume of another driver). Before API 1.42 the engine measures its
+   * images and containers for it too: a disk-usage scan of the whole engine.
+   */
+  volumeSizes(): Promise<Map<string, number>>;
   inspectContainer(idOrName: string): Promise<ContainerDetails>;
   /** Engine events between two times (seconds since the epoch); returns once `until` has passed. */
   events(options: { since: number; until: number; labels?: LabelSelector }): Promise<EngineEvent[]>;
@@ -150,6 +162,8 @@ const readerMethods = [
   "listVolumes",
   "listNetworks",
   "listImages",
+  "containerSizes",
+  "volumeSizes",
   "inspectContainer",
   "events",
   "containerLogs",

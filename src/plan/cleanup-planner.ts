@@ -35,8 +35,8 @@ export interface CleanupItem {
   name: string;
   reason: string;
   /**
-   * Bytes an image takes (0 for a container or a volume: the engine's lists do not report their
-   * size, and measuring it would cost a disk-usage scan of the whole engine).
+   * Bytes removing it frees: an image's size from the image list; a container's writable layer
+   * and a volume's contents are measured by cleanup() (0 here); -1 when the engine cannot tell.
    */
   size: number;
   /** Removed even while it runs: a helper of a run that is gone may still be running. */

@@ -2,7 +2,7 @@ import { compareText } from "../common/text.js";
 import { nodeKey, nodeKind } from "../graph/dependency-graph.js";
 import type { DependencyCondition } from "../map/model.js";
 import { remoteToken } from "./remote-steps.js";
-import { containerNode, type DependencyEdge } from "../map/resolve.js";
+import { containerNode } from "../map/resolve.js";
 import type { ObservedContainer } from "../observe/observed-state.js";
 import type { ContainerSpec, EndpointSpec } from "../desired/container-spec.js";
 import { extraEndpoints } from "../desired/create-body.js";
@@ -27,22 +27,42 @@ export type { InPlaceChange } from "./state-record.js";
 
 /** Steps a container's first step waits for besides its prerequisites (a rename, leftovers). */
 type After = (string | undefined)[];
+
+/** What a step waits for, and which of those may fail without holding it back (Step.tolerates). */
+interface Gates {
+  after: After;
+  tolerates: string[];
+}
+
+/**
+ * Whether a container changes because a container it refers to changed (was replaced, started):
+ * its reference went stale. Such a container is made (or started) again once the steps of the
+ * containers it needs have ended, whatever their outcome (an exec command that failed, a new
+ * container that was not made and left the old one running): held back, it would stay bound to
+ * a container that is gone, or in a dead namespace. If what it needs does not run at all, its
+ * own start fails and says so.
+ */
+function repairsReference(reasons: readonly Reason[]): boolean {
+  return reasons.some((r) => r.cause !== undefined);
+}
 type KeepDecision = Extract<Decision, { kind: "keep" }>;
 
 export function emitCreate(p: ContainerPlanning, key: string, reasons: Reason[], after: After): void {
   const ref = p.ctx.containerRef(key);
   const spec = p.ctx.spec(key);
+  const first = prerequisites(p, key, spec, { pull: true, stale: false });
   const created = p.ctx.builder.add({
     type: "create-container",
     object: ref,
     name: ref.name,
     temporary: false,
     carriedVolumes: [],
-    after: [...prerequisites(p, key, spec, { pull: true }), ...after],
+    after: [...first.after, ...after],
+    tolerates: first.tolerates,
   });
   p.index.set("exists", key, created);
   p.ctx.builder.change(ref, "create", reasons);
-  emitStart(p, key, [created, ...connects(p, ref, spec, created)], created);
+  emitStart(p, key, [created, ...connects(p, ref, spec, created)], created, { stale: false });
 }
 
 export function emitRecreate(
@@ -56,19 +76,23 @@ export function emitRecreate(
   const old = decision.old;
   const carried = carriedVolumes(old, spec);
   p.ctx.builder.change(ref, "recreate", decision.reasons);
+  const stale = repairsReference(decision.reasons);
+  const first = prerequisites(p, key, spec, { pull: true, stale });
   if (decision.mode === "remove-first") {
     // A volume it mounts is made again, which needed the old container gone (resource-planner).
-    const removed = p.index.get("removed", old.id) ?? removeOld(p, key, old, [after.adopted]);
+    const removed =
+      p.index.get("removed", old.id) ?? removeOld(p, key, old, { after: [after.adopted], tolerates: [] });
     const created = p.ctx.builder.add({
       type: "create-container",
       object: ref,
       name: ref.name,
       temporary: false,
       carriedVolumes: carried,
-      after: [...prerequisites(p, key, spec, { pull: true }), removed],
+      after: [...first.after, removed],
+      tolerates: first.tolerates,
     });
     p.index.set("exists", key, created);
-    emitStart(p, key, [created, ...connects(p, ref, spec, created)], created);
+    emitStart(p, key, [created, ...connects(p, ref, spec, created)], created, { stale });
     return;
   }
   // Safe order: the new container exists before the old one goes, and takes its name after.
@@ -80,9 +104,13 @@ export function emitRecreate(
     temporary: true,
     carriedVolumes: carried,
     // A container left under the temporary name must be gone before the name is taken again.
-    after: [...prerequisites(p, key, spec, { pull: true }), after.adopted, ...after.leftovers],
+    after: [...first.after, after.adopted, ...after.leftovers],
+    tolerates: first.tolerates,
   });
-  const removed = removeOld(p, key, old, [created]);
+  // The old container serves until what the new one's start waits for (depends_on) holds: a
+  // dependency that fails then leaves it running, not a new container that cannot start.
+  const waits = waitsFor(p, key, stale);
+  const removed = removeOld(p, key, old, { after: [created, ...waits.after], tolerates: waits.tolerates });
   const renamed = p.ctx.builder.add({
     type: "rename-container",
     object: ref,
@@ -91,11 +119,12 @@ export function emitRecreate(
     after: [removed],
   });
   p.index.set("exists", key, renamed);
-  emitStart(p, key, [renamed, ...connects(p, ref, spec, renamed)], renamed);
+  emitStart(p, key, [renamed, ...connects(p, ref, spec, renamed)], renamed, { stale });
 }
 
 /** Stops (when running) and removes the container being replaced. */
-function removeOld(p: ContainerPlanning, key: string, old: ObservedContainer, after: After): string {
+function removeOld(p: ContainerPlanning, key: string, old: ObservedContainer, gates: Gates): string {
+  const { after, tolerates } = gates;
   const ref = p.ctx.containerRef(key);
   const running = old.state === "running" || old.state === "restarting" || old.state === "paused";
   const stopped = running
@@ -106,6 +135,7 @@ function removeOld(p: ContainerPlanning, key: string, old: ObservedContainer, af
         signal: p.ctx.container(key).stop_signal ?? null,
         timeoutSeconds: p.ctx.container(key).stop_timeout ?? null,
         after,
+        tolerates,
       })
     : undefined;
   const removed = p.ctx.builder.add({
@@ -115,6 +145,7 @@ function removeOld(p: ContainerPlanning, key: string, old: ObservedContainer, af
     removeVolumes: false,
     force: false,
     after: stopped === undefined ? after : [stopped],
+    tolerates: stopped === undefined ? tolerates : [],
   });
   return p.index.set("removed", old.id, removed);
 }
@@ -182,21 +213,24 @@ export function emitKeep(
 /** Starts (or restarts) a kept container after `before`; else marks it ready after them. */
 function emitRun(p: ContainerPlanning, key: string, decision: KeepDecision, before: After): void {
   const ref = p.ctx.containerRef(key);
-  const prerequisitesOf = () => prerequisites(p, key, p.ctx.spec(key), { pull: false });
+  const stale = repairsReference(decision.reasons);
+  const first = () => prerequisites(p, key, p.ctx.spec(key), { pull: false, stale });
   if (decision.restart) {
     p.ctx.builder.change(ref, "restart", decision.reasons);
     const stopped = emitStop(p, key, decision.container, before);
-    emitStart(p, key, [stopped, ...prerequisitesOf()], decision.container);
+    const { after, tolerates } = first();
+    emitStart(p, key, [stopped, ...after], decision.container, { stale, tolerates });
   } else if (decision.start) {
     p.ctx.builder.change(ref, "start", decision.reasons);
-    emitStart(p, key, [...before, ...prerequisitesOf()], decision.container);
+    const { after, tolerates } = first();
+    emitStart(p, key, [...before, ...after], decision.container, { stale, tolerates });
   } else {
     // A running container runs the exec commands it has not run yet (added, edited, failed).
     const execs =
       decision.container.state === "running"
         ? emitExecSteps(p.ctx, key, { kind: "running", id: decision.container.id }, [
             ...before,
-            ...prerequisitesOf(),
+            ...first().after,
           ])
         : undefined;
     const ready = execs ?? before.filter((s): s is string => s !== undefined).at(-1);
@@ -267,38 +301,48 @@ function prerequisites(
   p: ContainerPlanning,
   key: string,
   spec: ContainerSpec,
-  options: { pull: boolean },
-): After {
-  const after: After = options.pull ? [imageStep(p.ctx, p.index, spec.image)] : [];
-  for (const edge of p.ctx.graph.dependencyEdges(containerNode(key))) after.push(readyOf(p, edge));
-  return after;
+  options: { pull: boolean; stale: boolean },
+): Gates {
+  const gates: Gates = { after: options.pull ? [imageStep(p.ctx, p.index, spec.image)] : [], tolerates: [] };
+  for (const edge of p.ctx.graph.dependencyEdges(containerNode(key))) {
+    const dependency = nodeKey(edge.dependency);
+    switch (nodeKind(edge.dependency)) {
+      case "volume":
+        gates.after.push(p.index.get("volume", dependency));
+        break;
+      case "network":
+        gates.after.push(p.index.get("network", dependency));
+        break;
+      case "container":
+        // depends_on with a condition gates the start (see waitsFor), not the create.
+        onContainer(gates, p.index.get(edge.kind === "depends-on" ? "exists" : "ready", dependency), options);
+        break;
+    }
+  }
+  return gates;
 }
 
-function readyOf(p: ContainerPlanning, edge: DependencyEdge): string | undefined {
-  const key = nodeKey(edge.dependency);
-  switch (nodeKind(edge.dependency)) {
-    case "volume":
-      return p.index.get("volume", key);
-    case "network":
-      return p.index.get("network", key);
-    case "container":
-      // depends_on with a condition gates the start (see waitsFor), not the create.
-      return p.index.get(edge.kind === "depends-on" ? "exists" : "ready", key);
-  }
+/**
+ * A gate on another container's step: waited for; for a container that repairs a stale reference
+ * (see repairsReference), whatever its outcome.
+ */
+function onContainer(gates: Gates, step: string | undefined, options: { stale: boolean }): void {
+  if (step === undefined) return;
+  gates.after.push(step);
+  if (options.stale) gates.tolerates.push(step);
 }
 
 /** Health and completion gates of a container's start. */
-function waitsFor(p: ContainerPlanning, key: string): string[] {
-  const out: string[] = [];
+function waitsFor(p: ContainerPlanning, key: string, stale: boolean): Gates {
+  const gates: Gates = { after: [], tolerates: [] };
   for (const dependency of p.ctx.container(key).dependsOn) {
     const target = dependency.container;
     if (!p.ctx.containers.has(target)) {
-      out.push(...remoteWaits(p, dependency.condition, target));
+      gates.after.push(...remoteWaits(p, dependency.condition, target));
       continue;
     }
     if (dependency.condition === "started") {
-      const ready = p.index.get("ready", target);
-      if (ready !== undefined) out.push(ready);
+      onContainer(gates, p.index.get("ready", target), { stale });
       continue;
     }
     const wait = p.index.getOrSet("wait", `${dependency.condition}:${target}`, () => {
@@ -310,9 +354,9 @@ function waitsFor(p: ContainerPlanning, key: string): string[] {
         after: [p.index.get("ready", target)],
       });
     });
-    out.push(wait);
+    onContainer(gates, wait, { stale });
   }
-  return out;
+  return gates;
 }
 
 /**
@@ -366,12 +410,17 @@ function emitStart(
   key: string,
   after: After,
   created: string | ObservedContainer,
+  options: { stale: boolean; tolerates?: readonly string[] },
 ): void {
   const occasion =
     typeof created === "string"
       ? { kind: "created" as const, made: created }
       : { kind: "started" as const, id: created.id };
-  const { started, last } = p.ctx.startSteps(key, [...after, ...waitsFor(p, key)], occasion);
+  const waits = waitsFor(p, key, options.stale);
+  const { started, last } = p.ctx.startSteps(key, [...after, ...waits.after], occasion, [
+    ...(options.tolerates ?? []),
+    ...waits.tolerates,
+  ]);
   if (!p.index.has("exists", key)) p.index.set("exists", key, started);
   p.index.set("ready", key, last);
 }

@@ -3,7 +3,10 @@ import type { ChangeKind, Fingerprint, ObjectChange, ObjectRef, Reason, Step, Un
 
 type NewStep = Step extends infer S
   ? S extends Step
-    ? Omit<S, "id" | "after"> & { after?: (string | undefined)[] }
+    ? Omit<S, "id" | "after" | "tolerates"> & {
+        after?: (string | undefined)[];
+        tolerates?: (string | undefined)[];
+      }
     : never
   : never;
 
@@ -57,8 +60,17 @@ export class PlanBuilder {
     for (let n = 2; this.ids.has(id); n++) id = `${base}#${n}`;
     this.ids.add(id);
     const after = [...new Set((step.after ?? []).filter((s): s is string => s !== undefined))].sort();
+    const tolerates = after.filter((s) => step.tolerates?.includes(s));
+    const { tolerates: _asked, ...rest } = step;
     // Emitted steps are never changed: what waits for what is known when a step is added.
-    this.steps.push(Object.freeze({ ...step, id, after: Object.freeze(after) as string[] }));
+    this.steps.push(
+      Object.freeze({
+        ...rest,
+        id,
+        after: Object.freeze(after) as string[],
+        ...(tolerates.length > 0 ? { tolerates: Object.freeze(tolerates) as string[] } : {}),
+      }),
+    );
     return id;
   }
 

@@ -306,6 +306,7 @@ export class PlanContext {
     key: string,
     after: (string | undefined)[],
     occasion: Exclude<ExecOccasion, { kind: "running" }>,
+    tolerates: readonly string[] = [],
   ): { started: string; last: string } {
     const ref = this.containerRef(key);
     const container = this.container(key);
@@ -315,6 +316,7 @@ export class PlanContext {
       container: ref.name,
       delayMs: container.startDelayMs ?? 0,
       after,
+      tolerates: [...tolerates],
     });
     const last = emitExecSteps(this, key, occasion, [started]) ?? started;
     return { started, last };

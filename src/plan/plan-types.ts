@@ -83,6 +83,12 @@ interface StepBase {
   object: ObjectRef;
   /** Ids of the steps that must finish first. */
   after: string[];
+  /**
+   * Ids of `after` whose failure does not skip this step: it still runs once they end. A
+   * dependent whose reference went stale is made again even when its dependency's exec commands
+   * fail (that container runs all the same); skipped, it would keep a dead link or namespace.
+   */
+  tolerates?: string[];
 }
 
 export type Step =

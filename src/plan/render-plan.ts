@@ -156,12 +156,20 @@ function leftAsIs(plan: Plan): string[] {
 
 const undoneText = (n: number) => `${n} part(s) of the work asked for cannot be done`;
 
+/**
+ * A quick look (the default) reads the engine's lists and berth's labels: it cannot see a setting
+ * changed by hand with `docker update` (memory, cpu, restart policy), so it does not claim more.
+ */
+const NO_CHANGES_QUICK =
+  "No changes. The engine matches the map as far as its lists and berth's labels show (`--refresh full` also compares each container's settings, e.g. ones changed with `docker update`).";
+const NO_CHANGES_FULL = "No changes. The engine matches the map.";
+
 export function summaryLine(plan: Plan): string {
   if (plan.steps.length === 0) {
     const left = leftAsIs(plan);
-    return left.length === 0
-      ? "No changes. The engine matches the map."
-      : `No changes for ${plan.options.action}, but not everything matches the map: ${left.join("; ")}.`;
+    if (left.length > 0)
+      return `No changes for ${plan.options.action}, but not everything matches the map: ${left.join("; ")}.`;
+    return plan.options.refresh === "full" ? NO_CHANGES_FULL : NO_CHANGES_QUICK;
   }
   const s = plan.summary;
   const parts = [

@@ -185,10 +185,15 @@ function planNetworks(input: SwarmPlanInput, services: readonly DesiredService[]
           hint: `remove it (\`berth shutdown\` of the map, or \`docker network rm ${network.name}\`), then run again`,
         },
       );
-    if (existing.labels[LABEL.specHash] !== network.specHash)
+    if (existing.labels[LABEL.specHash] !== network.specHash) {
+      // Left as it is, and said so: an empty plan must not read as "the engine matches the map".
+      builder.change(object, "outdated", [
+        { message: "overlay network differs from the map; berth does not recreate a network services use" },
+      ]);
       builder.warn(
         `${desired.manager}: overlay network \`${network.name}\` differs from the map; berth does not recreate a network services use: shut the map down and start it again to apply it`,
       );
+    }
   }
   return steps;
 }

@@ -20,7 +20,8 @@ const ANONYMOUS = /^[0-9a-f]{64}$/;
 export class TeardownPlanner {
   private readonly stops = new Map<string, string>();
   private readonly removals = new Map<string, string>();
-  private readonly starts = new Map<string, string>();
+  /** Each container started by this plan: its start step and its last step (its exec commands). */
+  private readonly starts = new Map<string, { started: string; last: string }>();
 
   constructor(private readonly ctx: PlanContext) {}
 
@@ -351,7 +352,7 @@ export class TeardownPlanner {
     const dependencies = this.ctx.graph
       .dependencyEdges(containerNode(key))
       .filter((e) => nodeKind(e.dependency) === "container")
-      .map((e) => this.starts.get(nodeKey(e.dependency)));
+      .map((e) => this.starts.get(nodeKey(e.dependency))?.last);
     this.starts.set(key, this.emitStart(key, dependencies));
     this.builder.change(ref, "start", [{ message: `container is ${container.state}` }]);
   }
@@ -374,7 +375,7 @@ export class TeardownPlanner {
       const target = nodeKey(edge.dependency);
       this.fingerprint(this.ctx.containerRef(key), container);
       const stopped = this.stopStep(key, container);
-      this.starts.set(key, this.emitStart(key, [stopped, this.starts.get(target)]));
+      this.starts.set(key, this.emitStart(key, [stopped], this.startedTargets([target])));
       this.builder.change(this.ctx.containerRef(key), "restart", [
         rejoinReason({ object: target, change: "start", edge: edge.kind }),
       ]);
@@ -427,16 +428,37 @@ export class TeardownPlanner {
       const dependencies = this.ctx.graph
         .dependencyEdges(containerNode(key))
         .filter((e) => nodeKind(e.dependency) === "container")
-        .map((e) => this.starts.get(nodeKey(e.dependency)));
-      this.starts.set(key, this.emitStart(key, [stops.get(key), ...dependencies]));
+        .map((e) => nodeKey(e.dependency));
+      this.starts.set(key, this.emitStart(key, [stops.get(key)], this.startedTargets(dependencies)));
       this.builder.change(ref, "restart", [targets.get(key) as Reason]);
     }
   }
 
-  private emitStart(key: string, after: (string | undefined)[]): string {
+  /**
+   * What a container this plan stopped waits for before it starts again: the containers it needs
+   * started, and their exec commands ended. A command's failure does not keep it stopped: berth
+   * stopped it, and the container it needs runs all the same.
+   */
+  private startedTargets(keys: readonly string[]): { after: string[]; tolerates: string[] } {
+    const after: string[] = [];
+    const tolerates: string[] = [];
+    for (const key of keys) {
+      const start = this.starts.get(key);
+      if (start === undefined) continue;
+      after.push(start.started, start.last);
+      if (start.last !== start.started) tolerates.push(start.last);
+    }
+    return { after, tolerates };
+  }
+
+  private emitStart(
+    key: string,
+    after: (string | undefined)[],
+    targets: { after: string[]; tolerates: string[] } = { after: [], tolerates: [] },
+  ): { started: string; last: string } {
     const id = this.ctx.primary(key)?.id;
     if (id === undefined) throw new InternalError(`plan: start of ${key}, which does not exist`);
-    return this.ctx.startSteps(key, after, { kind: "started", id }).last;
+    return this.ctx.startSteps(key, [...after, ...targets.after], { kind: "started", id }, targets.tolerates);
   }
 
   private kill(key: string): void {

@@ -105,6 +105,22 @@ export class SimulatedEngineWriter implements EngineWriter {
     );
   }
 
+  /** The model keeps no files: every container's writable layer and volume is empty. */
+  containerSizes(labels: LabelSelector): Promise<Map<string, number>> {
+    return this.call("measure containers", "", () => {
+      const selected = this.engine.containers.filter((c) => selects(labels, c.labels));
+      return new Map(selected.map((c) => [this.summary(c).Id, 0]));
+    });
+  }
+
+  volumeSizes(): Promise<Map<string, number>> {
+    return this.call(
+      "measure volumes",
+      "volumes",
+      () => new Map(this.engine.volumes.map((v) => [v.name, 0])),
+    );
+  }
+
   listNetworks(labels: LabelSelector): Promise<NetworkSummary[]> {
     return this.call("list networks", "", () =>
       this.engine.networks

@@ -72,7 +72,7 @@ describe("a first look", () => {
     expect((await berth(["-f", file, "startup", "--progress", "quiet"])).code).toBe(0);
     const run = await berth(["-f", file, "update", "--progress", "plain"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toContain("No changes. The engine matches the map.");
+    expect(run.stderr).toContain("No changes. The engine matches the map as far as");
     const current = await reconcile(
       loadMap({ files: [file] }),
       { default: testEngine() },

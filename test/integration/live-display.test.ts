@@ -63,9 +63,9 @@ interface Watched {
 async function watchStartup(
   columns: number,
   rows: number,
-  options: { containers?: number; resize?: { columns: number; rows: number } } = {},
+  options: { containers?: number; resize?: { columns: number; rows: number }; args?: string[] } = {},
 ): Promise<Watched & { map: string; resizedAt: number }> {
-  const { containers = 50, resize } = options;
+  const { containers = 50, resize, args = [] } = options;
   const map = workspace.name(`live${columns}`);
   workspace.write(map, mapText(map, containers));
   const script = join(workspace.dir, `${map}.sh`);
@@ -74,7 +74,7 @@ async function watchStartup(
     script,
     `cd ${JSON.stringify(workspace.dir)}
 unset NO_COLOR FORCE_COLOR
-node ${JSON.stringify(join(REPO_ROOT, "bin/berth.js"))} -f ${map}.yaml startup --wait-timeout 90
+node ${JSON.stringify(join(REPO_ROOT, "bin/berth.js"))} -f ${map}.yaml startup --wait-timeout 90 ${args.join(" ")}
 echo "BERTH-EXIT=$?"
 sleep 600
 `,
@@ -213,7 +213,62 @@ function checkRun(
   ]);
 }
 
+/** A line of berth's logs, pretty (pino-pretty, one line each), whole: its fields end it. */
+const LOG_LINE = /^\[\d\d:\d\d:\d\d\.\d{3}\] (TRACE|DEBUG|INFO|WARN|ERROR): .+ \{.*\}$/;
+/** The start of one, as a capture made while it was being written may show it. */
+const LOG_START = /^\[\d/;
+
 describe("the live display in a terminal (tmux)", () => {
+  it("writes the run's log lines (--log-level debug) above the frame, whole, never into it", async () => {
+    const containers = 8;
+    const run = await watchStartup(110, 30, { containers, args: ["--log-level", "debug"] });
+    expect(run.code, run.history.join("\n")).toBe(0);
+    const isLog = (line: string) => LOG_LINE.test(line);
+
+    // While it ran: log lines above one frame; below the frame's header, only the frame.
+    const frames = run.screens.filter((s) => s.some((l) => HEADER.test(l)));
+    expect(frames.length).toBeGreaterThan(3);
+    for (const screen of run.screens) {
+      const header = screen.findIndex((l) => HEADER.test(l));
+      expect(screen.filter((l) => HEADER.test(l)).length, screen.join("\n")).toBeLessThanOrEqual(1);
+      // The first line may be the end of a log line wider than the pane, its start scrolled off.
+      for (const [index, line] of screen.entries()) {
+        if (index === 0 && header !== 0) continue;
+        const above = header < 0 || index < header;
+        const fits = above ? isLog(line) || LOG_START.test(line) || isOursOrPart(line) : isOursOrPart(line);
+        expect(fits, `${line}\n---\n${screen.join("\n")}`).toBe(true);
+      }
+    }
+
+    // At the end, the scrollback: whole log lines, the final frame once and whole, the summary.
+    const history = run.history.filter((l) => l !== "");
+    for (const line of history) expect(isLog(line) || isOurs(line), line).toBe(true);
+    const logs = history.filter(isLog);
+    expect(logs.filter((l) => / INFO: apply started /.test(l))).toHaveLength(1);
+    expect(logs.filter((l) => / INFO: apply finished /.test(l))).toHaveLength(1);
+    expect(logs.filter((l) => / DEBUG: step done /.test(l)).length).toBeGreaterThanOrEqual(containers * 2);
+    expect(logs.filter((l) => / DEBUG: engine /.test(l)).length).toBeGreaterThan(containers * 2);
+    const header = history.findIndex((l) => HEADER.test(l));
+    expect(history.filter((l) => HEADER.test(l))).toEqual([
+      expect.stringMatching(new RegExp(`^\\[\\+\\] ${containers}/${containers} done`)),
+    ]);
+    const frame = history.slice(header + 1, header + 1 + containers);
+    expect(
+      frame.every((l) => /^ ✔ Container /.test(l)),
+      frame.join("\n"),
+    ).toBe(true);
+    expect(history.filter((l) => ROW.test(l))).toHaveLength(containers);
+    // Every log line of the run is above the frame (a lock release's may follow it), none inside.
+    expect(history.indexOf(logs.find((l) => / INFO: apply finished /.test(l)) as string)).toBeLessThan(
+      header,
+    );
+    expect(history.slice(-2)).toEqual([
+      expect.stringMatching(/^(\d+) of \1 step\(s\) done in /),
+      "BERTH-EXIT=0",
+    ]);
+    expect(await mapContainers(workspace.engine, run.map)).toHaveLength(containers);
+  }, 200_000);
+
   it("starts 50 containers in 70×12: clipped, summarised, a clean screen and scrollback", async () => {
     const run = await watchStartup(70, 12);
     checkRun(run, 70, 12);

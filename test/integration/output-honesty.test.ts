@@ -6,8 +6,8 @@ import { FIXTURE_IMAGES } from "../helpers/engine.js";
 import { mapWorkspace } from "../helpers/map-workspace.js";
 
 /**
- * Issue 14 item 8: "No changes. The engine matches the map." only when it does; the orphan hint
- * names flags the command accepts.
+ * Issue 14 item 8: "No changes. The engine matches the map." only when it does (and after a quick
+ * look, only as far as that look sees); the orphan hint names flags the command accepts.
  */
 const workspace = mapWorkspace("honesty");
 const docker = promisify(execFile);
@@ -25,7 +25,7 @@ describe("what a plan without steps says", () => {
     const files = ["-f", file];
     expect((await berth([...files, "startup", "--progress", "quiet"])).code).toBe(0);
     const matching = await berth([...files, "plan"]);
-    expect(matching.stdout + matching.stderr).toContain("No changes. The engine matches the map.");
+    expect(matching.stdout + matching.stderr).toContain("No changes. The engine matches the map as far as");
 
     workspace.write(mapName, mapText(mapName, false));
     const orphaned = await berth([...files, "plan"]);
@@ -62,7 +62,35 @@ describe("what a plan without steps says", () => {
     expect(removed.code, removed.stderr).toBe(0);
     const volumes = await workspace.engine.listVolumes({});
     expect(volumes.map((v) => v.Name)).not.toContain(anonymous);
-    const next = await berth([...files, "plan"]);
+    const next = await berth([...files, "plan", "--refresh", "full"]);
     expect(next.stdout + next.stderr).toContain("No changes. The engine matches the map.");
+  });
+
+  it("a quick look does not claim more than it saw: a `docker update` by hand needs --refresh full", async () => {
+    const mapName = workspace.name("quick-look");
+    const file = workspace.write(
+      mapName,
+      `name: ${mapName}
+app:
+  image: ${FIXTURE_IMAGES.base1}
+  host_config: {mem_limit: 64m}
+`,
+    );
+    const files = ["-f", file];
+    expect((await berth([...files, "startup", "--progress", "quiet"])).code).toBe(0);
+    const full = await berth([...files, "plan", "--refresh", "full", "--detailed-exitcode"]);
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stdout + full.stderr).toContain("No changes. The engine matches the map.");
+
+    await docker("docker", ["update", "--memory", "100m", "--memory-swap", "200m", `${mapName}.app`]);
+    // The lists do not show a container's memory: the quick look finds nothing, and says how far it saw.
+    const quick = await berth([...files, "plan", "--detailed-exitcode"]);
+    expect(quick.code, quick.stderr).toBe(0);
+    const said = quick.stdout + quick.stderr;
+    expect(said).not.toContain("The engine matches the map.");
+    expect(said).toContain("--refresh full");
+    const seen = await berth([...files, "plan", "--refresh", "full", "--detailed-exitcode"]);
+    expect(seen.code, seen.stderr).toBe(2);
+    expect(seen.stdout).toContain("host_config.mem_limit: 100m → 64m");
   });
 });

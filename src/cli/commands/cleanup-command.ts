@@ -54,7 +54,7 @@ export function cleanupCommand(io: CliIo): Command {
           },
         });
         const format = formatOf(flags, "text");
-        // The data: what was removed (or would be), and the bytes the removed images took.
+        // The data: what was removed (or would be), and the bytes that freed (or would free).
         const report = { objects: outcomes, freedBytes: freedBytes(outcomes, flags.dryRun === true) };
         if (format === "json") io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else if (format === "yaml") io.stdout.write(toYaml(report));
@@ -68,18 +68,41 @@ function line(o: CleanupOutcome): string {
   return `${o.result} ${o.kind} ${o.name} on ${o.client}: ${o.reason}${o.size > 0 ? ` (${megabytes(o.size)})` : ""}`;
 }
 
+/** `cleanup: removed 3 object(s), 2.1 MB freed (containers 1.0 MB, volumes 1.0 MB, images 0.1 MB)`. */
 function summary(outcomes: readonly CleanupOutcome[], dryRun: boolean): string {
-  const done = outcomes.filter((o) => o.result === (dryRun ? "would remove" : "removed"));
-  const bytes = freedBytes(outcomes, dryRun);
+  const done = freed(outcomes, dryRun);
   const verb = dryRun ? "would remove" : "removed";
-  return `cleanup: ${verb} ${done.length} object(s), ${megabytes(bytes)} freed by images (containers' and volumes' space not measured)`;
+  const kinds = (["container", "volume", "image"] as const).filter((kind) =>
+    done.some((o) => o.kind === kind),
+  );
+  const byKind = kinds.map(
+    (kind) =>
+      `${kind}s ${megabytes(
+        freedBytes(
+          done.filter((o) => o.kind === kind),
+          dryRun,
+        ),
+      )}`,
+  );
+  const unknown = done.filter((o) => o.size < 0).length;
+  return (
+    `cleanup: ${verb} ${done.length} object(s), ${megabytes(freedBytes(outcomes, dryRun))} ${dryRun ? "would be " : ""}freed` +
+    (byKind.length > 0 ? ` (${byKind.join(", ")})` : "") +
+    (unknown > 0 ? `; the engine did not tell the size of ${unknown} of them` : "")
+  );
 }
 
-/** Bytes of the images removed (or, in a dry run, that would be). */
+/** What was removed (or, in a dry run, would be). */
+function freed(outcomes: readonly CleanupOutcome[], dryRun: boolean): CleanupOutcome[] {
+  return outcomes.filter((o) => o.result === (dryRun ? "would remove" : "removed"));
+}
+
+/**
+ * Bytes the removed objects took (or, in a dry run, would free), as the engine measured them
+ * before: images, containers' writable layers, volumes' contents; a size it could not tell counts 0.
+ */
 function freedBytes(outcomes: readonly CleanupOutcome[], dryRun: boolean): number {
-  return outcomes
-    .filter((o) => o.result === (dryRun ? "would remove" : "removed"))
-    .reduce((sum, o) => sum + o.size, 0);
+  return freed(outcomes, dryRun).reduce((sum, o) => sum + Math.max(0, o.size), 0);
 }
 
 function seconds(value: string): number {

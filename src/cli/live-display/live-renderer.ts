@@ -40,6 +40,14 @@ const REFRESH_MS = 100;
  * (frame.ts) in place by log-update, which erases the last frame's lines before it writes the
  * next. Frames are drawn on a timer rather than on every event: fifty containers make hundreds
  * of events in a second. A resize draws at once, at the new size.
+ *
+ * From the run's start to finish() the display owns stderr: anything else written to `io.stderr`
+ * meanwhile (the logs of `--log-level`, an error) goes above the frame, whole lines only — the
+ * frame erased, the lines written at once (an error just before the process ends is not lost),
+ * the frame drawn again below them at the next turn of the event loop, so that a burst of lines
+ * costs one redraw. Written as they came, they would land inside the frame, and the next frame,
+ * erasing the lines it counts as its own, would erase them or leave pieces of itself among them.
+ * A line left unfinished at the end is written after the last frame.
  */
 export function liveDisplay(
   io: CliIo,
@@ -58,9 +66,15 @@ export function liveDisplay(
   let finished = false;
   /** The frame on the screen, and the width it was drawn for. */
   let shown: { lines: string[]; columns: number } | undefined;
+  /** What others wrote on stderr while the display owned it, not yet written: an unfinished line. */
+  let held = "";
+  let redrawQueued = false;
+  /** Gives stderr back to the CLI (set while the display owns it). */
+  let giveBackStderr: (() => void) | undefined;
 
   const size = (): TerminalSize => ({ columns: terminal.columns ?? 80, rows: terminal.rows ?? 24 });
   const draw = (final = false) => {
+    writeHeldLinesAbove();
     const at = now();
     const end = model.endedAt ?? at;
     const frame = renderFrame(
@@ -78,6 +92,38 @@ export function liveDisplay(
     update(frame.join("\n"));
     shown = { lines: frame, columns: size().columns };
   };
+  /** The whole lines held, written where the frame is (erased first): the frame is drawn after. */
+  function writeHeldLinesAbove(): boolean {
+    const end = held.lastIndexOf("\n") + 1;
+    if (end === 0) return false;
+    update.clear();
+    shown = undefined;
+    terminal.write(held.slice(0, end));
+    held = held.slice(end);
+    return true;
+  }
+  const redraw = () => {
+    redrawQueued = false;
+    if (giveBackStderr !== undefined) draw();
+  };
+  const takeStderr = () => {
+    const own = io.stderr;
+    io.stderr = {
+      ...(own.isTTY === undefined ? {} : { isTTY: own.isTTY }),
+      write(text: string) {
+        held += text;
+        if (writeHeldLinesAbove() && !redrawQueued) {
+          redrawQueued = true;
+          setImmediate(redraw);
+        }
+        return true;
+      },
+    };
+    giveBackStderr = () => {
+      io.stderr = own;
+      giveBackStderr = undefined;
+    };
+  };
   const onResize = () => {
     if (!started || finished) return;
     const columns = size().columns;
@@ -87,7 +133,7 @@ export function liveDisplay(
       // did not erase would stay above the next frame. Erase as many as the frame takes now (a
       // terminal that cuts lines instead, as xterm does, loses as many lines above the frame from
       // its screen), and start afresh.
-      io.stderr.write(eraseLinesAbove(wrappedHeight(shown.lines, columns)));
+      terminal.write(eraseLinesAbove(wrappedHeight(shown.lines, columns)));
       update.done();
     }
     draw();
@@ -114,6 +160,7 @@ export function liveDisplay(
       switch (event.type) {
         case "run-start":
           started = true;
+          takeStderr();
           timer = setInterval(() => draw(), options.refreshMs ?? REFRESH_MS);
           timer.unref();
           terminal.on?.("resize", onResize);
@@ -122,9 +169,9 @@ export function liveDisplay(
           return;
         case "lock-wait":
           // Before the run starts: a line of its own (the frame, if any, drawn again below it).
-          if (started) update.clear();
-          io.stderr.write(`waiting for the lock of map ${event.map}, held by ${event.holder}\n`);
+          held += `waiting for the lock of map ${event.map}, held by ${event.holder}\n`;
           if (started) draw();
+          else writeHeldLinesAbove();
           return;
         case "run-done":
           stopTicking();
@@ -146,6 +193,10 @@ export function liveDisplay(
         update.done();
       }
       finished = true;
+      giveBackStderr?.();
+      // An unfinished line: below the last frame, which nothing draws over any more.
+      if (held !== "") terminal.write(held);
+      held = "";
     },
   };
 }

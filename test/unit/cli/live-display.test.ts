@@ -407,6 +407,117 @@ describe("live display: on a terminal", () => {
   });
 });
 
+/**
+ * What a terminal shows once it took `written`: the lines from the first one written (scrollback
+ * included), for the cursor movements and erasures log-update and the display write. Colours and
+ * the cursor's visibility are not kept; no line is wider than the terminal in these tests.
+ */
+function screenOf(written: string): string[] {
+  const lines: string[] = [""];
+  let row = 0;
+  let column = 0;
+  const put = (line: string, at: number, text: string) =>
+    line.padEnd(at).slice(0, at) + text + line.slice(at + text.length);
+  // eslint-disable-next-line no-control-regex
+  const pattern = /\u001b\[(\??)(\d*)([A-Za-z])|\n|\r|[^\u001b\n\r]+/g;
+  for (const match of written.matchAll(pattern)) {
+    const [token, , count, code] = match;
+    if (token === "\n") {
+      row++;
+      column = 0;
+      if (row === lines.length) lines.push("");
+    } else if (token === "\r") column = 0;
+    else if (code === undefined) {
+      lines[row] = put(lines[row] ?? "", column, token);
+      column += [...token].length;
+    } else if (code === "A") row = Math.max(0, row - Number(count || 1));
+    else if (code === "B") row = Math.min(lines.length - 1, row + Number(count || 1));
+    else if (code === "G") column = 0;
+    else if (code === "K") lines[row] = count === "2" ? "" : (lines[row] ?? "").slice(0, column);
+  }
+  while (lines.length > 0 && lines[lines.length - 1]?.trim() === "") lines.pop();
+  return lines.map((l) => l.trimEnd());
+}
+
+describe("live display: other lines on stderr", () => {
+  it("writes log lines above the frame, whole, and never into it; an unfinished one after the last frame", async () => {
+    const plan = await startupPlan();
+    const { stream, io } = fakeTerminal(70, 12);
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    io.stderr.write("before the run\n");
+    const display = liveDisplay(io, { refreshMs: 60_000, now: () => 0 });
+    display.listener({ type: "run-start", map: "app", steps: plan.steps.length, time: 0, plan: plan.steps });
+    // A logger writes through io.stderr: the line at once where the frame was, the frame again
+    // below it with the next turn.
+    io.stderr.write("[00:00:00.001] INFO: apply started\n");
+    expect(screenOf(stream.written)).toEqual(["before the run", "[00:00:00.001] INFO: apply started"]);
+    await turn();
+    expect(screenOf(stream.written).slice(1, 3)).toEqual([
+      "[00:00:00.001] INFO: apply started",
+      expect.stringMatching(/^\[\+\] 0\/5 running, map app /),
+    ]);
+    for (const [index, step] of plan.steps.entries()) {
+      display.listener({ type: "step-start", step, time: index });
+      // A line in pieces is written once whole; two lines of one turn cost one redraw.
+      io.stderr.write(`[00:00:00.00${index}] DEBUG: `);
+      io.stderr.write(`step started ${step.id}\n`);
+      io.stderr.write(`[00:00:00.00${index}] DEBUG: engine call ${index}\n`);
+      await turn();
+      display.listener({ type: "step-done", step, time: index + 1, durationMs: 1 });
+    }
+    display.listener({ type: "run-done", time: 50, ok: true, interrupted: false, durationMs: 50 });
+    io.stderr.write("[00:00:00.050] INFO: apply finished\n");
+    io.stderr.write("an unfinished line");
+    display.finish();
+    // stderr is the terminal's again.
+    expect(io.stderr).toBe(stream);
+
+    const screen = screenOf(stream.written);
+    const frameStart = screen.findIndex((l) => l.startsWith("[+] "));
+    expect(screen.filter((l) => l.startsWith("[+] "))).toEqual([expect.stringMatching(/^\[\+\] 5\/5 done/)]);
+    expect(screen.slice(0, frameStart)).toEqual([
+      "before the run",
+      "[00:00:00.001] INFO: apply started",
+      ...plan.steps.flatMap((step, index) => [
+        `[00:00:00.00${index}] DEBUG: step started ${step.id}`,
+        `[00:00:00.00${index}] DEBUG: engine call ${index}`,
+      ]),
+      "[00:00:00.050] INFO: apply finished",
+    ]);
+    // The final frame whole below them: its header, a row per object, then the unfinished line.
+    const frame = screen.slice(frameStart);
+    expect(frame.slice(1, -1).every((l) => /^ ✔ (Container|Network) /.test(l))).toBe(true);
+    expect(frame.slice(1, -1)).toHaveLength(5);
+    expect(frame.at(-1)).toBe("an unfinished line");
+  });
+
+  it("keeps a log line written just before a resize: the frame erased for it is not erased again", async () => {
+    const plan = await startupPlan();
+    const { stream, io } = fakeTerminal(70, 12);
+    const display = liveDisplay(io, { refreshMs: 60_000, now: () => 0 });
+    display.listener({ type: "run-start", map: "app", steps: plan.steps.length, time: 0, plan: plan.steps });
+    io.stderr.write("a log line\n");
+    stream.columns = 40;
+    stream.emit("resize");
+    display.finish();
+    const screen = screenOf(stream.written);
+    expect(screen[0]).toBe("a log line");
+    expect(screen[1]).toMatch(/^\[\+\] 0\/5 done/);
+  });
+
+  it("leaves stderr alone off the live display (plain, json, quiet)", () => {
+    for (const mode of ["plain", "json", "quiet"] as const) {
+      const { stream, io } = fakeTerminal(70, 12);
+      const renderer = progressRenderer(mode, io);
+      renderer.listener({ type: "run-start", map: "app", steps: 0, time: 0, plan: [] });
+      expect(io.stderr).toBe(stream);
+      io.stderr.write("log line\n");
+      expect(stream.written).toContain("log line\n");
+      renderer.finish();
+    }
+  });
+});
+
 describe("live display: Ctrl-C", () => {
   it("draws below the interrupt notice, also when it comes after the run's end", async () => {
     const plan = await startupPlan();

@@ -166,6 +166,28 @@ describe("planSwarm", () => {
     expect(plan.changes).toEqual([]);
   });
 
+  it("an overlay that differs from the map is left as it is and reported as outdated, never as matching", () => {
+    const first = desired();
+    const { services, tasks } = running(first);
+    const observed = observedClient(services, tasks);
+    const labels = { ...(first.networks[0]?.spec.Labels ?? {}), [LABEL.specHash]: "an-older-spec" };
+    observed.networks.push({
+      id: "net",
+      name: "shop_default",
+      driver: "overlay",
+      options: {},
+      internal: false,
+      labels,
+      mapName: "shop",
+    });
+    const plan = planOf(desired("1", saltsOf(first)), observed);
+    expect(plan.steps).toEqual([]);
+    expect(plan.changes.map((c) => `${c.change} ${c.object.kind} ${c.object.name}`)).toEqual([
+      "outdated network shop_default",
+    ]);
+    expect(plan.warnings.join()).toMatch(/overlay network `shop_default` differs from the map/);
+  });
+
   it("updates a changed service with the version it saw and the field as the reason; startup only reports it", () => {
     const first = desired();
     const { services, tasks } = running(first);

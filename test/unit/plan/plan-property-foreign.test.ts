@@ -22,7 +22,9 @@ import {
  * plan from every container.
  */
 
-const RUNS = { numRuns: 150 };
+// A fixed seed (BERTH_PROPERTY_SEED draws others): the premise check below counts how often the
+// property had something to say, which varies with the maps drawn (146 to 185 of 150 runs).
+const RUNS = { numRuns: 150, seed: Number(process.env.BERTH_PROPERTY_SEED ?? 20261204) };
 const ACTIONS: PlanAction[] = ["update", "startup", "shutdown", "restart"];
 
 interface Foreign {

@@ -272,14 +272,15 @@ function runCommand(
     const { map, clients, engines } = openFor(cmd, io);
     const firstLook = firstLookReaders(engines, clients, io.prefetch, endpointFor(cmd, io));
     const renderer = progressFor(cmd, io, flags.progress);
-    const { plan, result } = await reconcile(map, engines, {
-      ...request,
-      ...planLogFor(cmd, io),
-      clients,
-      ...runOptions(flags, io, renderer),
-      ...(firstLook === undefined ? {} : { firstLook }),
-    });
-    renderer.finish();
+    const { plan, result } = await finishing(renderer, () =>
+      reconcile(map, engines, {
+        ...request,
+        ...planLogFor(cmd, io),
+        clients,
+        ...runOptions(flags, io, renderer),
+        ...(firstLook === undefined ? {} : { firstLook }),
+      }),
+    );
     cmd.setOptionValue("exitCode", reportRun(plan, result as ApplyResult, io, flags));
   });
 }
@@ -319,14 +320,24 @@ export function buildCommand(io: CliIo): Command {
         return;
       }
       const renderer = progressFor(cmd, io, flags.progress);
-      const { plan, result } = await buildImages(map, engines, {
-        ...request,
-        ...runOptions(flags, io, renderer),
-      });
-      renderer.finish();
+      const { plan, result } = await finishing(renderer, () =>
+        buildImages(map, engines, { ...request, ...runOptions(flags, io, renderer) }),
+      );
       cmd.setOptionValue("exitCode", reportRun(plan, result as ApplyResult, io, flags));
     },
   );
+}
+
+/**
+ * Runs `work` with the progress display, finished whatever happens: a run that throws gives
+ * stderr back and stops the live display's timer before its error is written.
+ */
+async function finishing<T>(renderer: ProgressRenderer, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    renderer.finish();
+  }
 }
 
 /** How the steps are applied: the command line's settings, the progress display, Ctrl-C. */
@@ -484,13 +495,14 @@ export function applyCommand(io: CliIo): Command {
     });
     const renderer = progressFor(cmd, io, flags.progress);
     const engines = openEngines(map, clients, engineOptionsFor(cmd, io, map));
-    const { plan, result } = await reconcile(map, engines, {
-      savedPlan: saved,
-      clients,
-      ...runOptions(flags, io, renderer),
-      ...planLogFor(cmd, io),
-    });
-    renderer.finish();
+    const { plan, result } = await finishing(renderer, () =>
+      reconcile(map, engines, {
+        savedPlan: saved,
+        clients,
+        ...runOptions(flags, io, renderer),
+        ...planLogFor(cmd, io),
+      }),
+    );
     cmd.setOptionValue("exitCode", reportRun(plan, result as ApplyResult, io, flags));
   });
 }

@@ -245,12 +245,27 @@ function planService(
   }
   // Replicas set elsewhere (`berth stop`, `docker service scale`) are not in berth's labels: the
   // map's count is set again, alone, without a rolling update.
+  return runMapReplicas(input, service, observed, swarm, after);
+}
+
+/**
+ * A service that is to run the map's replicas: scaled back to them (see planScaleToMap), or
+ * waited for while it is short of them. Returns the step its dependents wait for.
+ */
+function runMapReplicas(
+  input: SwarmPlanInput,
+  service: DesiredService,
+  observed: ObservedService,
+  swarm: ObservedSwarm,
+  after: (string | undefined)[],
+): string | undefined {
+  const object = serviceRef(service);
   const scaled = planScaleToMap(input, service, observed, object, after);
   if (scaled !== undefined) return scaled;
   const short = shortOfReplicas(service, observed, swarm);
   if (short === undefined) return undefined;
-  builder.change(object, "start", [{ message: short }]);
-  return waitFor(builder, service, object, after);
+  input.builder.change(object, "start", [{ message: short }]);
+  return waitFor(input.builder, service, object, after);
 }
 
 /**
@@ -561,12 +576,7 @@ function planStartService(
   }
   // A job ran when it was created or updated; `berth restart` runs it again.
   if (service.kind === "job") return undefined;
-  const scaled = planScaleToMap(input, service, observed, object, after);
-  if (scaled !== undefined) return scaled;
-  const short = shortOfReplicas(service, observed, swarm);
-  if (short === undefined) return undefined;
-  builder.change(object, "start", [{ message: short }]);
-  return waitFor(builder, service, object, after);
+  return runMapReplicas(input, service, observed, swarm, after);
 }
 
 /**

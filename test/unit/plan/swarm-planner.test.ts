@@ -100,6 +100,19 @@ function running(
   return { services, tasks };
 }
 
+/** The map's overlay as the manager would list it, with `labels` (the ones berth sent, by default). */
+function addOverlay(observed: ObservedClient, labels: Record<string, string>): void {
+  observed.networks.push({
+    id: "net",
+    name: "shop_default",
+    driver: "overlay",
+    options: {},
+    internal: false,
+    labels,
+    mapName: "shop",
+  });
+}
+
 function planOf(
   want: SwarmDesired,
   observed: ObservedClient,
@@ -152,15 +165,7 @@ describe("planSwarm", () => {
     const first = desired();
     const { services, tasks } = running(first);
     const observed = observedClient(services, tasks);
-    observed.networks.push({
-      id: "net",
-      name: "shop_default",
-      driver: "overlay",
-      options: {},
-      internal: false,
-      labels: first.networks[0]?.spec.Labels ?? {},
-      mapName: "shop",
-    });
+    addOverlay(observed, first.networks[0]?.spec.Labels ?? {});
     const plan = planOf(desired("1", saltsOf(first)), observed);
     expect(plan.steps).toEqual([]);
     expect(plan.changes).toEqual([]);
@@ -171,15 +176,7 @@ describe("planSwarm", () => {
     const { services, tasks } = running(first);
     const observed = observedClient(services, tasks);
     const labels = { ...(first.networks[0]?.spec.Labels ?? {}), [LABEL.specHash]: "an-older-spec" };
-    observed.networks.push({
-      id: "net",
-      name: "shop_default",
-      driver: "overlay",
-      options: {},
-      internal: false,
-      labels,
-      mapName: "shop",
-    });
+    addOverlay(observed, labels);
     const plan = planOf(desired("1", saltsOf(first)), observed);
     expect(plan.steps).toEqual([]);
     expect(plan.changes.map((c) => `${c.change} ${c.object.kind} ${c.object.name}`)).toEqual([
@@ -217,15 +214,7 @@ describe("planSwarm", () => {
         : t,
     );
     const observed = observedClient(services, pending);
-    observed.networks.push({
-      id: "net",
-      name: "shop_default",
-      driver: "overlay",
-      options: {},
-      internal: false,
-      labels: first.networks[0]?.spec.Labels ?? {},
-      mapName: "shop",
-    });
+    addOverlay(observed, first.networks[0]?.spec.Labels ?? {});
     const plan = planOf(desired("1", saltsOf(first)), observed);
     expect(plan.steps.map((s) => `${s.type} ${s.object.name}`)).toEqual(["wait-service shop-app"]);
     expect(plan.changes[0]?.reasons[0]?.message).toBe(
@@ -258,15 +247,7 @@ describe("planSwarm", () => {
       name: `x-${s.name}`,
     }));
     const observed = observedClient([...ours.services, ...theirs], ours.tasks);
-    observed.networks.push({
-      id: "net",
-      name: "shop_default",
-      driver: "overlay",
-      options: {},
-      internal: false,
-      labels: want.networks[0]?.spec.Labels ?? {},
-      mapName: "shop",
-    });
+    addOverlay(observed, want.networks[0]?.spec.Labels ?? {});
     const plan = planOf(want, observed, "shutdown");
     expect(plan.steps.map((s) => `${s.type} ${s.object.name}`)).toEqual([
       "remove-service shop-app",
@@ -450,15 +431,7 @@ describe("planSwarm: start, stop, restart, kill act on services", () => {
     const first = desired();
     const { services, tasks } = stoppedWorld(first);
     const observed = observedClient(services, tasks);
-    observed.networks.push({
-      id: "net",
-      name: "shop_default",
-      driver: "overlay",
-      options: {},
-      internal: false,
-      labels: first.networks[0]?.spec.Labels ?? {},
-      mapName: "shop",
-    });
+    addOverlay(observed, first.networks[0]?.spec.Labels ?? {});
     for (const action of ["update", "startup"] as const) {
       const plan = planOf(desired("1", saltsOf(first)), observed, action);
       expect(plan.steps.map((s) => s.type)).not.toContain("update-service");

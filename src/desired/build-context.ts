@@ -133,7 +133,11 @@ export function keepContextDigestsIn(cacheFolder: string | undefined): void {
   savedDigests = cacheFolder === undefined ? undefined : join(cacheFolder, "context-digests-v1");
 }
 
-/** Reads the contexts with the saved digests of their files loaded first, and saves them after. */
+/**
+ * Reads the contexts with the saved records and file digests loaded first, and saves them after.
+ * The file digests are kept as one JSON text in the entry and parsed only when a context is read
+ * in full: a run whose contexts all kept their records needs none of them.
+ */
 async function withSavedDigests<T>(
   roots: readonly string[],
   keys: readonly string[],
@@ -142,27 +146,44 @@ async function withSavedDigests<T>(
   if (savedDigests === undefined || roots.length === 0) return read();
   const folder = savedDigests;
   const name = `${createHash("sha256").update(roots.join("\0")).digest("hex").slice(0, 32)}.json`;
-  const { files: loaded, contexts } = loadSaved(join(folder, name));
-  for (const [path, entry] of loaded) if (!fileDigests.has(path)) fileDigests.set(path, entry);
-  loadRecords(contexts);
+  const saved = loadSaved(join(folder, name));
+  loadRecords(saved.contexts);
+  let loaded: Map<string, { stamp: string; digest: string }> | undefined;
+  const load = () => {
+    pendingFileDigests.delete(load);
+    loaded = fileDigestsOf(saved.files);
+    for (const [path, entry] of loaded) if (!fileDigests.has(path)) fileDigests.set(path, entry);
+  };
+  pendingFileDigests.add(load);
   const before = recordsOf(keys);
-  const result = await read();
-  const now = [...fileDigests].filter(([path]) =>
-    roots.some((root) => path === root || path.startsWith(`${root}/`)),
-  );
+  let result: T;
+  try {
+    result = await read();
+  } finally {
+    pendingFileDigests.delete(load);
+  }
   const after = recordsOf(keys);
-  const changed =
-    now.length !== loaded.size ||
-    now.some(([path, e]) => loaded.get(path)?.stamp !== e.stamp) ||
-    keys.some((key) => before[key] !== after[key]);
-  if (changed)
-    writeCacheEntry(
-      folder,
-      name,
-      JSON.stringify({ files: Object.fromEntries(now), contexts: after }),
-      MAX_SAVED_SETS,
-    );
+  const recordsChanged = keys.some((key) => before[key] !== after[key]);
+  if (loaded === undefined) {
+    // No context was read in full: the file digests are as saved.
+    if (recordsChanged) save(folder, name, saved.files ?? "{}", after);
+    return result;
+  }
+  const was = loaded;
+  const prefixes = roots.map((root) => `${root}/`);
+  const now = [...fileDigests].filter(([path]) =>
+    prefixes.some((prefix, i) => path === roots[i] || path.startsWith(prefix)),
+  );
+  const filesChanged = now.length !== was.size || now.some(([path, e]) => was.get(path)?.stamp !== e.stamp);
+  if (filesChanged || recordsChanged) save(folder, name, JSON.stringify(Object.fromEntries(now)), after);
   return result;
+}
+
+/** Loaders of saved file digests not parsed yet (see withSavedDigests); fileDigest runs them. */
+const pendingFileDigests = new Set<() => void>();
+
+function save(folder: string, name: string, files: string, contexts: object): void {
+  writeCacheEntry(folder, name, JSON.stringify({ files, contexts }), MAX_SAVED_SETS);
 }
 
 /** Drops the digests kept in this process (as a new process starts; tests use it). */
@@ -175,23 +196,31 @@ export function forgetContextDigests(): void {
 /** Sets of contexts whose digests are kept (the newest; each is a small file). */
 const MAX_SAVED_SETS = 200;
 
-/** A saved entry: file digests by host path, and whole contexts' records (context-records.ts). */
-function loadSaved(file: string): {
-  files: Map<string, { stamp: string; digest: string }>;
-  contexts: unknown;
-} {
+/**
+ * A saved entry: whole contexts' records (context-records.ts), and the file digests by host path
+ * as a JSON text (parsed when needed: fileDigestsOf). A cache only makes berth faster: an entry
+ * that is missing or cannot be read is none, and the files are read.
+ */
+function loadSaved(file: string): { files: string | undefined; contexts: unknown } {
+  try {
+    const data = JSON.parse(readFileSync(file, "utf8")) as { files?: unknown; contexts?: unknown } | null;
+    return { files: typeof data?.files === "string" ? data.files : undefined, contexts: data?.contexts };
+  } catch {
+    return { files: undefined, contexts: undefined };
+  }
+}
+
+function fileDigestsOf(text: string | undefined): Map<string, { stamp: string; digest: string }> {
   const files = new Map<string, { stamp: string; digest: string }>();
   try {
-    const data = JSON.parse(readFileSync(file, "utf8")) as { files?: unknown; contexts?: unknown };
-    const saved = (data.files ?? {}) as Record<string, { stamp?: unknown; digest?: unknown } | null>;
+    const saved = JSON.parse(text ?? "{}") as Record<string, { stamp?: unknown; digest?: unknown } | null>;
     for (const [path, e] of Object.entries(saved))
       if (typeof e?.stamp === "string" && typeof e.digest === "string")
         files.set(path, { stamp: e.stamp, digest: e.digest });
-    return { files, contexts: data.contexts };
   } catch {
-    // No entry yet, or one that cannot be read: the files are read (a cache only makes berth faster).
-    return { files, contexts: undefined };
+    // As no saved digests.
   }
+  return files;
 }
 
 /**
@@ -461,6 +490,7 @@ function parsedOnce<T>(text: string, parse: (text: string) => T): T {
 function fileDigest(entry: Entry): string {
   if (entry.kind !== "file" || entry.content !== undefined || entry.stamp === undefined)
     return entryDigest(entry);
+  for (const load of pendingFileDigests) load();
   const path = resolve(entry.source);
   const known = fileDigests.get(path);
   if (known?.stamp === entry.stamp) return known.digest;

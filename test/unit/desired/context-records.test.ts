@@ -233,6 +233,7 @@ describe("whole context records", () => {
       ["a link's target", (d) => (unlinkSync(join(d, "ln")), symlinkSync("src/b.txt", join(d, "ln")))],
       ["an added file", (d) => writeFileSync(join(d, "src/new.txt"), "n")],
       ["a removed file", (d) => rmSync(join(d, "src/b.txt"))],
+      ["a file renamed in its folder", (d) => renameSync(join(d, "src/b.txt"), join(d, "src/c.txt"))],
       ["an ignored file taken back", (d) => writeFileSync(join(d, ".dockerignore"), "*.tmp\n!keep.tmp\n")],
       [
         "the Dockerfile, same size, time put back",

@@ -12,8 +12,10 @@ import type { ContextDigest } from "./build-context.js";
  * each path against the rules, an object per entry, sorting, hashing the digests together — cold
  * JIT work, not system calls (the lstat of all ~180 entries took about 1.2 ms). Replaying what the
  * reading saw (each folder's names, each entry's lstat figures, each followed stat, each link's
- * target) and reusing the digest when all of it is unchanged took about 2 ms (measured on a cold
- * CLI process, bench (e)).
+ * target) and reusing the digests when all of it is unchanged (the Dockerfile is still read, for
+ * its instructions) cut that reading's CPU in a fresh process from 8–10 ms to 5.6–6.8 ms on the
+ * loaded test machine, and the CLI's built ÷ pulled no-op of bench (e) from 1.10–1.13× to
+ * 1.03–1.08× (interleaved runs; BENCHMARKS.md, section (e)).
  *
  * Correct because the reading of a folder context is a function of exactly these observations
  * and of the contents of the files it read, and a file's content is trusted unchanged while its

@@ -10,6 +10,16 @@ import type { GeneratedBuild, ResolvedBuild } from "../map/model.js";
 import { baseImages, parseDockerfile, type Instruction } from "./dockerfile.js";
 import { generateDockerfile } from "./generated-dockerfile.js";
 import { hasExceptions, isIgnored, parseDockerignore, type IgnoreRule } from "./dockerignore.js";
+import {
+  forgetContextRecords,
+  keepRecord,
+  loadRecords,
+  ReadTrace,
+  recordKey,
+  recordsOf,
+  stampText,
+  unchangedDigest,
+} from "./context-records.js";
 
 // Contexts are read with synchronous calls behind promise-shaped helpers: a small context is many
 // tiny reads, and a round trip through libuv's thread pool for each cost several times the read
@@ -77,7 +87,10 @@ export async function readBuildContexts(map: {
   // Images built from the same folder and Dockerfile read it once (only the base images differ).
   const folders = new Map<string, Promise<ContextDigest>>();
   const roots = [...new Set([...sources.values()].flatMap(({ build }) => contextRoots(build)))].sort();
-  const read = await withSavedDigests(roots, () =>
+  const keys = [...sources.values()].flatMap(({ build }) =>
+    build.generated === undefined ? [recordKey(build.context, build.dockerfile)] : [],
+  );
+  const read = await withSavedDigests(roots, keys, () =>
     Promise.all(
       [...sources].map(async ([image, { config, build }]) => {
         const key =
@@ -120,52 +133,132 @@ export function keepContextDigestsIn(cacheFolder: string | undefined): void {
   savedDigests = cacheFolder === undefined ? undefined : join(cacheFolder, "context-digests-v1");
 }
 
-/** Reads the contexts with the saved digests of their files loaded first, and saves them after. */
-async function withSavedDigests<T>(roots: readonly string[], read: () => Promise<T>): Promise<T> {
+/**
+ * Reads the contexts with the saved records and file digests loaded first, and saves them after.
+ * The file digests are kept as one JSON text in the entry and parsed only when a context is read
+ * in full: a run whose contexts all kept their records needs none of them.
+ */
+async function withSavedDigests<T>(
+  roots: readonly string[],
+  keys: readonly string[],
+  read: () => Promise<T>,
+): Promise<T> {
   if (savedDigests === undefined || roots.length === 0) return read();
   const folder = savedDigests;
   const name = `${createHash("sha256").update(roots.join("\0")).digest("hex").slice(0, 32)}.json`;
-  const loaded = loadSaved(join(folder, name));
-  for (const [path, entry] of loaded) if (!fileDigests.has(path)) fileDigests.set(path, entry);
-  const result = await read();
+  const saved = loadSaved(join(folder, name));
+  loadRecords(saved.contexts);
+  let loaded: Map<string, { stamp: string; digest: string }> | undefined;
+  const load = () => {
+    pendingFileDigests.delete(load);
+    loaded = fileDigestsOf(saved.files);
+    for (const [path, entry] of loaded) if (!fileDigests.has(path)) fileDigests.set(path, entry);
+  };
+  pendingFileDigests.add(load);
+  const before = recordsOf(keys);
+  let result: T;
+  try {
+    result = await read();
+  } finally {
+    pendingFileDigests.delete(load);
+  }
+  const after = recordsOf(keys);
+  const recordsChanged = keys.some((key) => before[key] !== after[key]);
+  if (loaded === undefined) {
+    // No context was read in full: the file digests are as saved.
+    if (recordsChanged) save(folder, name, saved.files ?? "{}", after);
+    return result;
+  }
+  const was = loaded;
+  const prefixes = roots.map((root) => `${root}/`);
   const now = [...fileDigests].filter(([path]) =>
-    roots.some((root) => path === root || path.startsWith(`${root}/`)),
+    prefixes.some((prefix, i) => path === roots[i] || path.startsWith(prefix)),
   );
-  const changed = now.length !== loaded.size || now.some(([path, e]) => loaded.get(path)?.stamp !== e.stamp);
-  if (changed) writeCacheEntry(folder, name, JSON.stringify(Object.fromEntries(now)), MAX_SAVED_SETS);
+  const filesChanged = now.length !== was.size || now.some(([path, e]) => was.get(path)?.stamp !== e.stamp);
+  if (filesChanged || recordsChanged) save(folder, name, JSON.stringify(Object.fromEntries(now)), after);
   return result;
+}
+
+/** Loaders of saved file digests not parsed yet (see withSavedDigests); fileDigest runs them. */
+const pendingFileDigests = new Set<() => void>();
+
+function save(folder: string, name: string, files: string, contexts: object): void {
+  writeCacheEntry(folder, name, JSON.stringify({ files, contexts }), MAX_SAVED_SETS);
 }
 
 /** Drops the digests kept in this process (as a new process starts; tests use it). */
 export function forgetContextDigests(): void {
   fileDigests.clear();
   texts.clear();
+  forgetContextRecords();
 }
 
 /** Sets of contexts whose digests are kept (the newest; each is a small file). */
 const MAX_SAVED_SETS = 200;
 
-function loadSaved(file: string): Map<string, { stamp: string; digest: string }> {
+/**
+ * A saved entry: whole contexts' records (context-records.ts), and the file digests by host path
+ * as a JSON text (parsed when needed: fileDigestsOf). A cache only makes berth faster: an entry
+ * that is missing or cannot be read is none, and the files are read.
+ */
+function loadSaved(file: string): { files: string | undefined; contexts: unknown } {
   try {
-    const data = JSON.parse(readFileSync(file, "utf8")) as Record<
-      string,
-      { stamp?: unknown; digest?: unknown }
-    >;
-    const out = new Map<string, { stamp: string; digest: string }>();
-    for (const [path, e] of Object.entries(data))
-      if (typeof e.stamp === "string" && typeof e.digest === "string")
-        out.set(path, { stamp: e.stamp, digest: e.digest });
-    return out;
+    const data = JSON.parse(readFileSync(file, "utf8")) as { files?: unknown; contexts?: unknown } | null;
+    return { files: typeof data?.files === "string" ? data.files : undefined, contexts: data?.contexts };
   } catch {
-    // No entry yet, or one that cannot be read: the files are read (a cache only makes berth faster).
-    return new Map();
+    return { files: undefined, contexts: undefined };
   }
 }
 
-/** Reads a context and digests it (no archive). */
-export async function readBuildContext(config: string, build: ResolvedBuild): Promise<ContextDigest> {
-  return (await collect(config, build, false)).digest;
+function fileDigestsOf(text: string | undefined): Map<string, { stamp: string; digest: string }> {
+  const files = new Map<string, { stamp: string; digest: string }>();
+  try {
+    const saved = JSON.parse(text ?? "{}") as Record<string, { stamp?: unknown; digest?: unknown } | null>;
+    for (const [path, e] of Object.entries(saved))
+      if (typeof e?.stamp === "string" && typeof e.digest === "string")
+        files.set(path, { stamp: e.stamp, digest: e.digest });
+  } catch {
+    // As no saved digests.
+  }
+  return files;
 }
+
+/**
+ * Reads a context and digests it (no archive). A folder context whose reading is known to see
+ * the same as before is not read again (context-records.ts).
+ */
+export async function readBuildContext(config: string, build: ResolvedBuild): Promise<ContextDigest> {
+  if (build.generated !== undefined) return (await collect(config, build, false)).digest;
+  const key = recordKey(build.context, build.dockerfile);
+  const known = recordedDigest(key, build);
+  if (known !== undefined) return known;
+  const trace = new ReadTrace(build.context);
+  const { digest: read } = await collect(config, build, false, trace);
+  keepRecord(key, trace, read);
+  return read;
+}
+
+/**
+ * A context's recorded digest when nothing its reading saw changed. A record keeps no file's
+ * content: the Dockerfile's text is the one this process read (see `texts`) or is read again, and
+ * must have the recorded digest.
+ */
+function recordedDigest(key: string, build: ResolvedBuild): ContextDigest | undefined {
+  const known = unchangedDigest(key);
+  if (known === undefined) return undefined;
+  const path = posix.join(build.context, posix.normalize(build.dockerfile));
+  let text = texts.get(path)?.text;
+  try {
+    if (text === undefined || dockerfileDigest(text) !== known.dockerfile) text = readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+  if (dockerfileDigest(text) !== known.dockerfile) return undefined;
+  const instructions = parsedOnce(text, parseDockerfile);
+  return { ...known, bases: baseImages(instructions, build.args, build.target), instructions };
+}
+
+const dockerfileDigest = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 32);
 
 /** Reads a context, digests it and packs it as the tar archive the engine's build takes. */
 export async function packBuildContext(
@@ -176,32 +269,35 @@ export async function packBuildContext(
   return { digest: contextDigest, tar: tarOf(entries) };
 }
 
+/** Reads a context; `trace` gathers what the reading saw (folder contexts only; context-records.ts). */
 async function collect(
   config: string,
   build: ResolvedBuild,
   keepContent: boolean,
+  trace?: ReadTrace,
 ): Promise<{ digest: ContextDigest; entries: Entry[] }> {
   if (build.generated !== undefined) return collectGenerated(config, build.generated, build, keepContent);
   const where = `config ${config}: build context ${build.context}`;
   const folder = await lstat(build.context).catch(() => undefined);
+  trace?.figures("l", build.context, folder, folder && stampOf(folder));
   if (folder === undefined || !folder.isDirectory())
     throw new BuildContextError(`${where} is not a folder`, {
       hint: "build.context is relative to the map file's folder; create it or fix the path",
     });
   const dockerfilePath = posix.normalize(build.dockerfile);
-  const dockerfileText = await readText(posix.join(build.context, dockerfilePath)).catch(() => {
+  const dockerfileText = await readText(posix.join(build.context, dockerfilePath), trace).catch(() => {
     throw new BuildContextError(`${where}: Dockerfile ${dockerfilePath} cannot be read`, {
       hint: "add it, or name another one with build.dockerfile (relative to the context)",
     });
   });
-  const ignoreText = await readText(posix.join(build.context, ".dockerignore")).catch(() => "");
+  const ignoreText = await readText(posix.join(build.context, ".dockerignore"), trace).catch(() => "");
   const rules = parsedOnce(ignoreText, parseDockerignore);
   const entries: Entry[] = [];
-  await walk(build.context, "", rules, entries, where);
+  await walk(build.context, "", rules, entries, where, trace);
   // The Dockerfile and .dockerignore always go (as the Docker client sends them).
   for (const always of [dockerfilePath, ".dockerignore"]) {
     if (entries.some((e) => e.path === always)) continue;
-    const entry = await entryOf(build.context, always).catch(() => undefined);
+    const entry = await entryOf(build.context, always, trace).catch(() => undefined);
     if (entry !== undefined) entries.push(entry);
   }
   return digested(entries, dockerfilePath, dockerfileText, build, keepContent);
@@ -231,7 +327,7 @@ function digested(
     digest: {
       files,
       filesDigest: digest(files, 32),
-      dockerfile: createHash("sha256").update(dockerfileText).digest("hex").slice(0, 32),
+      dockerfile: dockerfileDigest(dockerfileText),
       bases: baseImages(instructions, build.args, build.target),
       instructions,
     },
@@ -274,7 +370,7 @@ async function collectGenerated(
       });
     });
     const found: Entry[] = [top];
-    if (top.kind === "dir") await walk(file.source, "", [], found, where);
+    if (top.kind === "dir") await walk(file.source, "", [], found, where, undefined);
     for (const entry of found) {
       const inside = entry === top ? "" : entry.path;
       names.set(entry, inside === "" ? file.src : `${file.src.replace(/\/+$/, "")}/${inside}`);
@@ -285,35 +381,55 @@ async function collectGenerated(
   return digested(entries, "Dockerfile", text, build, keepContent, names);
 }
 
-async function walk(root: string, relative: string, rules: IgnoreRule[], out: Entry[], where: string) {
-  const names = await readdir(relative === "" ? root : posix.join(root, relative)).catch((err: unknown) => {
+async function walk(
+  root: string,
+  relative: string,
+  rules: IgnoreRule[],
+  out: Entry[],
+  where: string,
+  trace: ReadTrace | undefined,
+) {
+  const folder = relative === "" ? root : posix.join(root, relative);
+  const names = await readdir(folder).catch((err: unknown) => {
     throw new BuildContextError(`${where}: cannot read ${relative || "."}: ${(err as Error).message}`);
   });
-  for (const name of names.sort(compareText)) {
+  names.sort(compareText);
+  trace?.folder(folder, names);
+  for (const name of names) {
     const path = relative === "" ? name : `${relative}/${name}`;
     const ignored = isIgnored(path, rules);
-    const entry = await entryOf(root, path).catch((err: unknown) => {
+    const entry = await entryOf(root, path, trace).catch((err: unknown) => {
       throw new BuildContextError(`${where}: cannot read ${path}: ${(err as Error).message}`);
     });
     if (!ignored) out.push(entry);
     // An ignored folder is still walked when a `!` rule may take something in it back.
-    if (entry.kind === "dir" && (!ignored || hasExceptions(rules))) await walk(root, path, rules, out, where);
+    if (entry.kind === "dir" && (!ignored || hasExceptions(rules)))
+      await walk(root, path, rules, out, where, trace);
   }
 }
 
 /** An entry as lstat sees it: a file's content is not read here (an ignored one never is). */
-async function entryOf(root: string, path: string): Promise<Entry> {
+async function entryOf(root: string, path: string, trace?: ReadTrace): Promise<Entry> {
   const full = posix.join(root, path);
-  const stat = await lstat(full);
+  const stat = await lstat(full).catch((err: unknown) => {
+    trace?.figures("l", full, undefined, undefined);
+    throw err;
+  });
+  const stamp = stampOf(stat);
+  trace?.figures("l", full, stat, stamp);
   const base = {
     path,
     mode: stat.mode & 0o7777,
     mtime: Math.floor(stat.mtimeMs / 1000),
     content: undefined,
     source: full,
-    stamp: stampOf(stat),
+    stamp,
   };
-  if (stat.isSymbolicLink()) return { ...base, kind: "symlink", linkTarget: await readlink(full) };
+  if (stat.isSymbolicLink()) {
+    const linkTarget = await readlink(full);
+    trace?.link(full, linkTarget);
+    return { ...base, kind: "symlink", linkTarget };
+  }
   if (stat.isDirectory()) return { ...base, kind: "dir", linkTarget: "" };
   return { ...base, kind: "file", linkTarget: "" };
 }
@@ -331,16 +447,24 @@ const RECENT_MS = 1000;
 function stampOf(stat: Stats): string | undefined {
   const now = Date.now();
   if (now - stat.mtimeMs < RECENT_MS || now - stat.ctimeMs < RECENT_MS) return undefined;
-  return `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${stat.ino}:${stat.mode}`;
+  return stampText(stat);
 }
 
 /** Texts a context's reading needs (its Dockerfile, .dockerignore), kept as the digests above are. */
 const texts = new Map<string, { stamp: string; text: string }>();
 
 /** A text file (its link followed, as the builder does), from `texts` when its figures did not change. */
-function readText(path: string): Promise<string> {
+function readText(path: string, trace?: ReadTrace): Promise<string> {
   return settled(() => {
-    const stamp = stampOf(statSync(path));
+    let stat: Stats;
+    try {
+      stat = statSync(path);
+    } catch (err) {
+      trace?.figures("s", path, undefined, undefined);
+      throw err;
+    }
+    const stamp = stampOf(stat);
+    trace?.figures("s", path, stat, stamp);
     const known = texts.get(path);
     if (stamp !== undefined && known?.stamp === stamp) return known.text;
     const text = readFileSync(path, "utf8");
@@ -366,6 +490,7 @@ function parsedOnce<T>(text: string, parse: (text: string) => T): T {
 function fileDigest(entry: Entry): string {
   if (entry.kind !== "file" || entry.content !== undefined || entry.stamp === undefined)
     return entryDigest(entry);
+  for (const load of pendingFileDigests) load();
   const path = resolve(entry.source);
   const known = fileDigests.get(path);
   if (known?.stamp === entry.stamp) return known.digest;

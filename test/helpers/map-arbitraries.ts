@@ -1011,7 +1011,8 @@ function volumeDefinition(g: G, defaultPath: string | undefined): unknown {
   const out: Record<string, unknown> = {};
   if (defaultPath !== undefined) out.default_path = defaultPath;
   if (chance(g, 0.3)) out.driver = pick(g, ["local", "nfs"]);
-  if (chance(g, 0.3)) out.driver_options = pick(g, [{ type: "tmpfs", size: 100, o: true }, {}]);
+  // Numbers and booleans are written as strings; a local volume takes type and device together.
+  if (chance(g, 0.3)) out.driver_options = pick(g, [{ type: "tmpfs", device: 100, o: true }, {}]);
   if (chance(g, 0.3)) out.create_options = { labels: keyValues(g, LABEL_NAMES, false) };
   if (chance(g, 0.2)) out.user = userValue(g);
   if (chance(g, 0.2)) out.permissions = "0750";
@@ -1171,8 +1172,25 @@ export function validMapArbitrary(): fc.Arbitrary<GeneratedMap> {
       map.groups = groups;
     }
     if (chance(g, 0.1)) map["x-notes"] = { owner: "ops", literal: "$${not-a-var}" };
+    giveSubnetsForFixedAddresses(map);
     return withText({ value: map, text: toYaml(map) });
   });
+}
+
+/**
+ * The engine takes a fixed endpoint address only on a network with a subnet: when any endpoint
+ * has one (an over-approximation), every network of the map gets the subnets of those addresses.
+ */
+function giveSubnetsForFixedAddresses(map: Record<string, unknown>): void {
+  const networks = map.networks as Record<string, unknown> | undefined;
+  if (networks === undefined || !/172\.20\.0\.5|fd00::5/.test(JSON.stringify(map))) return;
+  const subnets = [{ subnet: "172.20.0.0/16" }, { subnet: "fd00::/64" }];
+  for (const [name, definition] of Object.entries(networks)) {
+    const out = (definition ?? {}) as Record<string, unknown>;
+    const create = (out.create_options ?? {}) as Record<string, unknown>;
+    const ipam = (create.ipam ?? {}) as Record<string, unknown>;
+    networks[name] = { ...out, create_options: { ...create, ipam: { ...ipam, config: subnets } } };
+  }
 }
 
 /**

@@ -266,6 +266,14 @@ class EngineRules {
         `a part of working_dir is ${longPart.length} characters long; the engine allows ${MAX_NAME}`,
       );
     this.endpointAddresses(container, config);
+    // The engine makes a container with networking disabled and leaves its networks out, silently:
+    // the plan then connects them on every run.
+    if (container.create_options.network_disabled === true && container.endpoints.length > 0)
+      this.problem(
+        this.at(config, "create_options"),
+        "create_options.network_disabled cannot go with `networks`: the engine joins no network then",
+        "remove `networks`, or `network_disabled` (or write `network_mode: disabled` alone)",
+      );
   }
 
   /** Fixed and link-local addresses of network endpoints ("invalid IPv6 address", "… user configured subnets"). */

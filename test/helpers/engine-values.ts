@@ -42,7 +42,8 @@ export function edgeValues(hostPort: number, subnet: string): Record<string, Fra
     "host_config.cpuset_cpus": [hc({ cpuset_cpus: "" }), hc({ cpuset_cpus: "0" }), hc({ cpuset_cpus: "0,0-0" })],
     "host_config.cpuset_mems": [hc({ cpuset_mems: "0" }), hc({ cpuset_mems: "0-0" })],
     "host_config.blkio_weight": [hc({ blkio_weight: 0 }), hc({ blkio_weight: 10 }), hc({ blkio_weight: 1000 })],
-    "host_config.pids_limit": [hc({ pids_limit: -1 }), hc({ pids_limit: 0 }), hc({ pids_limit: 1 }), hc({ pids_limit: 4194304 })],
+    // The fixture's shell forks its sleep: 2 processes is the least it runs with (1 is valid, and exits).
+    "host_config.pids_limit": [hc({ pids_limit: -1 }), hc({ pids_limit: 0 }), hc({ pids_limit: 2 }), hc({ pids_limit: 4194304 })],
     "host_config.privileged": [hc({ privileged: false })],
     "host_config.cap_add": [hc({ cap_add: "NET_ADMIN" }), hc({ cap_add: ["cap_sys_time", "AUDIT_READ", "WAKE_ALARM"] })],
     "host_config.cap_drop": [hc({ cap_drop: "ALL" }), hc({ cap_drop: ["MKNOD", "cap_chown"] })],

@@ -149,6 +149,14 @@ describe("container values the engine refused", () => {
   });
 });
 
+describe("combinations the engine ignored silently (the plan never converged)", () => {
+  it("create_options.network_disabled with networks (the container joined none of them)", () => {
+    const text = `networks: {n0: null}\n${web("  create_options: {network_disabled: true}\n  networks: [n0]\n")}`;
+    expectOne(text, "4:19", "network_disabled cannot go with `networks`", "remove `networks`");
+    expectLoads(web("  create_options: {network_disabled: true}\n"));
+  });
+});
+
 describe("volume and network options the engine refused at create", () => {
   it('local volume options ("invalid option", "missing required option: device")', () => {
     const volume = (options: string) =>

@@ -45,7 +45,8 @@ export function logConfigProblem(type: string, config: Readonly<Record<string, s
   if (files !== undefined && !(/^[0-9]+$/.test(files) && Number(files) >= 1))
     return `max-file \`${files}\` is not a whole number of at least 1`;
   const compress = config.compress;
-  if (compress !== undefined && !BOOLEAN.test(compress)) return `compress \`${compress}\` is not true or false`;
+  if (compress !== undefined && !BOOLEAN.test(compress))
+    return `compress \`${compress}\` is not true or false`;
   // json-file keeps one file unless told more: there is nothing to compress.
   const compressed = compress !== undefined && /^(1|t|true)$/i.test(compress);
   if (type === "json-file" && compressed && (size === undefined || Number(files ?? 1) < 2))
@@ -106,9 +107,13 @@ export function sysctlProblem(
   const key = name.replaceAll("/", ".");
   const ipc = IPC_SYSCTLS.has(key) || key.startsWith("fs.mqueue.");
   if (ipc)
-    return modes.hostIpc ? `sysctl \`${name}\` cannot be set in the host's IPC namespace (ipc_mode: host)` : undefined;
+    return modes.hostIpc
+      ? `sysctl \`${name}\` cannot be set in the host's IPC namespace (ipc_mode: host)`
+      : undefined;
   if (key.startsWith("net."))
-    return modes.hostNetwork ? `sysctl \`${name}\` cannot be set on the host's network (network_mode: host)` : undefined;
+    return modes.hostNetwork
+      ? `sysctl \`${name}\` cannot be set on the host's network (network_mode: host)`
+      : undefined;
   if (key === "kernel.domainname") return undefined;
   if (key === "kernel.hostname") return "sysctl `kernel.hostname` conflicts with the container's hostname";
   return `sysctl \`${name}\` is not namespaced: a container cannot set it`;
@@ -181,7 +186,8 @@ export function ipamProblem(ipam: unknown): string | undefined {
   for (const entry of ipamEntries(ipam)) {
     for (const key of ["subnet", "iprange"]) {
       const value = entry[key];
-      if (typeof value === "string" && !isCidr(value)) return `ipam ${key} \`${value}\` is not an address/prefix`;
+      if (typeof value === "string" && !isCidr(value))
+        return `ipam ${key} \`${value}\` is not an address/prefix`;
     }
     const gateway = entry.gateway;
     if (typeof gateway === "string" && isIP(gateway) === 0)

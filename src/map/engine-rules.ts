@@ -239,7 +239,7 @@ class EngineRules {
     const modes = { hostNetwork: container.networkMode.kind === "host", hostIpc: host.ipc_mode === "host" };
     say(
       "sysctls",
-      firstProblem(Object.keys((host.sysctls ?? {})), (name) => sysctlProblem(name, modes)),
+      firstProblem(Object.keys(host.sysctls ?? {}), (name) => sysctlProblem(name, modes)),
       "a container sets only namespaced sysctls: net.* (not on the host network), kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.* (not with ipc_mode: host) and kernel.domainname",
     );
     say(
@@ -289,7 +289,12 @@ class EngineRules {
         this.problem(at, `link_local_ips entry \`${badLinkLocal}\` on ${name} is not an IP address`);
       const network = this.map.networks[endpoint.network];
       const fixed = endpoint.ipv4Address ?? endpoint.ipv6Address;
-      if (fixed !== undefined && isIP(fixed) !== 0 && network !== undefined && !ipamHasSubnet(network.create_options.ipam))
+      if (
+        fixed !== undefined &&
+        isIP(fixed) !== 0 &&
+        network !== undefined &&
+        !ipamHasSubnet(network.create_options.ipam)
+      )
         this.problem(
           at,
           `fixed address \`${fixed}\` on ${name}, whose definition gives no subnet`,

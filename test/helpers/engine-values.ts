@@ -29,23 +29,50 @@ export function edgeValues(hostPort: number, subnet: string): Record<string, Fra
       hc({ restart_policy: { name: "on-failure", maximum_retry_count: 2147483647 } }),
       hc({ restart_policy: "unless-stopped" }),
     ],
-    "host_config.mem_limit": [hc({ mem_limit: "6m" }), hc({ mem_limit: 9007199254740991 }), hc({ mem_limit: "1.5GiB" })],
+    "host_config.mem_limit": [
+      hc({ mem_limit: "6m" }),
+      hc({ mem_limit: 9007199254740991 }),
+      hc({ mem_limit: "1.5GiB" }),
+    ],
     "host_config.memswap_limit": [
       hc({ mem_limit: "6m", memswap_limit: -1 }),
       hc({ mem_limit: "8m", memswap_limit: "8m" }),
       hc({ mem_limit: "6m", memswap_limit: 9007199254740991 }),
     ],
-    "host_config.mem_reservation": [hc({ mem_reservation: "6m" }), hc({ mem_limit: "8m", mem_reservation: "8m" })],
+    "host_config.mem_reservation": [
+      hc({ mem_reservation: "6m" }),
+      hc({ mem_limit: "8m", mem_reservation: "8m" }),
+    ],
     "host_config.cpu_shares": [hc({ cpu_shares: 0 }), hc({ cpu_shares: 2 }), hc({ cpu_shares: 262144 })],
     "host_config.cpu_period": [hc({ cpu_period: 1000 }), hc({ cpu_period: 1000000, cpu_quota: 1000 })],
-    "host_config.cpu_quota": [hc({ cpu_quota: -1 }), hc({ cpu_quota: 1000 }), hc({ cpu_quota: 17592186044415 })],
-    "host_config.cpuset_cpus": [hc({ cpuset_cpus: "" }), hc({ cpuset_cpus: "0" }), hc({ cpuset_cpus: "0,0-0" })],
+    "host_config.cpu_quota": [
+      hc({ cpu_quota: -1 }),
+      hc({ cpu_quota: 1000 }),
+      hc({ cpu_quota: 17592186044415 }),
+    ],
+    "host_config.cpuset_cpus": [
+      hc({ cpuset_cpus: "" }),
+      hc({ cpuset_cpus: "0" }),
+      hc({ cpuset_cpus: "0,0-0" }),
+    ],
     "host_config.cpuset_mems": [hc({ cpuset_mems: "0" }), hc({ cpuset_mems: "0-0" })],
-    "host_config.blkio_weight": [hc({ blkio_weight: 0 }), hc({ blkio_weight: 10 }), hc({ blkio_weight: 1000 })],
+    "host_config.blkio_weight": [
+      hc({ blkio_weight: 0 }),
+      hc({ blkio_weight: 10 }),
+      hc({ blkio_weight: 1000 }),
+    ],
     // The fixture's shell forks its sleep: 2 processes is the least it runs with (1 is valid, and exits).
-    "host_config.pids_limit": [hc({ pids_limit: -1 }), hc({ pids_limit: 0 }), hc({ pids_limit: 2 }), hc({ pids_limit: 4194304 })],
+    "host_config.pids_limit": [
+      hc({ pids_limit: -1 }),
+      hc({ pids_limit: 0 }),
+      hc({ pids_limit: 2 }),
+      hc({ pids_limit: 4194304 }),
+    ],
     "host_config.privileged": [hc({ privileged: false })],
-    "host_config.cap_add": [hc({ cap_add: "NET_ADMIN" }), hc({ cap_add: ["cap_sys_time", "AUDIT_READ", "WAKE_ALARM"] })],
+    "host_config.cap_add": [
+      hc({ cap_add: "NET_ADMIN" }),
+      hc({ cap_add: ["cap_sys_time", "AUDIT_READ", "WAKE_ALARM"] }),
+    ],
     "host_config.cap_drop": [hc({ cap_drop: "ALL" }), hc({ cap_drop: ["MKNOD", "cap_chown"] })],
     "host_config.dns": [hc({ dns: "10.0.0.2" }), hc({ dns: ["::1", "not-an-ip"] })],
     "host_config.dns_search": [hc({ dns_search: "example.org" }), hc({ dns_search: [".", "a.b"] })],
@@ -54,7 +81,10 @@ export function edgeValues(hostPort: number, subnet: string): Record<string, Fra
       hc({ extra_hosts: ["a:10.0.0.1", "b:::1", "c:host-gateway"] }),
       hc({ extra_hosts: { a: "10.0.0.1", "b b": "::1" } }),
     ],
-    "host_config.devices": [hc({ devices: "/dev/null" }), hc({ devices: ["/dev/null:/dev/xnull:r", "/dev/zero:/dev/z:rwm"] })],
+    "host_config.devices": [
+      hc({ devices: "/dev/null" }),
+      hc({ devices: ["/dev/null:/dev/xnull:r", "/dev/zero:/dev/z:rwm"] }),
+    ],
     "host_config.log_config": [
       hc({ log_config: {} }),
       hc({ log_config: { type: "none" } }),
@@ -64,7 +94,15 @@ export function edgeValues(hostPort: number, subnet: string): Record<string, Fra
       hc({
         log_config: {
           type: "json-file",
-          config: { "max-size": "1g", "max-file": "2", compress: "true", labels: "a", env: "B", "env-regex": "^x", tag: "t" },
+          config: {
+            "max-size": "1g",
+            "max-file": "2",
+            compress: "true",
+            labels: "a",
+            env: "B",
+            "env-regex": "^x",
+            tag: "t",
+          },
         },
       }),
       hc({ log_config: { type: "local", config: { "max-size": "1m", "max-file": "2", compress: "false" } } }),
@@ -72,13 +110,23 @@ export function edgeValues(hostPort: number, subnet: string): Record<string, Fra
     "host_config.tmpfs": [
       hc({ tmpfs: "/run" }),
       hc({ tmpfs: ["/run:size=1m,mode=1777", "/x:"] }),
-      hc({ tmpfs: { "/a": "size=10%,mode=0700,uid=1,gid=2,nr_inodes=10k,noexec,nosuid,nodev,ro", "/b": "size=65536" } }),
+      hc({
+        tmpfs: {
+          "/a": "size=10%,mode=0700,uid=1,gid=2,nr_inodes=10k,noexec,nosuid,nodev,ro",
+          "/b": "size=65536",
+        },
+      }),
       hc({ tmpfs: "/run:noatime,strictatime,sync,dirsync,relatime,nodiratime,rprivate" }),
     ],
     "host_config.ulimits": [
       hc({ ulimits: [{ name: "core", soft: -1, hard: -1 }] }),
       hc({ ulimits: [{ name: "nproc", soft: 100 }] }),
-      hc({ ulimits: [{ name: "NOFILE", soft: 64, hard: 128 }, { name: "core", soft: 0, hard: 0 }] }),
+      hc({
+        ulimits: [
+          { name: "NOFILE", soft: 64, hard: 128 },
+          { name: "core", soft: 0, hard: 0 },
+        ],
+      }),
     ],
     "host_config.shm_size": [hc({ shm_size: 0 }), hc({ shm_size: 1 }), hc({ shm_size: 9007199254740991 })],
     "host_config.security_opt": [
@@ -90,7 +138,9 @@ export function edgeValues(hostPort: number, subnet: string): Record<string, Fra
     ],
     "host_config.sysctls": [
       hc({ sysctls: { "net.core.somaxconn": 1024 } }),
-      hc({ sysctls: { "fs.mqueue.msg_max": "10", "kernel.sem": "250 32000 32 128", "kernel.shm_rmid_forced": 1 } }),
+      hc({
+        sysctls: { "fs.mqueue.msg_max": "10", "kernel.sem": "250 32000 32 128", "kernel.shm_rmid_forced": 1 },
+      }),
       hc({ sysctls: { "net/ipv4/ip_forward": "1", "kernel.domainname": "x" } }),
     ],
     "host_config.read_only": [hc({ read_only: true })],
@@ -136,11 +186,29 @@ export function edgeValues(hostPort: number, subnet: string): Record<string, Fra
     hostname: [{ hostname: "h".repeat(64) }, { hostname: "bad host!_x" }, { hostname: "" }],
     domainname: [{ domainname: "d".repeat(65) }, { domainname: "" }],
     working_dir: [{ working_dir: "/" }, { working_dir: "/a b/../c" }, { working_dir: `/${"a".repeat(255)}` }],
-    stop_signal: [{ stop_signal: "SIGRTMIN+15" }, { stop_signal: "rtmax-14" }, { stop_signal: 64 }, { stop_signal: "sigusr1" }],
-    stop_timeout: [{ stop_timeout: 0 }, { stop_timeout: 86400 }, { stop_timeout: 0.5 }, { stop_timeout: "1ms" }],
+    stop_signal: [
+      { stop_signal: "SIGRTMIN+15" },
+      { stop_signal: "rtmax-14" },
+      { stop_signal: 64 },
+      { stop_signal: "sigusr1" },
+    ],
+    stop_timeout: [
+      { stop_timeout: 0 },
+      { stop_timeout: 86400 },
+      { stop_timeout: 0.5 },
+      { stop_timeout: "1ms" },
+    ],
     start_delay: [{ start_delay: "1ms" }],
     healthcheck: [
-      { healthcheck: { test: ["CMD", "true"], interval: "1ms", timeout: "1ms", start_period: "1ms", retries: 2147483647 } },
+      {
+        healthcheck: {
+          test: ["CMD", "true"],
+          interval: "1ms",
+          timeout: "1ms",
+          start_period: "1ms",
+          retries: 2147483647,
+        },
+      },
       { healthcheck: ["true", "24h", "24h", 0, "24h"] },
       { healthcheck: { test: "true", interval: 0, timeout: 0, retries: 0, start_period: 0 } },
       { healthcheck: "NONE" },
@@ -154,8 +222,14 @@ export function edgeValues(hostPort: number, subnet: string): Record<string, Fra
       { restart: { name: "", maximum_retry_count: 5 } },
       { restart: { Name: "unless-stopped", MaximumRetryCount: 2 } },
     ],
-    environment: [{ environment: { "A B": "x", "1X": "", é: "ü", Y: true, Z: 1.5 } }, { environment: ["B=", "C=d=e"] }],
-    labels: [{ labels: { " a": "", "b c": null, d: 1 } }, { labels: { ["l".repeat(1000)]: "v".repeat(10000) } }],
+    environment: [
+      { environment: { "A B": "x", "1X": "", é: "ü", Y: true, Z: 1.5 } },
+      { environment: ["B=", "C=d=e"] },
+    ],
+    labels: [
+      { labels: { " a": "", "b c": null, d: 1 } },
+      { labels: { ["l".repeat(1000)]: "v".repeat(10000) } },
+    ],
     command: [{ command: "" }, { command: ["sleep", "3600"] }],
     entrypoint: [{ entrypoint: [] }],
     exposes: [
@@ -164,10 +238,17 @@ export function edgeValues(hostPort: number, subnet: string): Record<string, Fra
       { exposes: [{ exposed_port: 81, host_port: null }] },
     ],
     shares: [{ shares: ["/data", "/data2/"] }],
-    network_mode: [{ network_mode: "none" }, { network_mode: "disabled" }, { network_mode: "host" }, { network_mode: "bridge" }],
+    network_mode: [
+      { network_mode: "none" },
+      { network_mode: "disabled" },
+      { network_mode: "host" },
+      { network_mode: "bridge" },
+    ],
     networks: [
       { networks: ["n0"] },
-      { networks: { n0: { ipv4_address: `${subnet}.5`, aliases: ["a b"], link_local_ips: ["169.254.1.1"] } } },
+      {
+        networks: { n0: { ipv4_address: `${subnet}.5`, aliases: ["a b"], link_local_ips: ["169.254.1.1"] } },
+      },
     ],
     attaches: [{ attaches: ["vtmp"] }, { attaches: ["vplain"] }],
     persistent: [{ persistent: true }],
@@ -182,12 +263,19 @@ export function edgeValues(hostPort: number, subnet: string): Record<string, Fra
 export const edgeObjects = (subnet: string): Fragment => ({
   networks: {
     n0: {
-      driver_options: { "com.docker.network.driver.mtu": 1400, "com.docker.network.bridge.enable_icc": false },
+      driver_options: {
+        "com.docker.network.driver.mtu": 1400,
+        "com.docker.network.bridge.enable_icc": false,
+      },
       create_options: { ipam: { Config: [{ Subnet: `${subnet}.0/24`, Gateway: `${subnet}.1` }] } },
     },
   },
   volumes: {
-    vtmp: { default_path: "/vtmp", driver: "local", driver_options: { type: "tmpfs", device: "tmpfs", o: "size=1m" } },
+    vtmp: {
+      default_path: "/vtmp",
+      driver: "local",
+      driver_options: { type: "tmpfs", device: "tmpfs", o: "size=1m" },
+    },
     vplain: "/vplain",
   },
 });

@@ -8,7 +8,13 @@ import { CREATE_OPTION_FIELDS, HOST_CONFIG_FIELDS } from "../../src/fields/field
 import { loadMap } from "../../src/load-map.js";
 import { berth } from "../helpers/cli.js";
 import { removeMapObjects } from "../helpers/engine.js";
-import { EDGE_IMAGE, edgeObjects, edgeValues, mergeFragments, type Fragment } from "../helpers/engine-values.js";
+import {
+  EDGE_IMAGE,
+  edgeObjects,
+  edgeValues,
+  mergeFragments,
+  type Fragment,
+} from "../helpers/engine-values.js";
 import { mapWorkspace } from "../helpers/map-workspace.js";
 import { freePort } from "../helpers/plan-json.js";
 
@@ -47,7 +53,13 @@ const nextSubnet = () => `10.${197 + Math.floor(subnetCounter / 250)}.${(subnetC
 function bindsFragment(): Fragment {
   const host = join(workspace.dir, "bind-source");
   mkdirSync(host, { recursive: true });
-  return { binds: [{ "/bound": host }, { path: "/bound2", host_path: host, readonly: "ro" }, { "/bound3": [host, true] }] };
+  return {
+    binds: [
+      { "/bound": host },
+      { path: "/bound2", host_path: host, readonly: "ro" },
+      { "/bound3": [host, true] },
+    ],
+  };
 }
 
 type Outcome = { kind: "ran" } | { kind: "loader-refused"; why: string } | { kind: "finding"; why: string };
@@ -55,7 +67,9 @@ type Outcome = { kind: "ran" } | { kind: "loader-refused"; why: string } | { kin
 /** Writes a map of these configs, checks the loader, starts it, plans again; removes its objects. */
 async function runMap(configs: Record<string, Fragment>, subnet: string): Promise<Outcome> {
   const mapName = workspace.name("acc");
-  const body = Object.fromEntries(Object.entries(configs).map(([name, c]) => [name, { image: EDGE_IMAGE, ...c }]));
+  const body = Object.fromEntries(
+    Object.entries(configs).map(([name, c]) => [name, { image: EDGE_IMAGE, ...c }]),
+  );
   const file = workspace.write(mapName, stringify({ name: mapName, ...edgeObjects(subnet), ...body }));
   try {
     loadMap({ files: [file], env: {} });
@@ -68,7 +82,10 @@ async function runMap(configs: Record<string, Fragment>, subnet: string): Promis
       return { kind: "finding", why: `startup exited ${run.code}: ${run.stderr.trim()}\n${stringify(body)}` };
     const plan = await berth(["-f", file, "plan", "--detailed-exitcode"]);
     if (plan.code !== 0)
-      return { kind: "finding", why: `the next plan is not empty:\n${plan.stdout}${plan.stderr}\n${stringify(body)}` };
+      return {
+        kind: "finding",
+        why: `the next plan is not empty:\n${plan.stdout}${plan.stderr}\n${stringify(body)}`,
+      };
     return { kind: "ran" };
   } finally {
     await removeMapObjects(workspace.engine, mapName);
@@ -76,7 +93,11 @@ async function runMap(configs: Record<string, Fragment>, subnet: string): Promis
 }
 
 /** Runs jobs with at most `width` at a time (the machine is shared). */
-async function inParallel<T>(items: readonly T[], width: number, job: (item: T) => Promise<void>): Promise<void> {
+async function inParallel<T>(
+  items: readonly T[],
+  width: number,
+  job: (item: T) => Promise<void>,
+): Promise<void> {
   const queue = [...items];
   const worker = async () => {
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) await job(item);
@@ -111,10 +132,14 @@ describe("a map that validates runs on the engine", () => {
       const table: Record<string, Fragment[]> = { ...edgeValues(port, subnet), binds: [bindsFragment()] };
       const configs: Record<string, Fragment> = {};
       for (const key of chunk)
-        (table[key] as Fragment[]).forEach((fragment, i) => (configs[`k${keys.indexOf(key)}v${i}`] = fragment));
+        (table[key] as Fragment[]).forEach(
+          (fragment, i) => (configs[`k${keys.indexOf(key)}v${i}`] = fragment),
+        );
       const outcome = await runMap(configs, subnet);
       if (outcome.kind !== "ran")
-        findings.push(`${chunk.map((key) => `${key} (k${keys.indexOf(key)})`).join(", ")}: ${outcome.kind}: ${outcome.why}`);
+        findings.push(
+          `${chunk.map((key) => `${key} (k${keys.indexOf(key)})`).join(", ")}: ${outcome.kind}: ${outcome.why}`,
+        );
     });
     expect(findings, findings.join("\n\n")).toEqual([]);
   }, 600_000);
@@ -129,6 +154,7 @@ describe("a map that validates runs on the engine", () => {
       selector: ([key]) => key,
     });
     let ran = 0;
+    let skipped = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(config, { minLength: 1, maxLength: 2 }), async (picks) => {
         const subnet = nextSubnet();
@@ -136,14 +162,17 @@ describe("a map that validates runs on the engine", () => {
         const configs = Object.fromEntries(
           picks.map((fields, i) => [
             `c${i}`,
-            mergeFragments(fields.map(([key, n]) => {
-              const values = table[key] as Fragment[];
-              return values[n % values.length] as Fragment;
-            })),
+            mergeFragments(
+              fields.map(([key, n]) => {
+                const values = table[key] as Fragment[];
+                return values[n % values.length] as Fragment;
+              }),
+            ),
           ]),
         );
         const outcome = await runMap(configs, subnet);
         // The loader may refuse a combination (two configs publishing one port): no engine call then.
+        if (outcome.kind === "loader-refused") skipped++;
         fc.pre(outcome.kind !== "loader-refused");
         if (outcome.kind === "finding") throw new Error(outcome.why);
         ran++;
@@ -151,6 +180,8 @@ describe("a map that validates runs on the engine", () => {
       // Each run is a few seconds of engine work: little shrinking (the map is printed whole).
       { numRuns: RUNS, seed: SEED, endOnFailure: true, maxSkipsPerRun: 10 },
     );
+    // The figures of a campaign (RELIABILITY.md).
+    console.info(`engine-accepts property (seed ${SEED}): ${ran} maps ran, ${skipped} refused by the loader`);
     expect(ran).toBeGreaterThan(0);
   }, 600_000);
 });

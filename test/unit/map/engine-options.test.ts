@@ -48,7 +48,12 @@ describe("host_config values the engine refused", () => {
   });
 
   it('a size beyond 64 bits in shm_size or memswap_limit ("cannot unmarshal number … int64")', () => {
-    expectOne(host('    shm_size: "9999999999999999t"\n'), "4:5", "shm_size is too large", "9007199254740991");
+    expectOne(
+      host('    shm_size: "9999999999999999t"\n'),
+      "4:5",
+      "shm_size is too large",
+      "9007199254740991",
+    );
     expectOne(
       host('    mem_limit: 6m\n    memswap_limit: "9999999999999999t"\n'),
       "4:5",
@@ -92,11 +97,18 @@ describe("host_config values the engine refused", () => {
     expectOne(host("    tmpfs: /run:mode=999\n"), "4:12", "`mode=999`");
     expectOne(host("    tmpfs: [/run:tmpcopyup]\n"), "4:12", "`tmpcopyup`");
     expectOne(host("    tmpfs: /\n"), "4:12", "cannot be mounted on `/`");
-    expectLoads(host('    tmpfs: {/a: "size=10%,mode=0700,uid=1,gid=2,nr_inodes=10k,noexec,nosuid", /b: ""}\n'));
+    expectLoads(
+      host('    tmpfs: {/a: "size=10%,mode=0700,uid=1,gid=2,nr_inodes=10k,noexec,nosuid", /b: ""}\n'),
+    );
   });
 
   it('sysctls a container cannot set ("not in a separate kernel namespace", "not allowed in host network namespace")', () => {
-    expectOne(host("    sysctls: {vm.swappiness: 10}\n"), "4:14", "`vm.swappiness` is not namespaced", "net.*");
+    expectOne(
+      host("    sysctls: {vm.swappiness: 10}\n"),
+      "4:14",
+      "`vm.swappiness` is not namespaced",
+      "net.*",
+    );
     expectOne(host("    sysctls: {kernel.hostname: x}\n"), "4:14", "conflicts with the container's hostname");
     expectOne(
       web("  network_mode: host\n  host_config:\n    sysctls: {net.core.somaxconn: 1}\n"),
@@ -105,16 +117,25 @@ describe("host_config values the engine refused", () => {
     );
     expectOne(host("    ipc_mode: host\n    sysctls: {kernel.shmmax: 1}\n"), "5:14", "host's IPC namespace");
     expectLoads(
-      host("    sysctls: {net.core.somaxconn: 1024, kernel.sem: 250 32000 32 128, fs.mqueue.msg_max: 10, kernel.domainname: x}\n"),
+      host(
+        "    sysctls: {net.core.somaxconn: 1024, kernel.sem: 250 32000 32 128, fs.mqueue.msg_max: 10, kernel.domainname: x}\n",
+      ),
     );
   });
 
   it('a seccomp file name (the engine takes the profile JSON: "Decoding seccomp profile failed")', () => {
-    expectOne(host("    security_opt: seccomp=/etc/profile.json\n"), "4:19", "not a file name", "seccomp=unconfined");
-    expectLoads(host('    security_opt: [seccomp=unconfined, \'seccomp={"defaultAction":"SCMP_ACT_ALLOW"}\']\n'));
+    expectOne(
+      host("    security_opt: seccomp=/etc/profile.json\n"),
+      "4:19",
+      "not a file name",
+      "seccomp=unconfined",
+    );
+    expectLoads(
+      host('    security_opt: [seccomp=unconfined, \'seccomp={"defaultAction":"SCMP_ACT_ALLOW"}\']\n'),
+    );
   });
 
-  it('Windows isolation on a Linux engine ("linux only supports \'default\'")', () => {
+  it("Windows isolation on a Linux engine (\"linux only supports 'default'\")", () => {
     expectOne(host("    isolation: hyperv\n"), "4:16", "Windows", "only `default`");
     expectLoads(host("    isolation: default\n"));
   });
@@ -127,7 +148,12 @@ describe("host_config values the engine refused", () => {
 
 describe("container values the engine refused", () => {
   it('a multicast or all-zero MAC address ("cannot assign requested address" at start)', () => {
-    expectOne(web('  create_options:\n    mac_address: "01:00:5e:00:00:01"\n'), "4:5", "multicast", "unicast");
+    expectOne(
+      web('  create_options:\n    mac_address: "01:00:5e:00:00:01"\n'),
+      "4:5",
+      "multicast",
+      "unicast",
+    );
     expectOne(web('  create_options:\n    mac_address: "00:00:00:00:00:00"\n'), "4:5", "all-zero");
     expectLoads(web('  create_options:\n    mac_address: "02-42-AC-11-00-0A"\n'));
   });

@@ -63,14 +63,17 @@ export function isSignal(signal: string): boolean {
   return SIGNALS.has(signal.toUpperCase().replace(/^SIG/, ""));
 }
 
-/** Linux capabilities, as the engine names them (it refuses others: "unknown capability"). */
+/**
+ * Linux capabilities, as the engine names them (it refuses others: "unknown capability"). Docker
+ * 20.10 (API 1.41) does not know PERFMON, BPF or CHECKPOINT_RESTORE (newer kernels' names).
+ */
 const CAPABILITIES = new Set(
   [
     "CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE",
     "NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO",
     "SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG",
     "MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM",
-    "BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE",
+    "BLOCK_SUSPEND AUDIT_READ",
   ]
     .join(" ")
     .split(" "),

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { formatPosition, type ProblemList, type SourcePosition } from "./map-error.js";
 import {
   idOutOfRange,
@@ -10,6 +11,20 @@ import {
   MIN_HEALTH_DURATION_NS,
   MIN_MEMORY,
 } from "./engine-grammar.js";
+import {
+  bridgeNetworkProblem,
+  cpusetProblem,
+  deviceProblem,
+  ipamHasSubnet,
+  ipamProblem,
+  localVolumeProblem,
+  logConfigProblem,
+  macProblem,
+  MAX_NAME,
+  seccompProblem,
+  sysctlProblem,
+  tmpfsProblem,
+} from "./engine-options.js";
 import {
   DEFAULT_CLIENT,
   type ContainerInstance,
@@ -53,6 +68,7 @@ export function checkEngineRules(map: NormalizedMap, resolved: ResolvedMap, ctx:
     }
     rules.hostname(container, config);
   }
+  rules.objectOptions();
   rules.linksToDefaultBridge(resolved);
   rules.referencesAcrossEngines(resolved, ctx.edges ?? []);
   rules.publishedPorts(resolved);
@@ -142,8 +158,11 @@ class EngineRules {
     for (const key of ["mem_limit", "mem_reservation"]) {
       const bytes = size(key);
       if (bytes > 0 && bytes < MIN_MEMORY) this.problem(at(), `${key} is below the engine's minimum of 6MB`);
-      if (bytes > Number.MAX_SAFE_INTEGER) this.problem(at(), `${key} is too large`);
     }
+    // The engine reads sizes as 64-bit integers ("cannot unmarshal number … of type int64").
+    for (const key of ["mem_limit", "mem_reservation", "memswap_limit", "shm_size"])
+      if (size(key) > Number.MAX_SAFE_INTEGER)
+        this.problem(at(), `${key} is too large`, "sizes go up to 9007199254740991 bytes (8 PiB)");
     const memory = size("mem_limit");
     const swap = size("memswap_limit");
     if (swap > 0 && memory === 0)
@@ -182,6 +201,126 @@ class EngineRules {
           at(),
           `ulimit \`${String(limit.name)}\`: soft limit ${soft} is above the hard limit ${hard}`,
         );
+    }
+    this.optionGrammar(container, config);
+  }
+
+  /** Option values the engine or runc parse themselves (src/map/engine-options.ts). */
+  private optionGrammar(container: ContainerInstance, config: NormalizedContainer): void {
+    const host = container.host_config;
+    const hostAt = (key: string) =>
+      this.ctx.origins.field(config.host_config, key) ?? this.at(config, "host_config");
+    const say = (key: string, message: string | undefined, hint: string) => {
+      if (message !== undefined) this.problem(hostAt(key), `host_config.${key}: ${message}`, hint);
+    };
+    const firstProblem = <T>(items: readonly T[], check: (item: T) => string | undefined) =>
+      items.map(check).find((message) => message !== undefined);
+    say(
+      "devices",
+      firstProblem(asStrings(host.devices), (entry) => {
+        const why = deviceProblem(entry);
+        return why === undefined ? undefined : `\`${entry}\` ${why.startsWith("has") ? why : `(${why})`}`;
+      }),
+      "write `/dev/HOST[:/dev/CONTAINER[:rwm]]`",
+    );
+    const log = host.log_config as { type?: string; config?: Record<string, string> } | undefined;
+    if (log !== undefined)
+      say(
+        "log_config",
+        logConfigProblem(log.type ?? "", log.config ?? {}),
+        "see the options of the engine's logging driver (docs.docker.com/config/containers/logging/)",
+      );
+    const tmpfs = (host.tmpfs ?? {}) as Record<string, string>;
+    say(
+      "tmpfs",
+      firstProblem(Object.entries(tmpfs), ([path, options]) => tmpfsProblem(path, options)),
+      "options are mount flags (ro, noexec, …) and size=, mode= (octal), uid=, gid=, nr_inodes=, nr_blocks=",
+    );
+    const modes = { hostNetwork: container.networkMode.kind === "host", hostIpc: host.ipc_mode === "host" };
+    say(
+      "sysctls",
+      firstProblem(Object.keys(host.sysctls ?? {}), (name) => sysctlProblem(name, modes)),
+      "a container sets only namespaced sysctls: net.* (not on the host network), kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.* (not with ipc_mode: host) and kernel.domainname",
+    );
+    say(
+      "security_opt",
+      firstProblem(asStrings(host.security_opt), seccompProblem),
+      "write `seccomp=unconfined`, or the profile's JSON after `seccomp=`",
+    );
+    if (host.isolation === "process" || host.isolation === "hyperv")
+      say("isolation", `\`${host.isolation}\` is for Windows engines`, "Linux engines take only `default`");
+    for (const key of ["cpuset_cpus", "cpuset_mems"])
+      if (typeof host[key] === "string") say(key, cpusetProblem(host[key]), "ranges go low-high: `0-3,5`");
+    const mac = container.create_options.mac_address;
+    const macWhy = typeof mac === "string" ? macProblem(mac) : undefined;
+    if (macWhy !== undefined)
+      this.problem(
+        this.at(config, "create_options"),
+        `create_options.mac_address \`${String(mac)}\`: ${macWhy}`,
+        "give a unicast address, e.g. with first byte 02 (locally administered)",
+      );
+    const longPart = (container.working_dir ?? "").split("/").find((part) => part.length > MAX_NAME);
+    if (longPart !== undefined)
+      this.problem(
+        this.at(config, "working_dir"),
+        `a part of working_dir is ${longPart.length} characters long; the engine allows ${MAX_NAME}`,
+      );
+    this.endpointAddresses(container, config);
+    // The engine makes a container with networking disabled and leaves its networks out, silently:
+    // the plan then connects them on every run.
+    if (container.create_options.network_disabled === true && container.endpoints.length > 0)
+      this.problem(
+        this.at(config, "create_options"),
+        "create_options.network_disabled cannot go with `networks`: the engine joins no network then",
+        "remove `networks`, or `network_disabled` (or write `network_mode: disabled` alone)",
+      );
+  }
+
+  /** Fixed and link-local addresses of network endpoints ("invalid IPv6 address", "… user configured subnets"). */
+  private endpointAddresses(container: ContainerInstance, config: NormalizedContainer): void {
+    for (const endpoint of container.endpoints) {
+      const entry = config.networks.find((e) => e.network === endpoint.network);
+      const at = this.at(config, "networks", entry);
+      const name = `\`${endpoint.network}\``;
+      if (endpoint.ipv6Address !== undefined && isIP(endpoint.ipv6Address) !== 6)
+        this.problem(at, `ipv6_address \`${endpoint.ipv6Address}\` on ${name} is not an IPv6 address`);
+      const badLinkLocal = endpoint.linkLocalIps.find((ip) => isIP(ip) === 0);
+      if (badLinkLocal !== undefined)
+        this.problem(at, `link_local_ips entry \`${badLinkLocal}\` on ${name} is not an IP address`);
+      const network = this.map.networks[endpoint.network];
+      const fixed = endpoint.ipv4Address ?? endpoint.ipv6Address;
+      if (
+        fixed !== undefined &&
+        isIP(fixed) !== 0 &&
+        network !== undefined &&
+        !ipamHasSubnet(network.create_options.ipam)
+      )
+        this.problem(
+          at,
+          `fixed address \`${fixed}\` on ${name}, whose definition gives no subnet`,
+          "the engine takes a fixed address only on a network with a subnet: add `create_options: {ipam: {config: [{subnet: …}]}}` to the network",
+        );
+    }
+  }
+
+  /** Driver options of the map's volumes and networks the engine checks at create. */
+  objectOptions(): void {
+    const at = (object: object) => this.ctx.origins.of(object) ?? this.ctx.mapAt;
+    for (const [alias, volume] of Object.entries(this.map.volumes)) {
+      if (volume.driver !== "local") continue;
+      const why = localVolumeProblem(volume.driver_options);
+      if (why !== undefined)
+        this.problem(
+          at(volume),
+          `volume \`${alias}\`: ${why}`,
+          "a local volume takes no options, or `type`, `device` and optionally `o` (mount options) together",
+        );
+    }
+    for (const [name, network] of Object.entries(this.map.networks)) {
+      const why =
+        (network.driver === "bridge" ? bridgeNetworkProblem(network.driver_options) : undefined) ??
+        ipamProblem(network.create_options.ipam);
+      if (why !== undefined) this.problem(at(network), `network \`${name}\`: ${why}`);
     }
   }
 

@@ -452,7 +452,8 @@ function hostConfigValue(g: G): Record<string, unknown> {
     tmpfs: () => pick(g, ["/run", "/run:size=1m", ["/tmp:rw,noexec", "/cache"], { "/run": "size=64k" }, {}]),
     ulimits: () => pick(g, [[{ name: "nofile", soft: 1024, hard: 2048 }], []]),
     security_opt: () => ["no-new-privileges"],
-    sysctls: () => pick(g, [{ "net.core.somaxconn": 1024, "net.ipv4.ip_forward": "1" }, {}]),
+    // Not net.*: a config may be on the host's network, where runc refuses them.
+    sysctls: () => pick(g, [{ "kernel.shmmax": 68719476736, "kernel.domainname": "1" }, {}]),
     read_only: () => chance(g, 0.5),
     init: () => chance(g, 0.5),
     ipc_mode: () => "shareable",
@@ -1011,7 +1012,8 @@ function volumeDefinition(g: G, defaultPath: string | undefined): unknown {
   const out: Record<string, unknown> = {};
   if (defaultPath !== undefined) out.default_path = defaultPath;
   if (chance(g, 0.3)) out.driver = pick(g, ["local", "nfs"]);
-  if (chance(g, 0.3)) out.driver_options = pick(g, [{ type: "tmpfs", size: 100, o: true }, {}]);
+  // Numbers and booleans are written as strings; a local volume takes type and device together.
+  if (chance(g, 0.3)) out.driver_options = pick(g, [{ type: "tmpfs", device: 100, o: true }, {}]);
   if (chance(g, 0.3)) out.create_options = { labels: keyValues(g, LABEL_NAMES, false) };
   if (chance(g, 0.2)) out.user = userValue(g);
   if (chance(g, 0.2)) out.permissions = "0750";
@@ -1171,8 +1173,25 @@ export function validMapArbitrary(): fc.Arbitrary<GeneratedMap> {
       map.groups = groups;
     }
     if (chance(g, 0.1)) map["x-notes"] = { owner: "ops", literal: "$${not-a-var}" };
+    giveSubnetsForFixedAddresses(map);
     return withText({ value: map, text: toYaml(map) });
   });
+}
+
+/**
+ * The engine takes a fixed endpoint address only on a network with a subnet: when any endpoint
+ * has one (an over-approximation), every network of the map gets the subnets of those addresses.
+ */
+function giveSubnetsForFixedAddresses(map: Record<string, unknown>): void {
+  const networks = map.networks as Record<string, unknown> | undefined;
+  if (networks === undefined || !/172\.20\.0\.5|fd00::5/.test(JSON.stringify(map))) return;
+  const subnets = [{ subnet: "172.20.0.0/16" }, { subnet: "fd00::/64" }];
+  for (const [name, definition] of Object.entries(networks)) {
+    const out = (definition ?? {}) as Record<string, unknown>;
+    const create = (out.create_options ?? {}) as Record<string, unknown>;
+    const ipam = (create.ipam ?? {}) as Record<string, unknown>;
+    networks[name] = { ...out, create_options: { ...create, ipam: { ...ipam, config: subnets } } };
+  }
 }
 
 /**

@@ -30,10 +30,11 @@ export async function refreshEffective(
     Object.entries(observed.clients).map(async ([name, client]) => {
       const reader = readers[name];
       if (reader === undefined) return [name, client] as const;
+      const names = new Map(client.containers.map((c) => [c.id, c.name]));
       const [containers, volumes] = await Promise.all([
         Promise.all(
           client.containers.map((c) =>
-            isMapContainer(c, mapName) ? withEffective(reader, c) : Promise.resolve(c),
+            isMapContainer(c, mapName) ? withEffective(reader, c, names) : Promise.resolve(c),
           ),
         ),
         Promise.all(
@@ -80,9 +81,28 @@ function isMapContainer(container: ObservedContainer, mapName: string): boolean 
   return container.mapName === mapName && container.kind === "container";
 }
 
-async function withEffective(reader: EngineReader, container: ObservedContainer): Promise<ObservedContainer> {
+async function withEffective(
+  reader: EngineReader,
+  container: ObservedContainer,
+  names: ReadonlyMap<string, string>,
+): Promise<ObservedContainer> {
   const details = (await reader.inspectContainer(container.id)) as unknown as InspectView;
-  return { ...container, effective: effectiveConfig(details) };
+  const effective = effectiveConfig(details);
+  for (const path of SHARED_NAMESPACES) effective.fields[path] = byName(effective.fields[path], names);
+  return { ...container, effective };
+}
+
+/** Modes that may name another container (`container:NAME`). */
+const SHARED_NAMESPACES = ["network_mode", "host_config.ipc_mode", "host_config.pid_mode"];
+
+/**
+ * The engine keeps `ipc_mode` and `pid_mode` `container:NAME` as `container:ID`: said by name again
+ * (the engine's list gives it), as the map writes it, or a full look would see a change that is not.
+ */
+function byName(mode: unknown, names: ReadonlyMap<string, string>): unknown {
+  if (typeof mode !== "string" || !mode.startsWith("container:")) return mode;
+  const name = names.get(mode.slice("container:".length));
+  return name === undefined ? mode : `container:${name}`;
 }
 
 /** Anonymous volumes are named by 64 hex digits: carried over by berth, never the map's. */

@@ -115,7 +115,10 @@ export class ContainerPlanner {
       engineAddressed: this.overlayNames,
     });
     this.decisions.set(key, decision);
-    if (decision.kind !== "keep") this.ctx.assertHostPortsFree(key);
+    if (decision.kind !== "keep") {
+      this.ctx.assertHostPortsFree(key);
+      this.ctx.assertNamespaceTargetsRun(key);
+    }
     switch (decision.kind) {
       case "create":
         emitCreate(this.planning, key, decision.reasons, [current.adopted]);

@@ -299,6 +299,41 @@ export class PlanContext {
   }
 
   /**
+   * A container this plan creates that joins another container's namespace by its Docker name
+   * (`network_mode`, `ipc_mode` or `pid_mode` `container:NAME`) needs that container running, or
+   * the engine refuses it at create or start — after a recreate had removed the old one. Refused
+   * at plan time instead.
+   */
+  assertNamespaceTargetsRun(key: string): void {
+    const spec = this.spec(key);
+    const modes: [string, unknown][] = [
+      ["network_mode", spec.network_mode],
+      ["ipc_mode", spec.host_config.ipc_mode],
+      ["pid_mode", spec.host_config.pid_mode],
+    ];
+    const ours = new Set([...this.containers.keys()].map((k) => this.containerRef(k).name));
+    for (const [field, mode] of modes) {
+      if (typeof mode !== "string" || !mode.startsWith("container:")) continue;
+      const name = mode.slice("container:".length);
+      // network_mode of a map config is ordered after it (a graph edge); ipc_mode and pid_mode
+      // are not: their target must already run, even when it is the map's own.
+      if (field === "network_mode" && ours.has(name)) continue;
+      const target = this.observed.containers.find((c) => c.name === name || c.id.startsWith(name));
+      if (target?.state === "running") continue;
+      const configs = [...this.containers.keys()].filter((k) => k === name || k.startsWith(`${name}.`));
+      throw new PlanError(
+        `engine ${this.client.name}: container ${key} has ${field} \`${mode}\`, but ${target === undefined ? "no container of that name exists" : `container ${name} is ${target.state}`} on the engine`,
+        {
+          hint:
+            configs.length > 0 && field === "network_mode"
+              ? `to share the map's config, write \`network_mode: ${name}\`; nothing was changed`
+              : `\`container:NAME\` names a Docker container (the map's run as \`${this.mapName}.CONFIG\`), which must already run: start it first, or fix the name; nothing was changed`,
+        },
+      );
+    }
+  }
+
+  /**
    * A container's start and then its exec commands, one after the other (which ones: see
    * exec-steps.ts). Returns the start step and the last step (after which the container is ready).
    */

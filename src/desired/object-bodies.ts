@@ -1,6 +1,7 @@
 import type { Labels, NetworkCreateBody, VolumeCreateBody } from "../engine/engine-types.js";
 import type { DockerTarget } from "../fields/fields.js";
 import { NETWORK_FIELDS, VOLUME_FIELDS } from "../fields/fields-objects.js";
+import { ipamForEngine } from "../map/ipam.js";
 import type { ResolvedNetwork, ResolvedVolume } from "../map/model.js";
 
 /**
@@ -12,7 +13,7 @@ export function networkCreateBody(network: ResolvedNetwork, labels: Labels): Net
   body.EnableIPv6 = network.enable_ipv6;
   body.Attachable = network.attachable;
   body.Labels = labels;
-  if (network.ipam !== undefined) body.IPAM = network.ipam;
+  if (network.ipam !== undefined) body.IPAM = ipamForEngine(network.ipam);
   return body;
 }
 

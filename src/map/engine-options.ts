@@ -1,3 +1,4 @@
+import { IPAM_KEYS, ipamForEngine, unknownIpamKey } from "./ipam.js";
 import { isIP } from "node:net";
 
 /**
@@ -170,26 +171,25 @@ export function bridgeNetworkProblem(options: Readonly<Record<string, string>>):
   return undefined;
 }
 
-/** The `ipam.config` entries, with lower-case keys (the engine reads its JSON keys in any case). */
+/** The `ipam.config` entries, in the engine's keys (see ipam.ts). */
 function ipamEntries(ipam: unknown): Record<string, unknown>[] {
-  const config = Object.entries((ipam ?? {}) as Record<string, unknown>).find(
-    ([key]) => key.toLowerCase() === "config",
-  )?.[1];
-  if (!Array.isArray(config)) return [];
-  return config.map((entry) =>
-    Object.fromEntries(Object.entries((entry ?? {}) as object).map(([k, v]) => [k.toLowerCase(), v])),
-  );
+  if (typeof ipam !== "object" || ipam === null) return [];
+  const config = ipamForEngine(ipam).Config;
+  return Array.isArray(config) ? (config as Record<string, unknown>[]) : [];
 }
 
-/** Subnets, ranges and gateways of an `ipam` mapping that are no network address. */
+/** Keys the engine would drop, and subnets, ranges and gateways of an `ipam` mapping that are no address. */
 export function ipamProblem(ipam: unknown): string | undefined {
+  const unknown = unknownIpamKey(ipam);
+  if (unknown !== undefined)
+    return `ipam key \`${unknown}\` is not one the engine reads (it would drop it): write ${IPAM_KEYS}`;
   for (const entry of ipamEntries(ipam)) {
-    for (const key of ["subnet", "iprange"]) {
+    for (const key of ["Subnet", "IPRange"]) {
       const value = entry[key];
       if (typeof value === "string" && !isCidr(value))
-        return `ipam ${key} \`${value}\` is not an address/prefix`;
+        return `ipam ${key === "Subnet" ? "subnet" : "ip_range"} \`${value}\` is not an address/prefix`;
     }
-    const gateway = entry.gateway;
+    const gateway = entry.Gateway;
     if (typeof gateway === "string" && isIP(gateway) === 0)
       return `ipam gateway \`${gateway}\` is not an IP address`;
   }
@@ -198,7 +198,7 @@ export function ipamProblem(ipam: unknown): string | undefined {
 
 /** Whether an ipam mapping gives a subnet (the engine takes fixed endpoint addresses only then). */
 export function ipamHasSubnet(ipam: unknown): boolean {
-  return ipamEntries(ipam).some((entry) => typeof entry.subnet === "string");
+  return ipamEntries(ipam).some((entry) => typeof entry.Subnet === "string");
 }
 
 function isCidr(value: string): boolean {

@@ -1,4 +1,5 @@
 import { digest } from "../common/canonical-json.js";
+import { ipamForEngine } from "../map/ipam.js";
 import { parseDuration } from "../map/units.js";
 import type { ContainerInstance, ResolvedMap, SwarmEntry } from "../map/model.js";
 import { LABEL } from "../model/labels.js";
@@ -92,7 +93,7 @@ function swarmNetwork(map: ResolvedMap, manager: string, key: string): DesiredSw
     Options: { ...(defined?.driver_options ?? {}) },
     Labels: { ...(defined?.labels ?? {}) },
     CheckDuplicate: true,
-    ...(defined?.ipam === undefined ? {} : { IPAM: defined.ipam }),
+    ...(defined?.ipam === undefined ? {} : { IPAM: ipamForEngine(defined.ipam) }),
   };
   const specHash = digest(spec, 32);
   spec.Labels = {

@@ -201,6 +201,23 @@ describe("volume and network options the engine refused at create", () => {
     );
     expectOne(network('{driver_options: {"com.docker.network.driver.mtu": abc}}'), "2:7", "MTU `abc`");
     expectOne(network("{create_options: {ipam: {config: [{subnet: nope}]}}}"), "2:7", "subnet `nope`");
+    // A key the engine does not read is dropped without a word: refused here instead.
+    expectOne(
+      network("{create_options: {ipam: {config: [{subnet: 10.9.0.0/16, ip-range: 10.9.1.0/24}]}}}"),
+      "2:7",
+      "ipam key `config: ip-range` is not one the engine reads",
+    );
+    expectOne(network("{create_options: {ipam: {drivers: default}}}"), "2:7", "ipam key `drivers`");
+    expectOne(
+      network("{create_options: {ipam: {config: [{subnet: 10.9.0.0/16, ip_range: 10.9.300.0/24}]}}}"),
+      "2:7",
+      "ip_range `10.9.300.0/24`",
+    );
+    expectLoads(
+      network(
+        "{create_options: {ipam: {config: [{subnet: 10.9.0.0/16, ip_range: 10.9.1.0/24, gateway: 10.9.0.1, aux_addresses: {h: 10.9.0.2}}]}}}",
+      ),
+    );
     expectLoads(
       network(
         '{driver_options: {"com.docker.network.bridge.name": br-berth0, "com.docker.network.driver.mtu": 1400}, create_options: {ipam: {Config: [{Subnet: 10.9.0.0/16, Gateway: 10.9.0.1}]}}}',

@@ -118,8 +118,15 @@ export async function apply(plan: Plan, options: ApplyOptions): Promise<ApplyRes
       }
       const left = (waiting.get(next) ?? 1) - 1;
       waiting.set(next, left);
-      if (left === 0 && !results.has(next)) enqueue(byId.get(next) as Step);
+      if (left === 0 && !results.has(next)) enqueueOrSkip(byId.get(next) as Step);
     }
+  };
+  // A step that needs one of some steps done (Step.needsOneOf) is skipped when none is.
+  const enqueueOrSkip = (step: Step) => {
+    const needed = step.needsOneOf ?? [];
+    if (needed.length > 0 && !needed.some((id) => results.get(id)?.status === "done"))
+      skip(step, `none of ${needed.join(", ")} done`);
+    else enqueue(step);
   };
   const skip = (step: Step, because: string) => {
     if (results.has(step.id)) return;

@@ -12,7 +12,7 @@ import type { Decision, EndpointChange } from "./container-decision.js";
 import { emitExecSteps } from "./exec-steps.js";
 import { imageStep } from "./image-builds.js";
 import { TEMPORARY_SUFFIX, type PlanContext } from "./plan-context.js";
-import type { ObjectRef, Reason } from "./plan-types.js";
+import type { Cause, ObjectRef, Reason } from "./plan-types.js";
 import type { RecreatedResources } from "./resource-planner.js";
 import type { StepIndex } from "./step-index.js";
 
@@ -32,25 +32,34 @@ type After = (string | undefined)[];
 interface Gates {
   after: After;
   tolerates: string[];
+  /** Steps of which one must be done (see StaleOn). */
+  needsOneOf?: string[];
 }
 
 /**
- * Whether a container changes because a container it refers to changed (was replaced, started):
- * its reference went stale. Such a container is made (or started) again once the steps of the
- * containers it needs have ended, whatever their outcome (an exec command that failed, a new
- * container that was not made and left the old one running): held back, it would stay bound to
- * a container that is gone, or in a dead namespace. If what it needs does not run at all, its
- * own start fails and says so.
+ * The containers whose change (a replacement, a start) is why a container changes: its reference
+ * to them went stale. Undefined when there are none.
+ *
+ * Such a container goes ahead once the containers it needs have ended their steps, whatever the
+ * outcome (an exec command that failed; a new container not made leaves the old one running):
+ * held back, it would stay bound to a container that is gone, or in a dead namespace. But when
+ * none of the containers it is stale on is in fact made (or started) again — their image failed
+ * to build — neither is it: its references still hold (Step.needsOneOf).
  */
-function repairsReference(reasons: readonly Reason[]): boolean {
-  return reasons.some((r) => r.cause !== undefined);
+type StaleOn = ReadonlyMap<string, Cause["change"]> | undefined;
+
+function staleOn(reasons: readonly Reason[]): StaleOn {
+  const causes = new Map(
+    reasons.flatMap((r) => (r.cause === undefined ? [] : [[r.cause.object, r.cause.change]])),
+  );
+  return causes.size === 0 ? undefined : causes;
 }
 type KeepDecision = Extract<Decision, { kind: "keep" }>;
 
 export function emitCreate(p: ContainerPlanning, key: string, reasons: Reason[], after: After): void {
   const ref = p.ctx.containerRef(key);
   const spec = p.ctx.spec(key);
-  const first = prerequisites(p, key, spec, { pull: true, stale: false });
+  const first = prerequisites(p, key, spec, { pull: true, stale: undefined });
   const created = p.ctx.builder.add({
     type: "create-container",
     object: ref,
@@ -59,10 +68,11 @@ export function emitCreate(p: ContainerPlanning, key: string, reasons: Reason[],
     carriedVolumes: [],
     after: [...first.after, ...after],
     tolerates: first.tolerates,
+    needsOneOf: first.needsOneOf,
   });
   p.index.set("exists", key, created);
   p.ctx.builder.change(ref, "create", reasons);
-  emitStart(p, key, [created, ...connects(p, ref, spec, created)], created, { stale: false });
+  emitStart(p, key, [created, ...connects(p, ref, spec, created)], created, { stale: undefined });
 }
 
 export function emitRecreate(
@@ -76,7 +86,7 @@ export function emitRecreate(
   const old = decision.old;
   const carried = carriedVolumes(old, spec);
   p.ctx.builder.change(ref, "recreate", decision.reasons);
-  const stale = repairsReference(decision.reasons);
+  const stale = staleOn(decision.reasons);
   const first = prerequisites(p, key, spec, { pull: true, stale });
   if (decision.mode === "remove-first") {
     // A volume it mounts is made again, which needed the old container gone (resource-planner).
@@ -90,6 +100,7 @@ export function emitRecreate(
       carriedVolumes: carried,
       after: [...first.after, removed],
       tolerates: first.tolerates,
+      needsOneOf: first.needsOneOf,
     });
     p.index.set("exists", key, created);
     emitStart(p, key, [created, ...connects(p, ref, spec, created)], created, { stale });
@@ -106,6 +117,7 @@ export function emitRecreate(
     // A container left under the temporary name must be gone before the name is taken again.
     after: [...first.after, after.adopted, ...after.leftovers],
     tolerates: first.tolerates,
+    needsOneOf: first.needsOneOf,
   });
   // The old container serves until what the new one's start waits for (depends_on) holds: a
   // dependency that fails then leaves it running, not a new container that cannot start.
@@ -213,18 +225,20 @@ export function emitKeep(
 /** Starts (or restarts) a kept container after `before`; else marks it ready after them. */
 function emitRun(p: ContainerPlanning, key: string, decision: KeepDecision, before: After): void {
   const ref = p.ctx.containerRef(key);
-  const stale = repairsReference(decision.reasons);
+  const stale = staleOn(decision.reasons);
   const first = () => prerequisites(p, key, p.ctx.spec(key), { pull: false, stale });
   if (decision.restart) {
     p.ctx.builder.change(ref, "restart", decision.reasons);
     const stopped = emitStop(p, key, decision.container, before);
-    const { after, tolerates } = first();
-    emitStart(p, key, [stopped, ...after], decision.container, { stale, tolerates });
+    const { after, tolerates, needsOneOf } = first();
+    emitStart(p, key, [stopped, ...after], decision.container, { stale, tolerates, needsOneOf });
   } else if (decision.start) {
     p.ctx.builder.change(ref, "start", decision.reasons);
-    const { after, tolerates } = first();
-    emitStart(p, key, [...before, ...after], decision.container, { stale, tolerates });
+    const { after, tolerates, needsOneOf } = first();
+    emitStart(p, key, [...before, ...after], decision.container, { stale, tolerates, needsOneOf });
   } else {
+    const running = before.filter((s): s is string => s !== undefined).at(-1);
+    if (running !== undefined) p.index.set("running", key, running);
     // A running container runs the exec commands it has not run yet (added, edited, failed).
     const execs =
       decision.container.state === "running"
@@ -233,7 +247,7 @@ function emitRun(p: ContainerPlanning, key: string, decision: KeepDecision, befo
             ...first().after,
           ])
         : undefined;
-    const ready = execs ?? before.filter((s): s is string => s !== undefined).at(-1);
+    const ready = execs ?? running;
     if (ready !== undefined) p.index.set("ready", key, ready);
   }
 }
@@ -301,7 +315,7 @@ function prerequisites(
   p: ContainerPlanning,
   key: string,
   spec: ContainerSpec,
-  options: { pull: boolean; stale: boolean },
+  options: { pull: boolean; stale: StaleOn },
 ): Gates {
   const gates: Gates = { after: options.pull ? [imageStep(p.ctx, p.index, spec.image)] : [], tolerates: [] };
   for (const edge of p.ctx.graph.dependencyEdges(containerNode(key))) {
@@ -315,25 +329,56 @@ function prerequisites(
         break;
       case "container":
         // depends_on with a condition gates the start (see waitsFor), not the create.
-        onContainer(gates, p.index.get(edge.kind === "depends-on" ? "exists" : "ready", dependency), options);
+        onContainer(p, gates, dependency, edge.kind === "depends-on" ? "exists" : "ready", options.stale);
         break;
     }
   }
+  gates.needsOneOf = staleStarts(p, options.stale);
   return gates;
 }
 
 /**
- * A gate on another container's step: waited for; for a container that repairs a stale reference
- * (see repairsReference), whatever its outcome.
+ * A gate on another container's step (`fact`): waited for, and for a container that repairs a
+ * stale reference (see StaleOn), whatever its outcome; for a container it is stale on, also the
+ * start that makes the new one run.
  */
-function onContainer(gates: Gates, step: string | undefined, options: { stale: boolean }): void {
+function onContainer(
+  p: ContainerPlanning,
+  gates: Gates,
+  target: string,
+  fact: "exists" | "ready" | "wait",
+  stale: StaleOn,
+  step: string | undefined = p.index.get(fact, target),
+): void {
   if (step === undefined) return;
   gates.after.push(step);
-  if (options.stale) gates.tolerates.push(step);
+  if (stale === undefined) return;
+  gates.tolerates.push(step);
+  const running = stale.has(target) ? p.index.get("running", target) : undefined;
+  if (running !== undefined) gates.after.push(running);
+  if (running !== undefined) gates.tolerates.push(running);
+}
+
+/**
+ * The starts of the containers a repairing container is stale on, one of which must be done for
+ * it to go ahead; none (no condition) when one of them was replaced before this plan (the
+ * reference is stale already) or is not started by it.
+ */
+function staleStarts(p: ContainerPlanning, stale: StaleOn): string[] {
+  if (stale === undefined) return [];
+  // Replaced or restarted before this plan: stale already, whatever this plan does.
+  if ([...stale.values()].some((change) => change === "replaced" || change === "restarted")) return [];
+  const starts: string[] = [];
+  for (const target of stale.keys()) {
+    const start = p.index.get("running", target);
+    if (start === undefined) return [];
+    starts.push(start);
+  }
+  return starts;
 }
 
 /** Health and completion gates of a container's start. */
-function waitsFor(p: ContainerPlanning, key: string, stale: boolean): Gates {
+function waitsFor(p: ContainerPlanning, key: string, stale: StaleOn): Gates {
   const gates: Gates = { after: [], tolerates: [] };
   for (const dependency of p.ctx.container(key).dependsOn) {
     const target = dependency.container;
@@ -342,7 +387,7 @@ function waitsFor(p: ContainerPlanning, key: string, stale: boolean): Gates {
       continue;
     }
     if (dependency.condition === "started") {
-      onContainer(gates, p.index.get("ready", target), { stale });
+      onContainer(p, gates, target, "ready", stale);
       continue;
     }
     const wait = p.index.getOrSet("wait", `${dependency.condition}:${target}`, () => {
@@ -354,7 +399,7 @@ function waitsFor(p: ContainerPlanning, key: string, stale: boolean): Gates {
         after: [p.index.get("ready", target)],
       });
     });
-    onContainer(gates, wait, { stale });
+    onContainer(p, gates, target, "wait", stale, wait);
   }
   return gates;
 }
@@ -410,18 +455,22 @@ function emitStart(
   key: string,
   after: After,
   created: string | ObservedContainer,
-  options: { stale: boolean; tolerates?: readonly string[] },
+  options: { stale: StaleOn; tolerates?: readonly string[]; needsOneOf?: readonly string[] },
 ): void {
   const occasion =
     typeof created === "string"
       ? { kind: "created" as const, made: created }
       : { kind: "started" as const, id: created.id };
   const waits = waitsFor(p, key, options.stale);
-  const { started, last } = p.ctx.startSteps(key, [...after, ...waits.after], occasion, [
-    ...(options.tolerates ?? []),
-    ...waits.tolerates,
-  ]);
+  const { started, last } = p.ctx.startSteps(
+    key,
+    [...after, ...waits.after],
+    occasion,
+    [...(options.tolerates ?? []), ...waits.tolerates],
+    options.needsOneOf,
+  );
   if (!p.index.has("exists", key)) p.index.set("exists", key, started);
+  p.index.set("running", key, started);
   p.index.set("ready", key, last);
 }
 

@@ -3,9 +3,10 @@ import type { ChangeKind, Fingerprint, ObjectChange, ObjectRef, Reason, Step, Un
 
 type NewStep = Step extends infer S
   ? S extends Step
-    ? Omit<S, "id" | "after" | "tolerates"> & {
+    ? Omit<S, "id" | "after" | "tolerates" | "needsOneOf"> & {
         after?: (string | undefined)[];
         tolerates?: (string | undefined)[];
+        needsOneOf?: (string | undefined)[];
       }
     : never
   : never;
@@ -61,7 +62,8 @@ export class PlanBuilder {
     this.ids.add(id);
     const after = [...new Set((step.after ?? []).filter((s): s is string => s !== undefined))].sort();
     const tolerates = after.filter((s) => step.tolerates?.includes(s));
-    const { tolerates: _asked, ...rest } = step;
+    const needsOneOf = after.filter((s) => step.needsOneOf?.includes(s));
+    const { tolerates: _tolerates, needsOneOf: _needs, ...rest } = step;
     // Emitted steps are never changed: what waits for what is known when a step is added.
     this.steps.push(
       Object.freeze({
@@ -69,6 +71,7 @@ export class PlanBuilder {
         id,
         after: Object.freeze(after) as string[],
         ...(tolerates.length > 0 ? { tolerates: Object.freeze(tolerates) as string[] } : {}),
+        ...(needsOneOf.length > 0 ? { needsOneOf: Object.freeze(needsOneOf) as string[] } : {}),
       }),
     );
     return id;

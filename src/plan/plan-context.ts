@@ -342,6 +342,7 @@ export class PlanContext {
     after: (string | undefined)[],
     occasion: Exclude<ExecOccasion, { kind: "running" }>,
     tolerates: readonly string[] = [],
+    needsOneOf: readonly string[] = [],
   ): { started: string; last: string } {
     const ref = this.containerRef(key);
     const container = this.container(key);
@@ -352,6 +353,7 @@ export class PlanContext {
       delayMs: container.startDelayMs ?? 0,
       after,
       tolerates: [...tolerates],
+      needsOneOf: [...needsOneOf],
     });
     const last = emitExecSteps(this, key, occasion, [started]) ?? started;
     return { started, last };

@@ -89,6 +89,11 @@ interface StepBase {
    * fail (that container runs all the same); skipped, it would keep a dead link or namespace.
    */
   tolerates?: string[];
+  /**
+   * Ids of `after` of which at least one must end done, or this step is skipped: a dependent
+   * stale on several containers is made again only if one of them was in fact made again.
+   */
+  needsOneOf?: string[];
 }
 
 export type Step =

@@ -3,13 +3,14 @@ import { InternalError } from "../common/berth-error.js";
 /**
  * What a later step of a plan waits for, by what it is about:
  * - `exists`: a container exists under its final name (by container key);
+ * - `running`: a container runs under its final name (by container key; none: it already did);
  * - `ready`: a container runs under its final name, its exec commands done (by container key);
  * - `network`, `volume`: a network or volume of the map is there to use (by network or volume key);
  * - `pull`: an image is present (by image reference);
  * - `wait`: a health or completion gate (by `condition:container key`);
  * - `removed`: a container is gone (by container id).
  */
-export type StepFact = "exists" | "ready" | "network" | "volume" | "pull" | "wait" | "removed";
+export type StepFact = "exists" | "running" | "ready" | "network" | "volume" | "pull" | "wait" | "removed";
 
 /**
  * The step after which each fact holds, for the steps emitted so far. A fact is written once: a

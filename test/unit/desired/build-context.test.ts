@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { packBuildContext, readBuildContext } from "../../../src/desired/build-context.js";
 import { baseImages, instructionOfStep, parseDockerfile } from "../../../src/desired/dockerfile.js";
 import { isIgnored, parseDockerignore } from "../../../src/desired/dockerignore.js";
-import type { ResolvedBuild } from "../../../src/map/model.js";
+import { folderBuild } from "../../helpers/build-fixtures.js";
 
 const ignored = (rules: string, path: string) => isIgnored(path, parseDockerignore(rules));
 
@@ -92,15 +92,7 @@ describe("Dockerfile reading", () => {
 describe("build contexts", () => {
   const root = mkdtempSync(join(tmpdir(), "berth-context-"));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-  const build = (context: string): ResolvedBuild => ({
-    context,
-    dockerfile: "Dockerfile",
-    args: {},
-    labels: {},
-    tags: [],
-    pull: false,
-    noCache: false,
-  });
+  const build = folderBuild;
 
   function folder(name: string): string {
     const dir = join(root, name);

@@ -21,6 +21,7 @@ import {
   readBuildContexts,
 } from "../../../src/desired/build-context.js";
 import type { ResolvedBuild } from "../../../src/map/model.js";
+import { folderBuild } from "../../helpers/build-fixtures.js";
 
 /**
  * The digests of context files are kept in the process by what lstat says of them (size, times,
@@ -36,15 +37,7 @@ function context(name: string, files: Record<string, string>): ResolvedBuild {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "Dockerfile"), "FROM base:1\nCOPY . /app/\n");
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
-  return {
-    context: dir,
-    dockerfile: "Dockerfile",
-    args: {},
-    labels: {},
-    tags: [],
-    pull: false,
-    noCache: false,
-  };
+  return folderBuild(dir);
 }
 
 const digestOf = async (build: ResolvedBuild) => (await readBuildContext("app", build)).files;

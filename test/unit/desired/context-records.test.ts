@@ -27,6 +27,7 @@ import {
 } from "../../../src/desired/build-context.js";
 import { recordKey, unchangedDigest } from "../../../src/desired/context-records.js";
 import type { ResolvedBuild } from "../../../src/map/model.js";
+import { folderBuild } from "../../helpers/build-fixtures.js";
 
 /**
  * A folder context read before is not read again while everything its reading saw is unchanged
@@ -56,15 +57,7 @@ function buildOf(files: Record<string, string>, dockerfile = DOCKERFILE): Resolv
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     writeFileSync(join(dir, file), text);
   }
-  return {
-    context: dir,
-    dockerfile: "Dockerfile",
-    args: {},
-    labels: {},
-    tags: [],
-    pull: false,
-    noCache: false,
-  };
+  return folderBuild(dir);
 }
 
 const keyOf = (build: ResolvedBuild) => recordKey(build.context, build.dockerfile);

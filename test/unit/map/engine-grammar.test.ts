@@ -1,34 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { loadMap } from "../../../src/load-map.js";
-import { formatProblem, MapError } from "../../../src/map/map-error.js";
+import { expectOne, problemsOf, web } from "../../helpers/map-problems.js";
 
 /**
  * Values the schema used to accept and the engine refuses (each was half-applied or never
  * converged). Every refusal below was seen on the test engine (API 1.41) with a throwaway
  * container; each map must now fail validation at the line and column of the value.
  */
-
-const FILE = "m.yaml";
-
-function problemsOf(text: string): string[] {
-  try {
-    loadMap({ files: [FILE], texts: { [FILE]: text }, env: {} });
-  } catch (err) {
-    if (!(err instanceof MapError)) throw err;
-    return err.problems.map(formatProblem);
-  }
-  return [];
-}
-
-/** One problem, at `at`, whose message contains `words`. */
-function expectOne(text: string, at: string, words: string): void {
-  const problems = problemsOf(text);
-  expect(problems, problems.join("\n")).toHaveLength(1);
-  expect(problems[0]?.startsWith(`${FILE}:${at}: `), problems[0]).toBe(true);
-  expect(problems[0]).toContain(words);
-}
-
-const web = (body: string) => `web:\n  image: berth-test/base:1\n${body}`;
 
 describe("numbers the engine cannot take", () => {
   it('stop_timeout 1e308 and 1e23 ("delay … Received Infinity", "cannot unmarshal number")', () => {

@@ -1,6 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { loadMap } from "../../../src/load-map.js";
-import { formatProblem, MapError } from "../../../src/map/map-error.js";
+import { describe, it } from "vitest";
+import { expectLoads, expectOne, web } from "../../helpers/map-problems.js";
 
 /**
  * Values that validated and that the engine (or runc under it) then refused at create or start:
@@ -9,31 +8,6 @@ import { formatProblem, MapError } from "../../../src/map/map-error.js";
  * Each case also loads a neighbouring value the engine takes.
  */
 
-const FILE = "m.yaml";
-
-function problemsOf(text: string): string[] {
-  try {
-    loadMap({ files: [FILE], texts: { [FILE]: text }, env: {} });
-  } catch (err) {
-    if (!(err instanceof MapError)) throw err;
-    return err.problems.map(formatProblem);
-  }
-  return [];
-}
-
-/** One problem, at `at`, whose message contains each of `words` (message and hint). */
-function expectOne(text: string, at: string, ...words: string[]): void {
-  const problems = problemsOf(text);
-  expect(problems, problems.join("\n")).toHaveLength(1);
-  expect(problems[0]?.startsWith(`${FILE}:${at}: `), problems[0]).toBe(true);
-  for (const word of words) expect(problems[0]).toContain(word);
-}
-
-function expectLoads(text: string): void {
-  expect(problemsOf(text)).toEqual([]);
-}
-
-const web = (body: string) => `web:\n  image: berth-test/base:1\n${body}`;
 const host = (body: string) => web(`  host_config:\n${body}`);
 
 describe("host_config values the engine refused", () => {

@@ -329,7 +329,13 @@ function prerequisites(
         break;
       case "container":
         // depends_on with a condition gates the start (see waitsFor), not the create.
-        onContainer(p, gates, dependency, edge.kind === "depends-on" ? "exists" : "ready", options.stale);
+        onContainer(
+          p,
+          gates,
+          dependency,
+          p.index.get(edge.kind === "depends-on" ? "exists" : "ready", dependency),
+          options.stale,
+        );
         break;
     }
   }
@@ -338,7 +344,7 @@ function prerequisites(
 }
 
 /**
- * A gate on another container's step (`fact`): waited for, and for a container that repairs a
+ * A gate on another container's `step`: waited for, and for a container that repairs a
  * stale reference (see StaleOn), whatever its outcome; for a container it is stale on, also the
  * start that makes the new one run.
  */
@@ -346,17 +352,17 @@ function onContainer(
   p: ContainerPlanning,
   gates: Gates,
   target: string,
-  fact: "exists" | "ready" | "wait",
+  step: string | undefined,
   stale: StaleOn,
-  step: string | undefined = p.index.get(fact, target),
 ): void {
   if (step === undefined) return;
   gates.after.push(step);
   if (stale === undefined) return;
   gates.tolerates.push(step);
   const running = stale.has(target) ? p.index.get("running", target) : undefined;
-  if (running !== undefined) gates.after.push(running);
-  if (running !== undefined) gates.tolerates.push(running);
+  if (running === undefined) return;
+  gates.after.push(running);
+  gates.tolerates.push(running);
 }
 
 /**
@@ -387,7 +393,7 @@ function waitsFor(p: ContainerPlanning, key: string, stale: StaleOn): Gates {
       continue;
     }
     if (dependency.condition === "started") {
-      onContainer(p, gates, target, "ready", stale);
+      onContainer(p, gates, target, p.index.get("ready", target), stale);
       continue;
     }
     const wait = p.index.getOrSet("wait", `${dependency.condition}:${target}`, () => {
@@ -399,7 +405,7 @@ function waitsFor(p: ContainerPlanning, key: string, stale: StaleOn): Gates {
         after: [p.index.get("ready", target)],
       });
     });
-    onContainer(p, gates, target, "wait", stale, wait);
+    onContainer(p, gates, target, wait, stale);
   }
   return gates;
 }

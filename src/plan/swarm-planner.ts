@@ -115,27 +115,26 @@ function planSwarmReconcile(input: SwarmPlanInput, swarm: ObservedSwarm): void {
   planOrphanServices(input, swarm);
 }
 
-/** The desired services the targets name, and every service they depend on. */
+/** The desired services the targets name, and every service they depend on (in the map's order). */
 function selectedServices(
   services: readonly DesiredService[],
   selected: ReadonlySet<string>,
 ): DesiredService[] {
-  const byName = new Map(services.map((s) => [s.name, s]));
-  const keep = new Set<string>();
-  const visit = (service: DesiredService) => {
-    if (keep.has(service.name)) return;
-    keep.add(service.name);
-    for (const d of service.dependsOn) {
-      const dependency = byName.get(d.service);
-      if (dependency !== undefined) visit(dependency);
-    }
-  };
-  for (const service of services) if (service.instanceKeys.some((k) => selected.has(k))) visit(service);
+  const named = services.filter((s) => s.instanceKeys.some((k) => selected.has(k)));
+  const keep = new Set(withDependencies(services, named).map((s) => s.name));
   return services.filter((s) => keep.has(s.name));
 }
 
 /** Dependencies before their dependents; otherwise in the map's order (a cycle is refused at load). */
 export function dependencyOrder(services: readonly DesiredService[]): DesiredService[] {
+  return withDependencies(services, services);
+}
+
+/** `roots` and every service they depend on, dependencies before their dependents. */
+function withDependencies(
+  services: readonly DesiredService[],
+  roots: readonly DesiredService[],
+): DesiredService[] {
   const byName = new Map(services.map((s) => [s.name, s]));
   const out: DesiredService[] = [];
   const seen = new Set<string>();
@@ -148,7 +147,7 @@ export function dependencyOrder(services: readonly DesiredService[]): DesiredSer
     }
     out.push(service);
   };
-  for (const service of services) visit(service);
+  for (const root of roots) visit(root);
   return out;
 }
 
